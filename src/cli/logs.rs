@@ -1,0 +1,88 @@
+//! `nfa logs`.
+
+use super::{Env, interrupt_flag, parse};
+use crate::error::Outcome;
+use crate::model::Level;
+use crate::ops::{accounts, logs};
+use crate::render::Format;
+use crate::store::LogFilter;
+use anyhow::Result;
+use std::io::Write;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only lines of this task and of its children
+    #[arg(long, value_name = "ID")]
+    task: Option<i64>,
+    /// Only lines of this account (id or name)
+    #[arg(long)]
+    account: Option<String>,
+    /// Only lines of this level or more severe: error, warn, info
+    #[arg(long, value_parser = parse::level)]
+    level: Option<Level>,
+    /// Only lines since WHEN: a duration (6h, 30d) or an RFC 3339 time
+    #[arg(long, value_parser = parse::when, value_name = "WHEN")]
+    since: Option<parse::When>,
+    /// At most N lines (0: no limit)
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    limit: u64,
+    /// Print the latest lines oldest first, then new lines as they are
+    /// written, until Ctrl-C (JSON output: one object a line)
+    #[arg(short, long)]
+    follow: bool,
+}
+
+pub fn run(env: &Env, args: Args) -> Result<Outcome> {
+    let store = env.store()?;
+    let account_id = match &args.account {
+        Some(a) => Some(accounts::resolve(&store.read(), a)?.id),
+        None => None,
+    };
+    let filter = LogFilter {
+        task_id: args.task,
+        account_id,
+        level: args.level,
+        since: args.since.map(|w| w.resolve(env.clock.now())),
+        after_id: None,
+        oldest_first: false,
+        limit: (args.limit != 0).then_some(args.limit),
+    };
+    if !args.follow {
+        let mut w = env.out.list::<logs::LogView>()?;
+        logs::list(&store, &filter, |l| w.push(&l))?;
+        w.finish()?;
+        return Ok(Outcome::Success);
+    }
+    let cancel = interrupt_flag()?;
+    let mut out = std::io::stdout().lock();
+    let mut csv_header = env.out.format == Format::Csv;
+    logs::follow(&store, &filter, &cancel, |l| {
+        match env.out.format {
+            Format::Json => serde_json::to_writer(&mut out, &l)?,
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(csv_header)
+                    .from_writer(&mut out);
+                w.serialize(&l)?;
+                w.flush()?;
+                csv_header = false;
+            }
+            Format::Table => write!(
+                out,
+                "{} {:<5} {}{}",
+                crate::domain::time::format_time(l.time),
+                l.level.as_str(),
+                l.task_id
+                    .map(|t| format!("[task {t}] "))
+                    .unwrap_or_default(),
+                l.message
+            )?,
+        }
+        if env.out.format != Format::Csv {
+            writeln!(out)?;
+        }
+        out.flush()?;
+        Ok(())
+    })?;
+    Ok(Outcome::Interrupted)
+}

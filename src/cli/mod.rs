@@ -1,0 +1,186 @@
+//! The command line: one module per command group, each a thin layer that
+//! turns arguments into calls of [`crate::ops`] and hands the results to
+//! [`crate::render`].
+
+pub mod accounts;
+pub mod completions;
+pub mod demo;
+pub mod logs;
+pub mod refresh;
+pub mod settings;
+pub mod tasks;
+
+use crate::clock::Clock;
+use crate::error::Outcome;
+use crate::process::Cancel;
+use crate::render::{Format, Renderer};
+use crate::store::Store;
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Keep Nerdio-for-Azure customer accounts current: see each account's
+/// status, refresh INACTIVE, STALE and DORMANT ones, follow their tasks and
+/// the system log.
+#[derive(Debug, Parser)]
+#[command(name = "nfa", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The database file (default: nfa.db in the per-user data directory)
+    #[arg(long, global = true, env = "NFA_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Output format: human tables, JSON, or CSV
+    #[arg(short, long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub output: Format,
+
+    /// No progress bars or notes on standard error
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, show, add, import and remove customer accounts
+    Accounts(accounts::Args),
+    /// Refresh accounts: record "Updating account status" and, unless an
+    /// earlier refresh makes it unnecessary, update the AD cache and check
+    /// the Azure and Microsoft 365 connections
+    Refresh(refresh::RefreshArgs),
+    /// Run both refresh tasks for accounts now, ignoring the refresh policy
+    /// (the audit service; typically from cron)
+    Audit(refresh::AuditArgs),
+    /// Management tasks: list, show, run pending ones
+    Tasks(tasks::Args),
+    /// The system log, newest first
+    Logs(logs::Args),
+    /// Show and change settings
+    Settings(settings::Args),
+    /// Run the main job end to end on a fresh demo database
+    Demo(demo::Args),
+    /// Print a shell completion script
+    Completions(completions::Args),
+}
+
+/// What every command gets: the clock, the renderer, and how to open the
+/// database.
+pub struct Env {
+    pub clock: Clock,
+    pub out: Renderer,
+    pub quiet: bool,
+    db: Option<PathBuf>,
+}
+
+impl Env {
+    /// The database path: `--db`, else `NFA_DB`, else the per-user default.
+    pub fn db_path(&self) -> Result<PathBuf> {
+        if let Some(p) = self.db.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+            return Ok(p.clone());
+        }
+        let dirs = directories::ProjectDirs::from("", "", "nfa").ok_or_else(|| {
+            anyhow!("cannot find a home directory for the database; use --db PATH or NFA_DB")
+        })?;
+        Ok(dirs.data_dir().join("nfa.db"))
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        Store::open(&self.db_path()?)
+    }
+
+    /// Prints a human note on standard error (only on a terminal, never
+    /// with `-q`).
+    pub fn note(&self, text: &str) {
+        use std::io::IsTerminal;
+        if !self.quiet && std::io::stderr().is_terminal() {
+            eprintln!("{text}");
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let env = Env {
+        clock: Clock::from_env()?,
+        out: Renderer::new(cli.output),
+        quiet: cli.quiet,
+        db: cli.db,
+    };
+    match cli.command {
+        Command::Accounts(args) => accounts::run(&env, args),
+        Command::Refresh(args) => refresh::run_refresh(&env, args),
+        Command::Audit(args) => refresh::run_audit(&env, args),
+        Command::Tasks(args) => tasks::run(&env, args),
+        Command::Logs(args) => logs::run(&env, args),
+        Command::Settings(args) => settings::run(&env, args),
+        Command::Demo(args) => demo::run(&env, args),
+        Command::Completions(_) => unreachable!("handled above"),
+    }
+}
+
+/// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,
+/// so that a run can end its tasks cleanly.
+pub fn interrupt_flag() -> Result<Cancel> {
+    let cancel = Cancel::new();
+    let c = cancel.clone();
+    ctrlc::set_handler(move || c.cancel()).context("cannot install the Ctrl-C handler")?;
+    Ok(cancel)
+}
+
+/// clap value parsers for the words of the domain.
+pub mod parse {
+    use crate::domain::status::{AccountStatus, Lifecycle};
+    use crate::domain::task::{TaskKind, TaskStatus};
+    use crate::domain::time::{Span, parse_span, parse_time};
+    use crate::model::Level;
+    use chrono::{DateTime, Utc};
+
+    pub fn account_status(s: &str) -> Result<AccountStatus, String> {
+        AccountStatus::parse(s)
+    }
+    pub fn lifecycle(s: &str) -> Result<Lifecycle, String> {
+        Lifecycle::parse(s)
+    }
+    pub fn task_status(s: &str) -> Result<TaskStatus, String> {
+        TaskStatus::parse(s)
+    }
+    pub fn task_kind(s: &str) -> Result<TaskKind, String> {
+        TaskKind::parse(s)
+    }
+    pub fn level(s: &str) -> Result<Level, String> {
+        Level::parse(s)
+    }
+    pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
+        parse_time(s)
+    }
+
+    /// A `--since` value, resolved against "now" later.
+    #[derive(Debug, Clone, Copy)]
+    pub enum When {
+        Ago(Span),
+        At(DateTime<Utc>),
+    }
+
+    impl When {
+        pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
+            match self {
+                When::Ago(span) => now - span.to_delta(),
+                When::At(t) => t,
+            }
+        }
+    }
+
+    pub fn when(s: &str) -> Result<When, String> {
+        if let Ok(span) = parse_span(s) {
+            return Ok(When::Ago(span));
+        }
+        parse_time(s).map(When::At).map_err(|_| {
+            format!(
+                "invalid time '{s}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
+            )
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! `nfa refresh` and `nfa audit`.
+
+use super::{Env, interrupt_flag};
+use crate::error::Outcome;
+use crate::model::Account;
+use crate::ops::refresh::{AuditReport, RefreshOptions, RefreshReport, audit, refresh};
+use crate::ops::{RunContext, accounts};
+use crate::render::{Columns, Format};
+use crate::runner::{TaskResult, interrupt_own};
+use crate::store::Store;
+use crate::ui::Progress;
+use anyhow::Result;
+use serde::Serialize;
+use std::io::BufRead;
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["accounts", "refreshable"]))]
+pub struct RefreshArgs {
+    /// Account ids or names; - reads them from standard input, one a line
+    accounts: Vec<String>,
+    /// Refresh every account that carries the refresh marker
+    #[arg(long, conflicts_with = "accounts")]
+    refreshable: bool,
+    /// Record the activity and its tasks but leave the tasks PENDING
+    /// (`nfa tasks run` runs them)
+    #[arg(long)]
+    no_run: bool,
+    /// How many accounts to work on at once
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["accounts", "all"]))]
+pub struct AuditArgs {
+    /// Account ids or names; - reads them from standard input, one a line
+    accounts: Vec<String>,
+    /// Audit every account
+    #[arg(long, conflicts_with = "accounts")]
+    all: bool,
+    /// How many accounts to work on at once
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    jobs: u16,
+}
+
+/// The accounts named on the command line (or on standard input for `-`);
+/// any unknown one refuses the whole call before anything is written.
+fn named_accounts(store: &Store, names: &[String]) -> Result<Vec<Account>> {
+    let mut wanted = vec![];
+    for n in names {
+        if n == "-" {
+            for line in std::io::stdin().lock().lines() {
+                let line = line?;
+                if !line.trim().is_empty() {
+                    wanted.push(line.trim().to_string());
+                }
+            }
+        } else {
+            wanted.push(n.clone());
+        }
+    }
+    accounts::resolve_all(store, &wanted)
+}
+
+/// One object for one named account; an array otherwise.
+fn single(names: &[String]) -> bool {
+    names.len() == 1 && names[0] != "-"
+}
+
+/// A task row of the human summary.
+#[derive(Serialize)]
+struct TaskRow<'a> {
+    account: &'a str,
+    #[serde(flatten)]
+    task: &'a TaskResult,
+}
+
+impl Columns for TaskRow<'_> {
+    const CSV: &'static [&'static str] = &["account", "id", "kind", "status", "error"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("id", "task"),
+        ("name", "name"),
+        ("status", "status"),
+        ("error", "error"),
+    ];
+}
+
+pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
+    let store = env.store()?;
+    let targets = if args.refreshable {
+        let mut ids = vec![];
+        accounts::list(&store, env.clock.now(), &[], true, |v| {
+            ids.push(v.id.to_string());
+            Ok(())
+        })?;
+        accounts::resolve_all(&store, &ids)?
+    } else {
+        named_accounts(&store, &args.accounts)?
+    };
+    if targets.is_empty() {
+        env.note("no accounts to refresh");
+    }
+    let cancel = interrupt_flag()?;
+    let progress = Progress::new(env.quiet).with_overall(targets.len());
+    let db_path = env.db_path()?;
+    let ctx = RunContext {
+        db_path: &db_path,
+        clock: env.clock,
+        cancel: &cancel,
+        progress: &progress,
+        jobs: args.jobs.into(),
+    };
+    let several = targets.len() > 1;
+    let on_planned = |r: &RefreshReport| {
+        if env.out.format == Format::Table {
+            let text = r.message.as_deref().unwrap_or(&r.description);
+            progress.println(&if several {
+                format!("{}: {text}", r.account)
+            } else {
+                text.to_string()
+            });
+        }
+    };
+    let result = refresh(
+        &ctx,
+        &targets,
+        &RefreshOptions {
+            no_run: args.no_run,
+        },
+        &on_planned,
+    );
+    progress.finish();
+    let reports: Vec<RefreshReport> = finish_run(&store, env, &cancel, result)?;
+    match env.out.format {
+        Format::Json if single(&args.accounts) && reports.len() == 1 => env.out.one(&reports[0])?,
+        Format::Table => {
+            env.out.all(reports.iter().cloned())?;
+            let rows = reports.iter().flat_map(|r| {
+                r.tasks.iter().map(|t| TaskRow {
+                    account: &r.account,
+                    task: t,
+                })
+            });
+            if reports.iter().any(|r| !r.tasks.is_empty()) {
+                env.out.all(rows)?;
+            }
+        }
+        _ => env.out.all(reports.iter().cloned())?,
+    }
+    Ok(outcome(
+        &cancel,
+        reports.iter().any(RefreshReport::any_error),
+    ))
+}
+
+pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
+    let store = env.store()?;
+    let targets = if args.all {
+        let ids: Vec<String> = store.read().account_names()?;
+        accounts::resolve_all(&store, &ids)?
+    } else {
+        named_accounts(&store, &args.accounts)?
+    };
+    let cancel = interrupt_flag()?;
+    let progress = Progress::new(env.quiet).with_overall(targets.len());
+    let db_path = env.db_path()?;
+    let ctx = RunContext {
+        db_path: &db_path,
+        clock: env.clock,
+        cancel: &cancel,
+        progress: &progress,
+        jobs: args.jobs.into(),
+    };
+    let result = audit(&ctx, &targets);
+    progress.finish();
+    let reports: Vec<AuditReport> = finish_run(&store, env, &cancel, result)?;
+    match env.out.format {
+        Format::Json if single(&args.accounts) && reports.len() == 1 => env.out.one(&reports[0])?,
+        Format::Table => {
+            env.out.all(reports.iter().cloned())?;
+            let rows = reports.iter().flat_map(|r| {
+                r.tasks.iter().map(|t| TaskRow {
+                    account: &r.account,
+                    task: t,
+                })
+            });
+            env.out.all(rows)?;
+        }
+        _ => env.out.all(reports.iter().cloned())?,
+    }
+    Ok(outcome(&cancel, reports.iter().any(AuditReport::any_error)))
+}
+
+/// After a run: on Ctrl-C, ends in ERROR "interrupted" whatever this process
+/// took on and did not finish; keeps the reports of the accounts done.
+pub fn finish_run<R>(
+    store: &Store,
+    env: &Env,
+    cancel: &crate::process::Cancel,
+    result: Result<Vec<Option<R>>>,
+) -> Result<Vec<R>> {
+    if cancel.is_cancelled() {
+        store.write(|db| interrupt_own(db, env.clock.now()))?;
+    }
+    Ok(result?.into_iter().flatten().collect())
+}
+
+pub fn outcome(cancel: &crate::process::Cancel, any_error: bool) -> Outcome {
+    if cancel.is_cancelled() {
+        Outcome::Interrupted
+    } else if any_error {
+        Outcome::TasksFailed
+    } else {
+        Outcome::Success
+    }
+}

@@ -1,0 +1,122 @@
+//! `nfa tasks [list] | show ID | run`.
+
+use super::refresh::{finish_run, outcome};
+use super::{Env, interrupt_flag, parse};
+use crate::domain::task::{TaskKind, TaskStatus};
+use crate::error::Outcome;
+use crate::ops::{RunContext, accounts, tasks};
+use crate::render::Format;
+use crate::store::TaskFilter;
+use crate::ui::Progress;
+use anyhow::Result;
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// Management tasks, newest first (automated ones only with
+    /// --show-automated or the setting display-automated-tasks)
+    List(ListArgs),
+    /// A task, its children, and the system log lines of them all
+    Show {
+        /// Task id
+        id: i64,
+    },
+    /// Run every PENDING task now
+    Run {
+        /// How many accounts to work on at once
+        #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+struct ListArgs {
+    /// Only tasks of this account (id or name)
+    #[arg(long)]
+    account: Option<String>,
+    /// Only tasks in this status (repeatable)
+    #[arg(long, value_parser = parse::task_status, value_name = "STATUS")]
+    status: Vec<TaskStatus>,
+    /// Only tasks of this kind (repeatable): UpdatingAccountStatus,
+    /// UpdateAdCache, AzureAdminAndO365Status
+    #[arg(long, value_parser = parse::task_kind, value_name = "KIND")]
+    kind: Vec<TaskKind>,
+    /// Only tasks created since WHEN: a duration (6h, 30d) or an RFC 3339 time
+    #[arg(long, value_parser = parse::when, value_name = "WHEN")]
+    since: Option<parse::When>,
+    /// At most N tasks (0: no limit)
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    limit: u64,
+    /// Include the automated tasks (refresh and audit tasks)
+    #[arg(long)]
+    show_automated: bool,
+}
+
+pub fn run(env: &Env, args: Args) -> Result<Outcome> {
+    let store = env.store()?;
+    match args.cmd.unwrap_or(Cmd::List(args.list)) {
+        Cmd::List(l) => {
+            let account_id = match &l.account {
+                Some(a) => Some(accounts::resolve(&store.read(), a)?.id),
+                None => None,
+            };
+            let filter = TaskFilter {
+                account_id,
+                statuses: l.status,
+                kinds: l.kind,
+                since: l.since.map(|w| w.resolve(env.clock.now())),
+                include_automated: l.show_automated,
+                limit: if l.limit == 0 { u64::MAX } else { l.limit },
+            };
+            let mut w = env.out.list::<tasks::TaskView>()?;
+            tasks::list(&store, filter, |t| w.push(&t))?;
+            w.finish()?;
+        }
+        Cmd::Show { id } => {
+            let detail = tasks::show(&store, id)?;
+            match env.out.format {
+                Format::Table => {
+                    env.out.one(&detail.task)?;
+                    if !detail.children.is_empty() {
+                        env.out.line("children:")?;
+                        env.out.all(detail.children)?;
+                    }
+                    env.out.line("system log:")?;
+                    env.out.all(detail.logs)?;
+                }
+                _ => env.out.one(&detail)?,
+            }
+        }
+        Cmd::Run { jobs } => {
+            let cancel = interrupt_flag()?;
+            let progress = Progress::new(env.quiet);
+            let db_path = env.db_path()?;
+            let ctx = RunContext {
+                db_path: &db_path,
+                clock: env.clock,
+                cancel: &cancel,
+                progress: &progress,
+                jobs: jobs.into(),
+            };
+            let result =
+                tasks::run_pending(&ctx, &store).map(|v| v.into_iter().map(Some).collect());
+            progress.finish();
+            let reports = finish_run(&store, env, &cancel, result)?;
+            if reports.is_empty() {
+                env.note("no pending tasks");
+            }
+            let failed = reports.iter().any(|r| r.task.status == TaskStatus::Error);
+            env.out.all(reports)?;
+            return Ok(outcome(&cancel, failed));
+        }
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,41 @@
+//! The one place "now" comes from: `NFA_NOW` (RFC 3339) when set, else the
+//! system clock.
+
+use crate::domain::time::parse_time;
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, SubsecRound, Utc};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    /// Reads `NFA_NOW`. A malformed value is an error, never ignored; an
+    /// empty one counts as unset.
+    pub fn from_env() -> Result<Clock> {
+        match std::env::var("NFA_NOW") {
+            Ok(v) if !v.trim().is_empty() => {
+                let t = parse_time(&v).map_err(|e| anyhow!("NFA_NOW: {e}"))?;
+                Ok(Clock::fixed(t))
+            }
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(Clock { fixed: None }),
+            Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("NFA_NOW is not valid UTF-8")),
+        }
+    }
+
+    pub fn fixed(t: DateTime<Utc>) -> Clock {
+        Clock {
+            fixed: Some(t.trunc_subsecs(3)),
+        }
+    }
+
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    /// Now, to the millisecond (the precision the database keeps).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(|| Utc::now().trunc_subsecs(3))
+    }
+}

@@ -1,0 +1,10 @@
+//! The pure rules of `nfa`: no I/O, no database, no clock reads. Everything
+//! here takes "now" as an argument, so it is testable at its boundaries.
+
+pub mod account;
+pub mod names;
+pub mod policy;
+pub mod settings;
+pub mod status;
+pub mod task;
+pub mod time;

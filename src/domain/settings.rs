@@ -1,0 +1,177 @@
+//! The settings: their keys, defaults and the validation of their values.
+
+use super::status::Thresholds;
+use super::time::{Span, parse_span};
+
+/// One settable key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+    kind: ValueKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Bool,
+    Span,
+}
+
+pub const DISPLAY_AUTOMATED_TASKS: &str = "display-automated-tasks";
+pub const REFRESH_WINDOW: &str = "refresh-window";
+pub const STALE_AFTER: &str = "stale-after";
+pub const INACTIVE_AFTER: &str = "inactive-after";
+pub const DORMANT_AFTER: &str = "dormant-after";
+
+pub const KEYS: [Key; 5] = [
+    Key {
+        name: DISPLAY_AUTOMATED_TASKS,
+        default: "false",
+        help: "show automated tasks in `nfa tasks` without --show-automated",
+        kind: ValueKind::Bool,
+    },
+    Key {
+        name: REFRESH_WINDOW,
+        default: "6h",
+        help: "how long an earlier refresh makes a new one unnecessary",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: STALE_AFTER,
+        default: "24h",
+        help: "an AD cache older than this makes the account STALE",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: INACTIVE_AFTER,
+        default: "7d",
+        help: "no management activity for longer makes the account INACTIVE",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: DORMANT_AFTER,
+        default: "30d",
+        help: "no management activity for longer makes the account DORMANT",
+        kind: ValueKind::Span,
+    },
+];
+
+/// Finds a key by name (case-insensitive); the error lists the keys.
+pub fn key(name: &str) -> Result<&'static Key, String> {
+    KEYS.iter()
+        .find(|k| k.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            let names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
+            format!(
+                "unknown setting '{name}' (known settings: {})",
+                names.join(", ")
+            )
+        })
+}
+
+impl Key {
+    /// Validates a value and returns it in canonical form (`true`/`false`,
+    /// or a duration in its largest exact unit).
+    pub fn normalize(&self, value: &str) -> Result<String, String> {
+        match self.kind {
+            ValueKind::Bool => parse_bool(value).map(|b| b.to_string()).ok_or_else(|| {
+                format!(
+                    "invalid value '{value}' for {} (expected true or false)",
+                    self.name
+                )
+            }),
+            ValueKind::Span => parse_span(value)
+                .map(|s| s.to_string())
+                .map_err(|e| format!("invalid value for {}: {e}", self.name)),
+        }
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The settings in force, typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub display_automated_tasks: bool,
+    pub refresh_window: Span,
+    pub thresholds: Thresholds,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            display_automated_tasks: false,
+            refresh_window: Span::from_hours(6),
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Builds the settings from stored `(key, value)` pairs over the
+    /// defaults. A stored value that does not validate is an error naming
+    /// its key, never a silent default.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Settings, String> {
+        let mut s = Settings::default();
+        for (name, value) in pairs {
+            let k = key(name).map_err(|e| format!("stored setting: {e}"))?;
+            let v = k
+                .normalize(value)
+                .map_err(|e| format!("stored setting: {e}"))?;
+            let span = || parse_span(&v).expect("normalized");
+            match k.name {
+                DISPLAY_AUTOMATED_TASKS => s.display_automated_tasks = v == "true",
+                REFRESH_WINDOW => s.refresh_window = span(),
+                STALE_AFTER => s.thresholds.stale_after = span(),
+                INACTIVE_AFTER => s.thresholds.inactive_after = span(),
+                DORMANT_AFTER => s.thresholds.dormant_after = span(),
+                _ => unreachable!("every key is matched"),
+            }
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_key_table() {
+        let from_table = Settings::from_pairs(KEYS.iter().map(|k| (k.name, k.default))).unwrap();
+        assert_eq!(from_table, Settings::default());
+    }
+
+    #[test]
+    fn values_are_validated_and_normalized() {
+        let window = key("refresh-window").unwrap();
+        assert_eq!(window.normalize("21600"), Ok("6h".to_string()));
+        assert!(window.normalize("soon").is_err());
+        let display = key("Display-Automated-Tasks").unwrap();
+        assert_eq!(display.normalize("YES"), Ok("true".to_string()));
+        assert!(display.normalize("maybe").is_err());
+        assert!(key("colour").unwrap_err().contains("refresh-window"));
+    }
+
+    #[test]
+    fn stored_pairs_override_defaults_and_bad_ones_are_errors() {
+        let s = Settings::from_pairs([("stale-after", "1h"), ("display-automated-tasks", "true")])
+            .unwrap();
+        assert_eq!(s.thresholds.stale_after, Span::from_hours(1));
+        assert!(s.display_automated_tasks);
+        assert!(
+            Settings::from_pairs([("stale-after", "often")])
+                .unwrap_err()
+                .contains("stale-after")
+        );
+    }
+}

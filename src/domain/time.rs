@@ -1,0 +1,189 @@
+//! Durations (`90s`, `45m`, `6h`, `30d` or plain seconds) and points in time
+//! (RFC 3339), as users write them.
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use std::fmt;
+
+/// The longest span accepted anywhere: 100 years.
+const MAX_SECONDS: u64 = 100 * 365 * 86_400;
+
+/// A non-negative length of time, whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span(u64);
+
+impl Span {
+    pub const fn from_secs(secs: u64) -> Span {
+        Span(secs)
+    }
+
+    pub const fn from_hours(hours: u64) -> Span {
+        Span(hours * 3600)
+    }
+
+    pub const fn from_days(days: u64) -> Span {
+        Span(days * 86_400)
+    }
+
+    pub fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    pub fn to_delta(self) -> TimeDelta {
+        // MAX_SECONDS keeps every span far inside TimeDelta's range.
+        TimeDelta::seconds(self.0 as i64)
+    }
+}
+
+impl fmt::Display for Span {
+    /// The largest unit that writes the span exactly: `6h`, `90s`, `30d`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        if s != 0 && s % 86_400 == 0 {
+            write!(f, "{}d", s / 86_400)
+        } else if s != 0 && s % 3600 == 0 {
+            write!(f, "{}h", s / 3600)
+        } else if s != 0 && s % 60 == 0 {
+            write!(f, "{}m", s / 60)
+        } else {
+            write!(f, "{s}s")
+        }
+    }
+}
+
+/// Parses `90s`, `45m`, `6h`, `30d`, or a plain number of seconds.
+pub fn parse_span(text: &str) -> Result<Span, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, ""),
+    };
+    let bad = || format!("invalid duration '{text}' (expected e.g. 90s, 45m, 6h, 30d, or seconds)");
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(mult) {
+        Some(secs) if secs <= MAX_SECONDS => Ok(Span(secs)),
+        _ => Err(format!("duration '{text}' is too long (at most 36500d)")),
+    }
+}
+
+/// Parses an RFC 3339 time (any offset) into UTC.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("invalid time '{text}' ({e}; expected RFC 3339, e.g. 2026-11-30T08:00:00Z)")
+        })
+}
+
+/// A `--since` value: a duration before `now`, or an RFC 3339 time.
+pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(span) = parse_span(text) {
+        return Ok(now - span.to_delta());
+    }
+    parse_time(text).map_err(|_| {
+        format!(
+            "invalid time '{text}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
+        )
+    })
+}
+
+/// How times are written in every output: RFC 3339, UTC, `Z`, no needless
+/// fraction.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Whether `then` lies strictly more than `span` before `now`.
+pub fn older_than(then: DateTime<Utc>, now: DateTime<Utc>, span: Span) -> bool {
+    now - then > span.to_delta()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        parse_time(s).unwrap()
+    }
+
+    #[test]
+    fn spans_parse_in_every_unit() {
+        assert_eq!(parse_span("90s"), Ok(Span(90)));
+        assert_eq!(parse_span("45m"), Ok(Span(2700)));
+        assert_eq!(parse_span("6h"), Ok(Span(21_600)));
+        assert_eq!(parse_span("30d"), Ok(Span(2_592_000)));
+        assert_eq!(parse_span("3600"), Ok(Span(3600)));
+        assert_eq!(parse_span("0"), Ok(Span(0)));
+    }
+
+    #[test]
+    fn bad_spans_are_refused() {
+        for bad in [
+            "",
+            "h",
+            "6x",
+            "-5m",
+            "1.5h",
+            "6 h",
+            "6hh",
+            "99999999999999999999",
+            "36501d",
+        ] {
+            assert!(parse_span(bad).is_err(), "{bad} should be refused");
+        }
+        assert!(parse_span("36500d").is_ok());
+    }
+
+    #[test]
+    fn spans_print_in_their_largest_exact_unit() {
+        assert_eq!(Span(21_600).to_string(), "6h");
+        assert_eq!(Span(90).to_string(), "90s");
+        assert_eq!(Span(5400).to_string(), "90m");
+        assert_eq!(Span(86_400 * 7).to_string(), "7d");
+        assert_eq!(Span(0).to_string(), "0s");
+    }
+
+    #[test]
+    fn since_takes_a_duration_or_a_time() {
+        let now = t("2026-11-30T08:00:00Z");
+        assert_eq!(parse_since("6h", now), Ok(t("2026-11-30T02:00:00Z")));
+        assert_eq!(
+            parse_since("2026-11-01T00:00:00+01:00", now),
+            Ok(t("2026-10-31T23:00:00Z"))
+        );
+        assert!(parse_since("yesterday", now).is_err());
+    }
+
+    #[test]
+    fn older_than_is_strict() {
+        let now = t("2026-11-30T08:00:00Z");
+        let six = Span::from_hours(6);
+        assert!(!older_than(t("2026-11-30T02:00:00Z"), now, six));
+        assert!(older_than(t("2026-11-30T01:59:59Z"), now, six));
+        assert!(
+            !older_than(t("2026-11-30T09:00:00Z"), now, six),
+            "future times are not old"
+        );
+    }
+
+    #[test]
+    fn times_print_as_utc_rfc3339() {
+        assert_eq!(
+            format_time(t("2026-11-30T09:00:00+01:00")),
+            "2026-11-30T08:00:00Z"
+        );
+        assert_eq!(
+            format_time(t("2026-11-30T08:00:00.250Z")),
+            "2026-11-30T08:00:00.250Z"
+        );
+    }
+}

@@ -1,0 +1,37 @@
+//! Exit codes of the contract, in one place.
+
+use std::process::ExitCode;
+
+/// How a command that did not fail with an error ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 3: a `refresh`, `audit` or `tasks run` completed, but at least
+    /// one task ended in ERROR.
+    TasksFailed,
+    /// Exit 130: interrupted by Ctrl-C (or SIGTERM).
+    Interrupted,
+}
+
+/// Exit 1: any error (bad input, unknown account, database problem).
+pub const EXIT_ERROR: u8 = 1;
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => 0,
+            Outcome::TasksFailed => 3,
+            Outcome::Interrupted => 130,
+        })
+    }
+}
+
+/// Whether an error is only a closed standard output (`nfa … | head`), which
+/// is not a failure of `nfa`.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,125 @@
+//! Plain records as the store returns them.
+
+use crate::domain::policy::Decision;
+use crate::domain::status::{AccountFacts, Lifecycle};
+use crate::domain::task::{TaskKind, TaskStatus};
+use crate::process::Owner;
+use crate::source::ConnectionState;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub tenant_id: Option<String>,
+    pub source: String,
+    pub lifecycle: Lifecycle,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub ad_cache_updated_at: Option<DateTime<Utc>>,
+    pub ad_users: i64,
+    pub ad_groups: i64,
+    pub last_check: Option<Check>,
+}
+
+impl Account {
+    pub fn facts(&self) -> AccountFacts {
+        AccountFacts {
+            lifecycle: self.lifecycle,
+            last_activity_at: self.last_activity_at,
+            ad_cache_updated_at: self.ad_cache_updated_at,
+            last_check_ok: self.last_check.as_ref().map(Check::ok),
+        }
+    }
+}
+
+/// The result of one "Checking account status" task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub task_id: Option<i64>,
+    pub checked_at: DateTime<Utc>,
+    pub azure: ConnectionState,
+    pub office365: ConnectionState,
+}
+
+impl Check {
+    pub fn ok(&self) -> bool {
+        self.azure.ok && self.office365.ok
+    }
+}
+
+/// Why a task was created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// By a user's refresh (the activity and its children).
+    Refresh,
+    /// By the audit service.
+    Audit,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Refresh => "refresh",
+            Origin::Audit => "audit",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub account_id: i64,
+    pub account: String,
+    pub kind: TaskKind,
+    pub automated: bool,
+    pub status: TaskStatus,
+    /// For activities: what the refresh decided.
+    pub decision: Option<Decision>,
+    pub description: Option<String>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub owner: Option<Owner>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "ERROR",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Level, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "error" => Ok(Level::Error),
+            "warn" | "warning" => Ok(Level::Warn),
+            "info" => Ok(Level::Info),
+            _ => Err(format!(
+                "invalid log level '{text}' (expected error, warn or info)"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub id: i64,
+    pub time: DateTime<Utc>,
+    pub level: Level,
+    pub task_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub message: String,
+}

@@ -1,0 +1,270 @@
+//! `nfa accounts`: views with their status, lookup by id or name, add and
+//! remove.
+
+use crate::domain::account::NewAccount;
+use crate::domain::names::suggest;
+use crate::domain::policy::Decision;
+use crate::domain::settings::Settings;
+use crate::domain::status::{AccountStatus, Lifecycle, account_status};
+use crate::domain::task::TaskStatus;
+use crate::model::{Account, Level};
+use crate::render::{Columns, ser};
+use crate::source::ConnectionState;
+use crate::store::{Db, Store};
+use anyhow::{Result, bail};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// An account as every output shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub name: String,
+    pub tenant_id: Option<String>,
+    pub source: String,
+    pub status: AccountStatus,
+    pub refresh_available: bool,
+    pub lifecycle: Lifecycle,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub last_activity_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub ad_cache_updated_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub last_check_at: Option<DateTime<Utc>>,
+    pub last_check_ok: Option<bool>,
+    pub ad_users: i64,
+    pub ad_groups: i64,
+    #[serde(serialize_with = "ser::time")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl Columns for AccountView {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "name",
+        "tenant_id",
+        "source",
+        "status",
+        "refresh_available",
+        "lifecycle",
+        "last_activity_at",
+        "ad_cache_updated_at",
+        "last_check_at",
+        "last_check_ok",
+        "ad_users",
+        "ad_groups",
+        "created_at",
+    ];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("name", "name"),
+        ("status", "status"),
+        ("refresh_available", "refresh"),
+        ("last_activity_at", "last activity"),
+        ("ad_cache_updated_at", "AD cache"),
+        ("last_check_ok", "connected"),
+        ("ad_users", "users"),
+        ("ad_groups", "groups"),
+    ];
+}
+
+impl AccountView {
+    pub fn new(a: &Account, settings: &Settings, now: DateTime<Utc>) -> AccountView {
+        let status = account_status(&a.facts(), now, &settings.thresholds);
+        AccountView {
+            id: a.id,
+            name: a.name.clone(),
+            tenant_id: a.tenant_id.clone(),
+            source: a.source.clone(),
+            status,
+            refresh_available: status.refresh_available(),
+            lifecycle: a.lifecycle,
+            last_activity_at: a.last_activity_at,
+            ad_cache_updated_at: a.ad_cache_updated_at,
+            last_check_at: a.last_check.as_ref().map(|c| c.checked_at),
+            last_check_ok: a.last_check.as_ref().map(|c| c.ok()),
+            ad_users: a.ad_users,
+            ad_groups: a.ad_groups,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// `accounts show`: the view plus the latest refresh and the last check.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountDetail {
+    #[serde(flatten)]
+    pub account: AccountView,
+    pub latest_refresh: Option<RefreshSummary>,
+    pub last_check: Option<CheckView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshSummary {
+    pub activity_id: i64,
+    pub decision: Option<Decision>,
+    pub status: TaskStatus,
+    pub description: Option<String>,
+    #[serde(serialize_with = "ser::time")]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub task_id: Option<i64>,
+    #[serde(serialize_with = "ser::time")]
+    pub checked_at: DateTime<Utc>,
+    pub ok: bool,
+    pub azure: ConnectionState,
+    pub office365: ConnectionState,
+}
+
+/// Finds an account by numeric id or by name (case-insensitive). The error
+/// names what was asked for and suggests close names.
+pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
+    let w = wanted.trim();
+    if let Ok(id) = w.parse::<i64>() {
+        if let Some(a) = db.account(id)? {
+            return Ok(a);
+        }
+    }
+    if let Some(a) = db.account_by_name(w)? {
+        return Ok(a);
+    }
+    let names = db.account_names()?;
+    let close = suggest(w, names.iter().map(String::as_str));
+    if close.is_empty() {
+        bail!("unknown account '{w}'")
+    }
+    bail!("unknown account '{w}' (did you mean {}?)", close.join(", "))
+}
+
+/// Resolves several accounts, refusing the whole list if any is unknown;
+/// an account named twice is kept once.
+pub fn resolve_all(store: &Store, wanted: &[String]) -> Result<Vec<Account>> {
+    let db = store.read();
+    let mut out: Vec<Account> = vec![];
+    for w in wanted {
+        let a = resolve(&db, w)?;
+        if !out.iter().any(|o| o.id == a.id) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// Streams the accounts whose status is one of `statuses` (all if empty)
+/// and, with `refreshable`, that carry the refresh marker.
+pub fn list(
+    store: &Store,
+    now: DateTime<Utc>,
+    statuses: &[AccountStatus],
+    refreshable: bool,
+    mut f: impl FnMut(AccountView) -> Result<()>,
+) -> Result<()> {
+    let db = store.read();
+    let settings = db.settings()?;
+    db.for_each_account(|a| {
+        let v = AccountView::new(&a, &settings, now);
+        if (statuses.is_empty() || statuses.contains(&v.status))
+            && (!refreshable || v.refresh_available)
+        {
+            f(v)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn show(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<AccountDetail> {
+    let db = store.read();
+    let settings = db.settings()?;
+    let a = resolve(&db, wanted)?;
+    let latest_refresh = db.latest_activity(a.id)?.map(|t| RefreshSummary {
+        activity_id: t.id,
+        decision: t.decision,
+        status: t.status,
+        description: t.description,
+        created_at: t.created_at,
+    });
+    let last_check = a.last_check.clone().map(|c| CheckView {
+        task_id: c.task_id,
+        checked_at: c.checked_at,
+        ok: c.ok(),
+        azure: c.azure,
+        office365: c.office365,
+    });
+    Ok(AccountDetail {
+        account: AccountView::new(&a, &settings, now),
+        latest_refresh,
+        last_check,
+    })
+}
+
+/// Adds accounts in one transaction: all or none. `label(i)` names the
+/// i-th account in a duplicate-name error.
+pub fn add_all(
+    store: &Store,
+    now: DateTime<Utc>,
+    accounts: &[NewAccount],
+    label: impl Fn(usize) -> String,
+) -> Result<Vec<AccountView>> {
+    let ids = store.write(|db| {
+        let mut ids = vec![];
+        for (i, a) in accounts.iter().enumerate() {
+            if let Some(existing) = db.account_by_name(&a.name)? {
+                bail!(
+                    "{}an account named '{}' already exists (id {})",
+                    label(i),
+                    existing.name,
+                    existing.id
+                );
+            }
+            let id = db.insert_account(a, now)?;
+            db.log(
+                Level::Info,
+                None,
+                Some(id),
+                &format!("account #{id} {} added", a.name),
+                now,
+            )?;
+            ids.push(id);
+        }
+        Ok(ids)
+    })?;
+    let db = store.read();
+    let settings = db.settings()?;
+    ids.into_iter()
+        .map(|id| {
+            let a = db
+                .account(id)?
+                .ok_or_else(|| anyhow::anyhow!("account {id} vanished"))?;
+            Ok(AccountView::new(&a, &settings, now))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Removed {
+    pub id: i64,
+    pub name: String,
+    pub removed: bool,
+}
+
+pub fn remove(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<Removed> {
+    store.write(|db| {
+        let a = resolve(db, wanted)?;
+        db.remove_account(a.id)?;
+        db.log(
+            Level::Info,
+            None,
+            None,
+            &format!("account #{} {} removed with its data", a.id, a.name),
+            now,
+        )?;
+        Ok(Removed {
+            id: a.id,
+            name: a.name,
+            removed: true,
+        })
+    })
+}

@@ -1,0 +1,180 @@
+//! Reading `accounts import` files: CSV with a header row, or a JSON array
+//! of objects, told apart by their first character. Every row is validated
+//! before anything is written; the error names the row and the field.
+
+use crate::domain::account::{
+    FieldError, IMPORT_FIELDS, NewAccount, optional, optional_lifecycle, optional_time,
+    validate_name,
+};
+use crate::source::SourceSpec;
+use anyhow::{Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One row as read: field → value (absent or blank = not given).
+type Record = BTreeMap<String, Option<String>>;
+
+/// The rows of an import file, validated. `cwd` resolves relative fixture
+/// paths; accounts without `last_activity_at` get `now` (being added is
+/// management activity).
+pub fn parse(text: &str, cwd: &Path, now: DateTime<Utc>) -> Result<Vec<NewAccount>> {
+    let records = match text.trim_start().chars().next() {
+        None => vec![],
+        Some('[') | Some('{') => json_records(text)?,
+        Some(_) => csv_records(text)?,
+    };
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            to_account(r, cwd, now)
+                .map_err(|e| anyhow!("{}field {}: {}", row_label(i), e.field, e.message))
+        })
+        .collect()
+}
+
+/// How errors name the i-th (0-based) row.
+pub fn row_label(i: usize) -> String {
+    format!("row {}: ", i + 1)
+}
+
+fn to_account(r: &Record, cwd: &Path, now: DateTime<Utc>) -> Result<NewAccount, FieldError> {
+    let get = |k: &str| r.get(k).and_then(|v| v.as_deref());
+    let name = optional(get("name")).ok_or_else(|| FieldError::new("name", "is required"))?;
+    let name = validate_name(name).map_err(|e| FieldError::new("name", e))?;
+    let source = optional(get("source")).ok_or_else(|| FieldError::new("source", "is required"))?;
+    let source = SourceSpec::parse(source, cwd)
+        .map_err(|e| FieldError::new("source", e))?
+        .canonical();
+    Ok(NewAccount {
+        name,
+        source,
+        tenant_id: optional(get("tenant_id")).map(str::to_string),
+        lifecycle: optional_lifecycle(get("lifecycle"))?,
+        last_activity_at: optional_time("last_activity_at", get("last_activity_at"))?.or(Some(now)),
+        ad_cache_updated_at: optional_time("ad_cache_updated_at", get("ad_cache_updated_at"))?,
+    })
+}
+
+fn check_field(name: &str, where_: &str) -> Result<()> {
+    if !IMPORT_FIELDS.contains(&name) {
+        bail!(
+            "{where_}unknown field '{name}' (expected: {})",
+            IMPORT_FIELDS.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn csv_records(text: &str) -> Result<Vec<Record>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| anyhow!("CSV header: {e}"))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for h in &headers {
+        check_field(h, "CSV header: ")?;
+    }
+    for required in ["name", "source"] {
+        if !headers.iter().any(|h| h == required) {
+            bail!("CSV header: the required column '{required}' is missing");
+        }
+    }
+    let mut out = vec![];
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| anyhow!("{}{e}", row_label(i)))?;
+        out.push(
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(|v| Some(v.to_string())))
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+fn json_records(text: &str) -> Result<Vec<Record>> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| anyhow!("malformed JSON: {e}"))?;
+    let serde_json::Value::Array(items) = value else {
+        bail!("JSON import must be an array of objects");
+    };
+    let mut out = vec![];
+    for (i, item) in items.into_iter().enumerate() {
+        let serde_json::Value::Object(map) = item else {
+            bail!("{}is not a JSON object", row_label(i));
+        };
+        let mut rec = Record::new();
+        for (k, v) in map {
+            check_field(&k, &row_label(i))?;
+            let v = match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                other => bail!(
+                    "{}field {k}: expected a string, found {other}",
+                    row_label(i)
+                ),
+            };
+            rec.insert(k, v);
+        }
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::status::Lifecycle;
+
+    fn now() -> DateTime<Utc> {
+        crate::domain::time::parse_time("2026-11-30T08:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn csv_and_json_read_the_same() {
+        let cwd = Path::new("/data");
+        let csv = "name,source,lifecycle\n\"Contoso, Ltd.\",fixture:c.json,upgrading\n";
+        let json =
+            r#"[{"name": "Contoso, Ltd.", "source": "fixture:c.json", "lifecycle": "upgrading"}]"#;
+        let a = parse(csv, cwd, now()).unwrap();
+        assert_eq!(a, parse(json, cwd, now()).unwrap());
+        assert_eq!(a[0].name, "Contoso, Ltd.");
+        assert_eq!(a[0].source, "fixture:/data/c.json");
+        assert_eq!(a[0].lifecycle, Lifecycle::Upgrading);
+        assert_eq!(a[0].last_activity_at, Some(now()));
+    }
+
+    #[test]
+    fn errors_name_the_row_and_the_field() {
+        let cwd = Path::new("/");
+        let csv = "name,source,lifecycle\na,fixture:a.json,ready\nb,fixture:b.json,sleeping\n";
+        let e = parse(csv, cwd, now()).unwrap_err().to_string();
+        assert!(e.starts_with("row 2: field lifecycle:"), "{e}");
+        let json = r#"[{"name": "a", "source": "fixture:a"}, {"name": "b"}]"#;
+        let e = parse(json, cwd, now()).unwrap_err().to_string();
+        assert!(e.starts_with("row 2: field source:"), "{e}");
+        let e = parse("name,source,colour\n", cwd, now())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("colour"), "{e}");
+        assert!(
+            parse("name\nx\n", cwd, now())
+                .unwrap_err()
+                .to_string()
+                .contains("'source'")
+        );
+        assert!(
+            parse("[1]", cwd, now())
+                .unwrap_err()
+                .to_string()
+                .contains("row 1")
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! `nfa logs`: the system log.
+
+use crate::model::{Level, LogLine};
+use crate::process::Cancel;
+use crate::render::{Columns, ser};
+use crate::store::{LogFilter, Store};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogView {
+    pub id: i64,
+    #[serde(serialize_with = "ser::time")]
+    pub time: DateTime<Utc>,
+    pub level: Level,
+    pub task_id: Option<i64>,
+    pub account_id: Option<i64>,
+    pub message: String,
+}
+
+impl Columns for LogView {
+    const CSV: &'static [&'static str] =
+        &["id", "time", "level", "task_id", "account_id", "message"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("time", "time"),
+        ("level", "level"),
+        ("task_id", "task"),
+        ("account_id", "account"),
+        ("message", "message"),
+    ];
+}
+
+impl From<LogLine> for LogView {
+    fn from(l: LogLine) -> LogView {
+        LogView {
+            id: l.id,
+            time: l.time,
+            level: l.level,
+            task_id: l.task_id,
+            account_id: l.account_id,
+            message: l.message,
+        }
+    }
+}
+
+/// Streams the lines of `filter`.
+pub fn list(
+    store: &Store,
+    filter: &LogFilter,
+    mut f: impl FnMut(LogView) -> Result<()>,
+) -> Result<()> {
+    store.read().for_each_log(filter, |l| f(l.into()))
+}
+
+/// `--follow`: the last `limit` lines oldest first, then new lines as they
+/// are written, until cancelled.
+pub fn follow(
+    store: &Store,
+    filter: &LogFilter,
+    cancel: &Cancel,
+    mut f: impl FnMut(LogView) -> Result<()>,
+) -> Result<()> {
+    let mut backlog = vec![];
+    list(
+        store,
+        &LogFilter {
+            oldest_first: false,
+            ..filter.clone()
+        },
+        |l| {
+            backlog.push(l);
+            Ok(())
+        },
+    )?;
+    let mut last = backlog.first().map(|l| l.id).unwrap_or(0);
+    if backlog.is_empty() {
+        // Start after the newest line of the whole log, not at the start.
+        store.read().for_each_log(
+            &LogFilter {
+                limit: Some(1),
+                ..LogFilter::default()
+            },
+            |l| {
+                last = l.id;
+                Ok(())
+            },
+        )?;
+    }
+    for l in backlog.into_iter().rev() {
+        f(l)?;
+    }
+    let tail = LogFilter {
+        after_id: None,
+        oldest_first: true,
+        limit: None,
+        ..filter.clone()
+    };
+    while cancel.sleep(Duration::from_millis(250)) {
+        list(
+            store,
+            &LogFilter {
+                after_id: Some(last),
+                ..tail.clone()
+            },
+            |l| {
+                last = l.id;
+                f(l)
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Operations: what each command does, composed of the rules of
+//! [`crate::domain`], the [`crate::store`] and the [`crate::runner`]. They
+//! return plain serializable results; the command modules render them.
+
+pub mod accounts;
+pub mod import;
+pub mod logs;
+pub mod refresh;
+pub mod settings;
+pub mod tasks;
+
+use crate::clock::Clock;
+use crate::process::Cancel;
+use crate::store::Store;
+use anyhow::{Result, anyhow};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What the operations that run tasks share.
+pub struct RunContext<'a> {
+    pub db_path: &'a Path,
+    pub clock: Clock,
+    pub cancel: &'a Cancel,
+    pub progress: &'a crate::ui::Progress,
+    /// Worker threads for several accounts (at least 1).
+    pub jobs: usize,
+}
+
+/// Runs `f` over `items` on up to `jobs` threads, each with its own
+/// connection to the database; results keep the order of `items`. After
+/// Ctrl-C no new item is started. The first error stops new work and is
+/// returned once the others have finished theirs.
+pub fn parallel<T: Sync, R: Send>(
+    ctx: &RunContext<'_>,
+    items: &[T],
+    f: impl Fn(&Store, &T) -> Result<R> + Sync,
+) -> Result<Vec<Option<R>>> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let jobs = ctx.jobs.clamp(1, items.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                let store = match Store::open(ctx.db_path) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        first_error.lock().expect("lock").get_or_insert(e);
+                        return;
+                    }
+                };
+                loop {
+                    if ctx.cancel.is_cancelled() || first_error.lock().expect("lock").is_some() {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = items.get(i) else { return };
+                    match f(&store, item) {
+                        Ok(r) => *results[i].lock().expect("lock") = Some(r),
+                        Err(e) => {
+                            first_error.lock().expect("lock").get_or_insert(e);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error
+        .into_inner()
+        .map_err(|_| anyhow!("a worker thread panicked"))?
+    {
+        return Err(e);
+    }
+    Ok(results
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten())
+        .collect())
+}

@@ -1,0 +1,298 @@
+//! `nfa refresh` and `nfa audit`.
+//!
+//! A refresh decides and records in one write transaction (reap abandoned
+//! runs of the account, find the earlier refresh, apply the policy, insert
+//! the activity and its tasks, mark management activity), then runs the
+//! tasks it added in this process.
+
+use super::{RunContext, parallel};
+use crate::domain::policy::{Decision, EarlierRefresh, decide};
+use crate::domain::status::{AccountStatus, account_status};
+use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
+use crate::model::{Account, Level, Origin};
+use crate::process::Owner;
+use crate::render::Columns;
+use crate::runner::{Runner, TaskResult, reap_abandoned};
+use crate::store::{NewTask, Store};
+use anyhow::{Result, anyhow};
+use serde::Serialize;
+
+/// What the portal says when refresh tasks were added.
+pub const TASKS_ADDED: &str = "Update AD Cache and check Nerdio users tasks were successfully added and will be executed soon";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshReport {
+    pub account_id: i64,
+    pub account: String,
+    pub activity_id: i64,
+    pub decision: Decision,
+    pub earlier_activity_id: Option<i64>,
+    pub earlier_status: Option<TaskStatus>,
+    /// [`TASKS_ADDED`] on `new` and `retry`; `null` when deduplicated.
+    pub message: Option<String>,
+    /// The activity's description.
+    pub description: String,
+    pub status_before: AccountStatus,
+    pub status_after: AccountStatus,
+    /// The tasks this call added (empty when deduplicated).
+    pub tasks: Vec<TaskResult>,
+}
+
+impl Columns for RefreshReport {
+    const CSV: &'static [&'static str] = &[
+        "account_id",
+        "account",
+        "activity_id",
+        "decision",
+        "earlier_activity_id",
+        "earlier_status",
+        "message",
+        "description",
+        "status_before",
+        "status_after",
+        "tasks",
+    ];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("activity_id", "activity"),
+        ("decision", "decision"),
+        ("earlier_activity_id", "earlier"),
+        ("earlier_status", "earlier status"),
+        ("status_before", "before"),
+        ("status_after", "after"),
+        ("description", "description"),
+    ];
+}
+
+impl RefreshReport {
+    pub fn any_error(&self) -> bool {
+        self.tasks.iter().any(|t| t.status == TaskStatus::Error)
+    }
+}
+
+/// Options of `nfa refresh`.
+pub struct RefreshOptions {
+    /// Record the activity and its tasks, but leave the tasks PENDING.
+    pub no_run: bool,
+}
+
+/// Refreshes each account (in parallel with `ctx.jobs`). `on_planned` is
+/// called once an account's decision is recorded, before its tasks run.
+pub fn refresh(
+    ctx: &RunContext<'_>,
+    accounts: &[Account],
+    opts: &RefreshOptions,
+    on_planned: &(dyn Fn(&RefreshReport) + Sync),
+) -> Result<Vec<Option<RefreshReport>>> {
+    parallel(ctx, accounts, |store, account| {
+        let mut report = plan(store, ctx, account.id, opts.no_run)?;
+        on_planned(&report);
+        if !opts.no_run && !report.tasks.is_empty() {
+            let fresh = store
+                .read()
+                .account(account.id)?
+                .ok_or_else(|| gone(account))?;
+            ctx.progress.start_account(&fresh, report.tasks.len());
+            let runner = Runner {
+                store,
+                clock: ctx.clock,
+                cancel: ctx.cancel,
+                observer: ctx.progress,
+            };
+            report.tasks = runner.run(&fresh, &report.tasks)?;
+            ctx.progress.finish_account(&fresh);
+        } else {
+            ctx.progress.finish_account(account);
+        }
+        report.status_after = status_now(store, ctx, account)?;
+        Ok(report)
+    })
+}
+
+fn gone(account: &Account) -> anyhow::Error {
+    anyhow!(
+        "account '{}' (id {}) was removed meanwhile",
+        account.name,
+        account.id
+    )
+}
+
+fn status_now(store: &Store, ctx: &RunContext<'_>, account: &Account) -> Result<AccountStatus> {
+    let db = store.read();
+    let a = db.account(account.id)?.ok_or_else(|| gone(account))?;
+    Ok(account_status(
+        &a.facts(),
+        ctx.clock.now(),
+        &db.settings()?.thresholds,
+    ))
+}
+
+/// The atomic decide-and-insert of one refresh.
+fn plan(
+    store: &Store,
+    ctx: &RunContext<'_>,
+    account_id: i64,
+    no_run: bool,
+) -> Result<RefreshReport> {
+    store.write(|db| {
+        let now = ctx.clock.now();
+        let settings = db.settings()?;
+        let account = db.account(account_id)?.ok_or_else(|| anyhow!("account id {account_id} was removed"))?;
+        reap_abandoned(db, Some(account.id), now)?;
+        let status_before = account_status(&account.facts(), now, &settings.thresholds);
+        let earlier = db.earlier_refresh(account.id)?.map(|(activity, children)| EarlierRefresh {
+            activity_id: activity.id,
+            created_at: activity.created_at,
+            children: children.iter().map(|c| (c.kind, c.status)).collect(),
+        });
+        let plan = decide(earlier.as_ref(), now, settings.refresh_window);
+        let description = plan.description();
+        let activity_id = db.insert_task(
+            &NewTask {
+                parent_id: None,
+                account_id: account.id,
+                kind: TaskKind::UpdatingAccountStatus,
+                automated: false,
+                origin: Origin::Refresh,
+                decision: Some(plan.decision),
+                status: if plan.kinds.is_empty() { TaskStatus::Complete } else { TaskStatus::Pending },
+                description: Some(&description),
+                owner: None,
+            },
+            now,
+        )?;
+        let owner = (!no_run).then(Owner::current);
+        let mut tasks = vec![];
+        for kind in &plan.kinds {
+            let id = db.insert_task(
+                &NewTask {
+                    parent_id: Some(activity_id),
+                    account_id: account.id,
+                    kind: *kind,
+                    automated: true,
+                    origin: Origin::Refresh,
+                    decision: None,
+                    status: TaskStatus::Pending,
+                    description: Some(kind_description(*kind)),
+                    owner,
+                },
+                now,
+            )?;
+            tasks.push(TaskResult::pending(id, *kind));
+        }
+        db.touch_activity(account.id, now)?;
+        let msg = format!(
+            "activity #{activity_id} Updating account status for account #{} {}: {} ({description})",
+            account.id,
+            account.name,
+            plan.decision.as_str()
+        );
+        db.log(Level::Info, Some(activity_id), Some(account.id), &msg, now)?;
+        let status_after = {
+            let a = db.account(account.id)?.ok_or_else(|| gone(&account))?;
+            account_status(&a.facts(), now, &settings.thresholds)
+        };
+        Ok(RefreshReport {
+            account_id: account.id,
+            account: account.name.clone(),
+            activity_id,
+            decision: plan.decision,
+            earlier_activity_id: plan.earlier.map(|(id, _)| id),
+            earlier_status: plan.earlier.map(|(_, s)| s),
+            message: plan.decision.triggers_tasks().then(|| TASKS_ADDED.to_string()),
+            description,
+            status_before,
+            status_after,
+            tasks,
+        })
+    })
+}
+
+fn kind_description(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::UpdateAdCache => "Read the tenant's users and groups into the AD cache",
+        TaskKind::AzureAdminAndO365Status => "Check the Azure admin and Microsoft 365 connections",
+        TaskKind::UpdatingAccountStatus => "Update AD cache, check Azure and O365 status",
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub account_id: i64,
+    pub account: String,
+    pub status_before: AccountStatus,
+    pub status_after: AccountStatus,
+    pub tasks: Vec<TaskResult>,
+}
+
+impl Columns for AuditReport {
+    const CSV: &'static [&'static str] = &[
+        "account_id",
+        "account",
+        "status_before",
+        "status_after",
+        "tasks",
+    ];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("status_before", "before"),
+        ("status_after", "after"),
+    ];
+}
+
+impl AuditReport {
+    pub fn any_error(&self) -> bool {
+        self.tasks.iter().any(|t| t.status == TaskStatus::Error)
+    }
+}
+
+/// The audit service: runs both refresh tasks for each account now,
+/// ignoring the policy. Its tasks are automated, have no activity, are
+/// never an earlier refresh, and are not management activity.
+pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Result<Vec<Option<AuditReport>>> {
+    parallel(ctx, accounts, |store, account| {
+        let (before, tasks) = store.write(|db| {
+            let now = ctx.clock.now();
+            let settings = db.settings()?;
+            let a = db.account(account.id)?.ok_or_else(|| gone(account))?;
+            let before = account_status(&a.facts(), now, &settings.thresholds);
+            let mut tasks = vec![];
+            for kind in REFRESH_KINDS {
+                let id = db.insert_task(
+                    &NewTask {
+                        parent_id: None,
+                        account_id: a.id,
+                        kind,
+                        automated: true,
+                        origin: Origin::Audit,
+                        decision: None,
+                        status: TaskStatus::Pending,
+                        description: Some("Audit service"),
+                        owner: Some(Owner::current()),
+                    },
+                    now,
+                )?;
+                tasks.push(TaskResult::pending(id, kind));
+            }
+            let msg = format!("audit of account #{} {}: 2 tasks added", a.id, a.name);
+            db.log(Level::Info, None, Some(a.id), &msg, now)?;
+            Ok((before, tasks))
+        })?;
+        ctx.progress.start_account(account, tasks.len());
+        let runner = Runner {
+            store,
+            clock: ctx.clock,
+            cancel: ctx.cancel,
+            observer: ctx.progress,
+        };
+        let tasks = runner.run(account, &tasks)?;
+        ctx.progress.finish_account(account);
+        Ok(AuditReport {
+            account_id: account.id,
+            account: account.name.clone(),
+            status_before: before,
+            status_after: status_now(store, ctx, account)?,
+            tasks,
+        })
+    })
+}

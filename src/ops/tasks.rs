@@ -1,0 +1,210 @@
+//! `nfa tasks`: list, show, run.
+
+use super::{RunContext, parallel};
+use crate::domain::policy::Decision;
+use crate::domain::task::{TaskKind, TaskStatus};
+use crate::model::{Account, Task};
+use crate::ops::logs::LogView;
+use crate::render::{Columns, ser};
+use crate::runner::{Runner, TaskResult, reap_abandoned};
+use crate::store::{LogFilter, Store, TaskFilter};
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub account_id: i64,
+    pub account: String,
+    pub kind: TaskKind,
+    pub name: &'static str,
+    pub automated: bool,
+    pub status: TaskStatus,
+    pub decision: Option<Decision>,
+    pub description: Option<String>,
+    pub error: Option<String>,
+    #[serde(serialize_with = "ser::time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Columns for TaskView {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "parent_id",
+        "account_id",
+        "account",
+        "kind",
+        "name",
+        "automated",
+        "status",
+        "decision",
+        "description",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("parent_id", "parent"),
+        ("account", "account"),
+        ("name", "task"),
+        ("status", "status"),
+        ("created_at", "created"),
+        ("description", "description"),
+        ("error", "error"),
+    ];
+}
+
+impl From<Task> for TaskView {
+    fn from(t: Task) -> TaskView {
+        TaskView {
+            id: t.id,
+            parent_id: t.parent_id,
+            account_id: t.account_id,
+            account: t.account,
+            kind: t.kind,
+            name: t.kind.display_name(),
+            automated: t.automated,
+            status: t.status,
+            decision: t.decision,
+            description: t.description,
+            error: t.error,
+            created_at: t.created_at,
+            started_at: t.started_at,
+            finished_at: t.finished_at,
+        }
+    }
+}
+
+/// Streams the tasks of `filter`, newest first. Automated tasks are shown
+/// when asked for, or when the setting `display-automated-tasks` is true.
+pub fn list(
+    store: &Store,
+    mut filter: TaskFilter,
+    f: impl FnMut(TaskView) -> Result<()>,
+) -> Result<()> {
+    let db = store.read();
+    filter.include_automated |= db.settings()?.display_automated_tasks;
+    let mut f = f;
+    db.for_each_task(&filter, |t| f(t.into()))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: TaskView,
+    pub children: Vec<TaskView>,
+    /// The system log lines of the task and of its children, oldest first.
+    pub logs: Vec<LogView>,
+}
+
+pub fn show(store: &Store, id: i64) -> Result<TaskDetail> {
+    let db = store.read();
+    let task = db.task(id)?.ok_or_else(|| anyhow!("unknown task {id}"))?;
+    let children = db.children(id)?.into_iter().map(TaskView::from).collect();
+    let mut logs = vec![];
+    let filter = LogFilter {
+        task_id: Some(id),
+        oldest_first: true,
+        ..LogFilter::default()
+    };
+    db.for_each_log(&filter, |l| {
+        logs.push(l.into());
+        Ok(())
+    })?;
+    Ok(TaskDetail {
+        task: task.into(),
+        children,
+        logs,
+    })
+}
+
+/// A task run by `nfa tasks run`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub account_id: i64,
+    pub account: String,
+    #[serde(flatten)]
+    pub task: TaskResult,
+}
+
+impl Columns for RunReport {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "account_id",
+        "account",
+        "kind",
+        "name",
+        "status",
+        "error",
+    ];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("account", "account"),
+        ("name", "task"),
+        ("status", "status"),
+        ("error", "error"),
+    ];
+}
+
+/// Runs every PENDING task now: first ends abandoned runs, then takes on
+/// every PENDING task that no live process holds, and runs them account by
+/// account (accounts in parallel with `ctx.jobs`).
+pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>> {
+    let me = crate::process::Owner::current();
+    let batches: Vec<(Account, Vec<TaskResult>)> = store.write(|db| {
+        let now = ctx.clock.now();
+        reap_abandoned(db, None, now)?;
+        let mut batches: Vec<(Account, Vec<TaskResult>)> = vec![];
+        for t in db.unfinished_tasks(None)? {
+            if t.status != TaskStatus::Pending
+                || t.kind == TaskKind::UpdatingAccountStatus
+                || t.owner.is_some()
+            {
+                continue;
+            }
+            if !db.claim_task(t.id, me)? {
+                continue;
+            }
+            let pos = match batches.iter().position(|(a, _)| a.id == t.account_id) {
+                Some(p) => p,
+                None => {
+                    let a = db
+                        .account(t.account_id)?
+                        .ok_or_else(|| anyhow!("account {} vanished", t.account_id))?;
+                    batches.push((a, vec![]));
+                    batches.len() - 1
+                }
+            };
+            batches[pos].1.push(TaskResult::pending(t.id, t.kind));
+        }
+        Ok(batches)
+    })?;
+    let done = parallel(ctx, &batches, |store, (account, tasks)| {
+        ctx.progress.start_account(account, tasks.len());
+        let runner = Runner {
+            store,
+            clock: ctx.clock,
+            cancel: ctx.cancel,
+            observer: ctx.progress,
+        };
+        let results = runner.run(account, tasks)?;
+        ctx.progress.finish_account(account);
+        Ok(results
+            .into_iter()
+            .map(|task| RunReport {
+                account_id: account.id,
+                account: account.name.clone(),
+                task,
+            })
+            .collect::<Vec<_>>())
+    })?;
+    Ok(done.into_iter().flatten().flatten().collect())
+}

@@ -1,0 +1,281 @@
+//! Output in one place: `table` (comfy-table, for people), `json` (one array
+//! for a list, one object for one thing) and `csv` (a header row, then a row
+//! an item). Every value comes from the item's `Serialize` impl, so the three
+//! formats cannot disagree.
+
+use anyhow::Result;
+use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table, TableStyle};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+/// What a type shows as a row.
+pub trait Columns: Serialize {
+    /// The keys of the CSV columns, in order.
+    const CSV: &'static [&'static str];
+    /// The `(key, header)` pairs of the human table.
+    const TABLE: &'static [(&'static str, &'static str)];
+}
+
+/// Serde helpers: times as RFC 3339 UTC strings.
+pub mod ser {
+    use crate::domain::time::format_time;
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_time(*t))
+    }
+
+    pub fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(*t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+pub struct Renderer {
+    pub format: Format,
+    color: bool,
+    out: std::io::Stdout,
+}
+
+impl Renderer {
+    /// Colour only on a terminal, and never when `NO_COLOR` is set.
+    pub fn new(format: Format) -> Renderer {
+        let out = std::io::stdout();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Renderer {
+            format,
+            color: out.is_terminal() && !no_color,
+            out,
+        }
+    }
+
+    /// Writes a line of text to standard output (table mode narration).
+    pub fn line(&self, text: &str) -> Result<()> {
+        let mut out = self.out.lock();
+        writeln!(out, "{text}")?;
+        Ok(())
+    }
+
+    /// Starts a list; push items, then `finish`. JSON and CSV stream; a table
+    /// is drawn at the end.
+    pub fn list<T: Columns>(&self) -> Result<ListWriter<'_, T>> {
+        let mut w = ListWriter {
+            r: self,
+            count: 0,
+            table: None,
+            csv: None,
+            _t: std::marker::PhantomData,
+        };
+        match self.format {
+            Format::Json => {
+                let mut out = self.out.lock();
+                out.write_all(b"[")?;
+            }
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(self.out.lock());
+                csv.write_record(T::CSV)?;
+                w.csv = Some(csv);
+            }
+            Format::Table => w.table = Some(self.new_table(T::TABLE.iter().map(|(_, h)| *h))),
+        }
+        Ok(w)
+    }
+
+    /// Renders a whole list at once.
+    pub fn all<T: Columns>(&self, items: impl IntoIterator<Item = T>) -> Result<()> {
+        let mut w = self.list::<T>()?;
+        for item in items {
+            w.push(&item)?;
+        }
+        w.finish()
+    }
+
+    /// Renders one thing: a JSON object, a one-row CSV, or a table of its
+    /// fields (nested objects as `outer.inner`; lists left to the caller).
+    pub fn one<T: Serialize>(&self, item: &T) -> Result<()> {
+        let value = serde_json::to_value(item)?;
+        match self.format {
+            Format::Json => {
+                let mut out = self.out.lock();
+                serde_json::to_writer_pretty(&mut out, &value)?;
+                writeln!(out)?;
+            }
+            Format::Csv => {
+                let fields = flatten(&value);
+                let mut csv = csv::Writer::from_writer(self.out.lock());
+                csv.write_record(fields.iter().map(|(k, _)| k))?;
+                csv.write_record(fields.iter().map(|(_, v)| csv_text(v)))?;
+                csv.flush()?;
+            }
+            Format::Table => {
+                let mut table = self.new_table(["field", "value"]);
+                for (k, v) in flatten(&value) {
+                    if !v.is_array() {
+                        table.add_row(vec![Cell::new(&k), self.cell(&k, &v)]);
+                    }
+                }
+                self.line(&table.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn new_table<'h>(&self, headers: impl IntoIterator<Item = &'h str>) -> Table {
+        let mut t = Table::new();
+        // Columns separated by blanks, one rule under the header.
+        let style = TableStyle::new().header_separator(LineStyle::none().fill('─').junction(' '));
+        t.load_style(style)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(headers);
+        if !self.color {
+            t.force_no_tty();
+        }
+        t
+    }
+
+    /// A table cell for a field: statuses coloured, the refresh marker as a
+    /// symbol, times shortened, absent values blank.
+    fn cell(&self, key: &str, v: &Value) -> Cell {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        let text = match v {
+            Value::Null => String::new(),
+            Value::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
+            Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(t) if leaf.ends_with("_at") || leaf == "time" => {
+                    t.format("%Y-%m-%d %H:%M:%S").to_string()
+                }
+                _ => s.clone(),
+            },
+            other => csv_text(other),
+        };
+        let cell = Cell::new(&text);
+        if !self.color {
+            return cell;
+        }
+        let color = match text.as_str() {
+            "ACTIVE" | "COMPLETE" | "new" => Some(Color::Green),
+            "STALE" | "INACTIVE" | "DORMANT" | "PENDING" | "IN_PROGRESS" | "WARN" | "retry"
+            | "↻" => Some(Color::Yellow),
+            "DISCONNECTED" | "ERROR" | "DELETED" | "DELETING" => Some(Color::Red),
+            "PROVISIONING" | "UPGRADING" | "deduplicated" => Some(Color::Cyan),
+            _ => None,
+        };
+        match color {
+            Some(c) => cell.fg(c),
+            None => cell,
+        }
+    }
+}
+
+pub struct ListWriter<'r, T> {
+    r: &'r Renderer,
+    count: usize,
+    table: Option<Table>,
+    csv: Option<csv::Writer<std::io::StdoutLock<'static>>>,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T: Columns> ListWriter<'_, T> {
+    pub fn push(&mut self, item: &T) -> Result<()> {
+        match self.r.format {
+            Format::Json => {
+                let mut out = self.r.out.lock();
+                if self.count > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n  ")?;
+                serde_json::to_writer(&mut out, item)?;
+            }
+            Format::Csv => {
+                let value = serde_json::to_value(item)?;
+                let row: Vec<String> = T::CSV.iter().map(|k| csv_text(&value[*k])).collect();
+                if let Some(csv) = &mut self.csv {
+                    csv.write_record(&row)?;
+                }
+            }
+            Format::Table => {
+                let value = serde_json::to_value(item)?;
+                let row: Vec<Cell> = T::TABLE
+                    .iter()
+                    .map(|(k, _)| self.r.cell(k, &value[*k]))
+                    .collect();
+                if let Some(t) = &mut self.table {
+                    t.add_row(row);
+                }
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        match self.r.format {
+            Format::Json => {
+                let mut out = self.r.out.lock();
+                out.write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
+                out.flush()?;
+            }
+            Format::Csv => {
+                if let Some(csv) = &mut self.csv {
+                    csv.flush()?;
+                }
+            }
+            Format::Table => {
+                if let Some(t) = &self.table {
+                    if self.count == 0 {
+                        self.r.line("(none)")?;
+                    } else {
+                        self.r.line(&t.to_string())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value as CSV text: scalars as they are, `null` empty, the rest as JSON.
+fn csv_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The fields of an object, nested objects flattened as `outer.inner`.
+fn flatten(v: &Value) -> Vec<(String, Value)> {
+    let mut out = vec![];
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.clone())),
+        }
+    }
+    walk("", v, &mut out);
+    out
+}

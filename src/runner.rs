@@ -1,0 +1,261 @@
+//! The runner: takes tasks PENDING → IN_PROGRESS → COMPLETE or ERROR through
+//! a tenant source, recording every step and result through the store. Each
+//! step is its own short transaction, so other processes see progress and a
+//! crash leaves at most one task IN_PROGRESS, which the next decision about
+//! the account finds abandoned.
+
+use crate::clock::Clock;
+use crate::domain::task::{TaskKind, TaskStatus};
+use crate::model::{Account, Level, Task};
+use crate::process::{Cancel, Owner};
+use crate::render::ser;
+use crate::source::{DirectorySync, SourceError, SourceSpec};
+use crate::store::{Db, Store, Write};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The message of a task cut short by Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted";
+/// The message of a task whose process died.
+pub const ABANDONED: &str = "abandoned";
+
+/// A task this process ran (or added), as reported to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskResult {
+    pub id: i64,
+    pub kind: TaskKind,
+    pub name: &'static str,
+    pub status: TaskStatus,
+    pub error: Option<String>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl TaskResult {
+    pub fn pending(id: i64, kind: TaskKind) -> TaskResult {
+        TaskResult {
+            id,
+            kind,
+            name: kind.display_name(),
+            status: TaskStatus::Pending,
+            error: None,
+            finished_at: None,
+        }
+    }
+}
+
+/// Something to tell about a run as it goes (for the progress bars).
+pub trait Observer: Sync {
+    fn task_started(&self, account: &Account, kind: TaskKind);
+    fn task_finished(&self, account: &Account, result: &TaskResult);
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn task_started(&self, _: &Account, _: TaskKind) {}
+    fn task_finished(&self, _: &Account, _: &TaskResult) {}
+}
+
+pub struct Runner<'a> {
+    pub store: &'a Store,
+    pub clock: Clock,
+    pub cancel: &'a Cancel,
+    pub observer: &'a dyn Observer,
+}
+
+impl Runner<'_> {
+    /// Runs `tasks` (PENDING, taken on by this process) of `account`, in
+    /// order. After Ctrl-C, the task under way and every later one end in
+    /// ERROR "interrupted".
+    pub fn run(&self, account: &Account, tasks: &[TaskResult]) -> Result<Vec<TaskResult>> {
+        tasks
+            .iter()
+            .map(|t| self.run_one(account, t.id, t.kind))
+            .collect()
+    }
+
+    fn run_one(&self, account: &Account, id: i64, kind: TaskKind) -> Result<TaskResult> {
+        if self.cancel.is_cancelled() {
+            return self.fail(account, id, kind, INTERRUPTED);
+        }
+        self.observer.task_started(account, kind);
+        self.store.write(|db| {
+            let now = self.clock.now();
+            db.start_task(id, now)?;
+            let msg = format!(
+                "task #{id} {} started for account #{} {}",
+                kind.display_name(),
+                account.id,
+                account.name
+            );
+            db.log(Level::Info, Some(id), Some(account.id), &msg, now)
+        })?;
+        let source = match SourceSpec::parse(&account.source, std::path::Path::new("/")) {
+            Ok(spec) => spec.open(),
+            Err(e) => return self.fail(account, id, kind, &e),
+        };
+        let outcome = match kind {
+            TaskKind::UpdateAdCache => match source.read_directory(self.cancel) {
+                Ok(DirectorySync::Full { users, groups }) => {
+                    let result = self.store.write(|db| {
+                        let now = self.clock.now();
+                        db.replace_ad_cache(account.id, &users, &groups, now)?;
+                        let note = format!("{} users, {} groups", users.len(), groups.len());
+                        finish(db, account, id, kind, None, Some(&note), now)
+                    })?;
+                    Ok(result)
+                }
+                Err(e) => Err(e),
+            },
+            TaskKind::AzureAdminAndO365Status => match source.check_connections(self.cancel) {
+                Ok(report) => {
+                    let failure = report.failure_message();
+                    let result = self.store.write(|db| {
+                        let now = self.clock.now();
+                        db.insert_check(account.id, id, &report, now)?;
+                        finish(
+                            db,
+                            account,
+                            id,
+                            kind,
+                            failure.as_deref(),
+                            Some("Azure and Microsoft 365 connected"),
+                            now,
+                        )
+                    })?;
+                    Ok(result)
+                }
+                Err(e) => Err(e),
+            },
+            TaskKind::UpdatingAccountStatus => Err(SourceError::Failed(
+                "an activity is not a task that runs".to_string(),
+            )),
+        };
+        let result = match outcome {
+            Ok(result) => result,
+            Err(SourceError::Interrupted) => return self.fail(account, id, kind, INTERRUPTED),
+            Err(SourceError::Failed(msg)) => return self.fail(account, id, kind, &msg),
+        };
+        self.observer.task_finished(account, &result);
+        Ok(result)
+    }
+
+    fn fail(&self, account: &Account, id: i64, kind: TaskKind, error: &str) -> Result<TaskResult> {
+        let result = self
+            .store
+            .write(|db| finish(db, account, id, kind, Some(error), None, self.clock.now()))?;
+        self.observer.task_finished(account, &result);
+        Ok(result)
+    }
+}
+
+/// Ends a task COMPLETE (no error) or ERROR, with its log line: INFO with
+/// `note`, or ERROR naming the task, the account and the error.
+fn finish(
+    db: &Db<'_, Write>,
+    account: &Account,
+    id: i64,
+    kind: TaskKind,
+    error: Option<&str>,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<TaskResult> {
+    let status = if error.is_some() {
+        TaskStatus::Error
+    } else {
+        TaskStatus::Complete
+    };
+    db.finish_task(id, status, error, now)?;
+    let (level, msg) = match error {
+        Some(e) => (
+            Level::Error,
+            format!(
+                "task #{id} {} failed for account #{} {}: {e}",
+                kind.display_name(),
+                account.id,
+                account.name
+            ),
+        ),
+        None => (
+            Level::Info,
+            format!(
+                "task #{id} {} complete for account #{} {}{}",
+                kind.display_name(),
+                account.id,
+                account.name,
+                note.map(|n| format!(": {n}")).unwrap_or_default()
+            ),
+        ),
+    };
+    db.log(level, Some(id), Some(account.id), &msg, now)?;
+    Ok(TaskResult {
+        id,
+        kind,
+        name: kind.display_name(),
+        status,
+        error: error.map(str::to_string),
+        finished_at: Some(now),
+    })
+}
+
+/// Ends in ERROR every unfinished task (of one account, or of all) that a
+/// process took on and that no longer runs: "abandoned", logged. Called
+/// inside the transaction that then decides about the account.
+pub fn reap_abandoned(
+    db: &Db<'_, Write>,
+    account_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let mut reaped = vec![];
+    for t in db.unfinished_tasks(account_id)? {
+        let Some(owner) = &t.owner else { continue };
+        if owner.is_alive() {
+            continue;
+        }
+        fail_task(db, &t, ABANDONED, owner, now)?;
+        reaped.push(t.id);
+    }
+    Ok(reaped)
+}
+
+/// Ends in ERROR "interrupted" every unfinished task this process took on
+/// (the safety net after Ctrl-C).
+pub fn interrupt_own(db: &Db<'_, Write>, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let me = Owner::current();
+    let mut ended = vec![];
+    for t in db.unfinished_tasks(None)? {
+        if t.owner.as_ref() == Some(me) {
+            fail_task(db, &t, INTERRUPTED, me, now)?;
+            ended.push(t.id);
+        }
+    }
+    Ok(ended)
+}
+
+fn fail_task(
+    db: &Db<'_, Write>,
+    t: &Task,
+    why: &str,
+    owner: &Owner,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.finish_task(t.id, TaskStatus::Error, Some(why), now)?;
+    let msg = format!(
+        "task #{} {} for account #{} {}: {why} (it was taken on by pid {} on {}, which {})",
+        t.id,
+        t.kind.display_name(),
+        t.account_id,
+        t.account,
+        owner.pid,
+        owner.host,
+        if why == ABANDONED {
+            "no longer runs"
+        } else {
+            "was interrupted"
+        }
+    );
+    db.log(Level::Error, Some(t.id), Some(t.account_id), &msg, now)
+}

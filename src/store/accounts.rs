@@ -1,0 +1,217 @@
+//! Accounts, their AD cache and their check results.
+
+use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use crate::domain::account::NewAccount;
+use crate::domain::status::Lifecycle;
+use crate::model::{Account, Check};
+use crate::source::{ConnectionReport, ConnectionState, DirGroup, DirUser};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+const SELECT_ACCOUNT: &str = "
+    SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
+           a.last_activity_at, a.ad_cache_updated_at, a.ad_users, a.ad_groups,
+           c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error
+    FROM accounts a
+    LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
+
+fn account_row(r: &Row) -> rusqlite::Result<Account> {
+    let lifecycle: String = r.get(4)?;
+    let checked_at: Option<String> = r.get(11)?;
+    let last_check = match checked_at {
+        Some(at) => Some(Check {
+            task_id: r.get(10)?,
+            checked_at: from_db(&at)?,
+            azure: ConnectionState {
+                ok: r.get(12)?,
+                error: r.get(13)?,
+            },
+            office365: ConnectionState {
+                ok: r.get(14)?,
+                error: r.get(15)?,
+            },
+        }),
+        None => None,
+    };
+    Ok(Account {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        tenant_id: r.get(2)?,
+        source: r.get(3)?,
+        lifecycle: Lifecycle::parse(&lifecycle).map_err(|_| bad_value("lifecycle", &lifecycle))?,
+        created_at: from_db(&r.get::<_, String>(5)?)?,
+        last_activity_at: opt_from_db(r.get(6)?)?,
+        ad_cache_updated_at: opt_from_db(r.get(7)?)?,
+        ad_users: r.get(8)?,
+        ad_groups: r.get(9)?,
+        last_check,
+    })
+}
+
+impl<M> Db<'_, M> {
+    pub fn account(&self, id: i64) -> Result<Option<Account>> {
+        let sql = format!("{SELECT_ACCOUNT} WHERE a.id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], account_row)
+            .optional()?)
+    }
+
+    /// Case-insensitive.
+    pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
+        let sql = format!("{SELECT_ACCOUNT} WHERE a.name_key = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([name.trim().to_lowercase()], account_row)
+            .optional()?)
+    }
+
+    pub fn account_names(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name FROM accounts ORDER BY id")?;
+        let names = stmt.query_map([], |r| r.get(0))?;
+        Ok(names.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every account in id order, streamed to `f`.
+    pub fn for_each_account(&self, mut f: impl FnMut(Account) -> Result<()>) -> Result<()> {
+        let sql = format!("{SELECT_ACCOUNT} ORDER BY a.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            f(account_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// The cached directory of an account.
+    pub fn ad_cache(&self, account_id: i64) -> Result<(Vec<DirUser>, Vec<DirGroup>)> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1 ORDER BY id",
+        )?;
+        let users = stmt
+            .query_map([account_id], |r| {
+                Ok(DirUser {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    upn: r.get(2)?,
+                    enabled: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name FROM ad_groups WHERE account_id = ?1 ORDER BY id",
+        )?;
+        let groups = stmt
+            .query_map([account_id], |r| {
+                Ok(DirGroup {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((users, groups))
+    }
+}
+
+impl Db<'_, Write> {
+    /// Inserts an account; the caller has checked that the name is free.
+    pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
+                                       last_activity_at, ad_cache_updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                a.name,
+                a.name.to_lowercase(),
+                a.tenant_id,
+                a.source,
+                a.lifecycle.as_str(),
+                to_db(now),
+                a.last_activity_at.map(to_db),
+                a.ad_cache_updated_at.map(to_db),
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Deletes an account with its tasks, cache, checks and log lines.
+    pub fn remove_account(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Records management activity on the account.
+    pub fn touch_activity(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1")?
+            .execute(params![id, to_db(now)])?;
+        Ok(())
+    }
+
+    /// Replaces the cached directory of an account (inside the caller's
+    /// transaction, so a failure leaves the previous copy).
+    pub fn replace_ad_cache(
+        &self,
+        account_id: i64,
+        users: &[DirUser],
+        groups: &[DirGroup],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM ad_users WHERE account_id = ?1", [account_id])?;
+        self.conn
+            .execute("DELETE FROM ad_groups WHERE account_id = ?1", [account_id])?;
+        let mut ins = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for u in users {
+            ins.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
+        }
+        let mut ins = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)",
+        )?;
+        for g in groups {
+            ins.execute(params![account_id, g.id, g.display_name])?;
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE accounts SET ad_cache_updated_at = ?2,
+                    ad_users = (SELECT count(*) FROM ad_users WHERE account_id = ?1),
+                    ad_groups = (SELECT count(*) FROM ad_groups WHERE account_id = ?1)
+                 WHERE id = ?1",
+            )?
+            .execute(params![account_id, to_db(now)])?;
+        Ok(())
+    }
+
+    pub fn insert_check(
+        &self,
+        account_id: i64,
+        task_id: i64,
+        report: &ConnectionReport,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO checks (account_id, task_id, checked_at, azure_ok, azure_error, office365_ok, office365_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                account_id,
+                task_id,
+                to_db(now),
+                report.azure.ok,
+                report.azure.error,
+                report.office365.ok,
+                report.office365.error,
+            ])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,235 @@
+//! The store: the only module that knows SQL and the schema.
+//!
+//! Reads go through [`Store::read`]; every write goes through
+//! [`Store::write`], one `BEGIN IMMEDIATE` transaction that takes the write
+//! lock up front, so concurrent `nfa` processes on one database behave as if
+//! they ran one after the other, and an error (or a crash) leaves nothing
+//! half-written.
+
+mod accounts;
+pub mod schema;
+mod settings;
+mod tasks;
+
+pub use tasks::{LogFilter, NewTask, TaskFilter};
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a writer waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Marker of a read-only view.
+pub struct Read;
+/// Marker of a view inside a write transaction.
+pub struct Write;
+
+/// A view of the database: reads on every view, writes only inside
+/// [`Store::write`].
+pub struct Db<'a, M = Read> {
+    conn: &'a Connection,
+    _mode: PhantomData<M>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date. A file that is not an SQLite database, or one
+    /// written by a newer `nfa`, is refused and left untouched.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_at(path, schema::LATEST)
+    }
+
+    /// Opens the database and migrates it up to schema version `version`
+    /// only: for tests that need a database of an older build.
+    pub fn open_at(path: &Path, version: usize) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the database directory {}", dir.display())
+            })?;
+        }
+        check_header(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .configure(version)
+            .with_context(|| format!("database {}", path.display()))?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self, version: usize) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            self.conn.pragma_update(None, "journal_mode", "wal")?;
+        }
+        self.conn.pragma_update(None, "synchronous", "normal")?;
+        self.migrate_to(version)
+    }
+
+    /// Applies the migrations up to `target`. A database newer than this
+    /// build is refused.
+    fn migrate_to(&self, target: usize) -> Result<()> {
+        let current = self.user_version()?;
+        if current > schema::LATEST {
+            bail!(
+                "{} was written by a newer nfa (schema version {current}; this build knows up to {}): upgrade nfa",
+                self.path.display(),
+                schema::LATEST
+            );
+        }
+        if current >= target {
+            return Ok(());
+        }
+        self.write(|db| {
+            // Another process may have migrated while we waited for the lock.
+            let current = self.user_version()?;
+            for (i, sql) in schema::MIGRATIONS
+                .iter()
+                .enumerate()
+                .take(target)
+                .skip(current)
+            {
+                db.conn
+                    .execute_batch(sql)
+                    .with_context(|| format!("migration to schema version {}", i + 1))?;
+            }
+            if current < target {
+                db.conn.pragma_update(None, "user_version", target as i64)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn user_version(&self) -> Result<usize> {
+        let v: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok(v as usize)
+    }
+
+    /// A read-only view.
+    pub fn read(&self) -> Db<'_, Read> {
+        Db {
+            conn: &self.conn,
+            _mode: PhantomData,
+        }
+    }
+
+    /// Runs `f` in one write transaction: committed if it returns `Ok`,
+    /// rolled back otherwise.
+    pub fn write<T>(&self, f: impl FnOnce(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let db = Db {
+            conn: &self.conn,
+            _mode: PhantomData,
+        };
+        match f(&db) {
+            Ok(v) => {
+                if let Err(e) = self.conn.execute_batch("COMMIT") {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(e.into());
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Refuses an existing, non-empty file that is not an SQLite database,
+/// before SQLite gets a chance to touch it.
+fn check_header(path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(anyhow!(e).context(format!("cannot open the database {}", path.display())));
+        }
+    };
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        bail!("{} is a directory, not a database file", path.display());
+    }
+    let mut header = Vec::with_capacity(16);
+    file.by_ref()
+        .take(16)
+        .read_to_end(&mut header)
+        .with_context(|| format!("cannot read the database {}", path.display()))?;
+    if !header.is_empty() && header != b"SQLite format 3\0" {
+        bail!(
+            "{} is not an nfa database (not an SQLite file); it was left untouched",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Times are stored as fixed-width RFC 3339 UTC text with milliseconds, so
+/// that they sort as text and read well in the `sqlite3` shell.
+pub(crate) fn to_db(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub(crate) fn from_db(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.3fZ")
+        .map(|n| n.and_utc())
+        .or_else(|_| DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+pub(crate) fn opt_from_db(text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    text.as_deref().map(from_db).transpose()
+}
+
+/// A value stored as text that failed to parse back (a corrupted row).
+pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unexpected {what} '{value}' in the database").into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_round_trip_and_sort_as_text() {
+        let a = from_db("2026-11-30T08:00:00.000Z").unwrap();
+        let b = from_db("2026-11-30T08:00:00.500Z").unwrap();
+        assert_eq!(to_db(a), "2026-11-30T08:00:00.000Z");
+        assert!(to_db(a) < to_db(b));
+        assert!(from_db("yesterday").is_err());
+    }
+}

@@ -1,0 +1,400 @@
+//! Management tasks and the system log.
+
+use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use crate::domain::policy::Decision;
+use crate::domain::task::{TaskKind, TaskStatus, aggregate};
+use crate::model::{Level, LogLine, Origin, Task};
+use crate::process::Owner;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+
+const SELECT_TASK: &str = "
+    SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
+           t.description, t.error, t.created_at, t.started_at, t.finished_at,
+           t.owner_host, t.owner_pid, t.owner_token
+    FROM tasks t JOIN accounts a ON a.id = t.account_id";
+
+fn task_row(r: &Row) -> rusqlite::Result<Task> {
+    let kind: String = r.get(4)?;
+    let status: String = r.get(6)?;
+    let decision: Option<String> = r.get(7)?;
+    let host: Option<String> = r.get(13)?;
+    Ok(Task {
+        id: r.get(0)?,
+        parent_id: r.get(1)?,
+        account_id: r.get(2)?,
+        account: r.get(3)?,
+        kind: TaskKind::parse(&kind).map_err(|_| bad_value("task kind", &kind))?,
+        automated: r.get(5)?,
+        status: TaskStatus::parse(&status).map_err(|_| bad_value("task status", &status))?,
+        decision: match decision {
+            Some(d) => Some(Decision::parse(&d).ok_or_else(|| bad_value("decision", &d))?),
+            None => None,
+        },
+        description: r.get(8)?,
+        error: r.get(9)?,
+        created_at: from_db(&r.get::<_, String>(10)?)?,
+        started_at: opt_from_db(r.get(11)?)?,
+        finished_at: opt_from_db(r.get(12)?)?,
+        owner: match host {
+            Some(host) => Some(Owner {
+                host,
+                pid: r.get(14)?,
+                token: r.get(15)?,
+            }),
+            None => None,
+        },
+    })
+}
+
+fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
+    let level: String = r.get(2)?;
+    Ok(LogLine {
+        id: r.get(0)?,
+        time: from_db(&r.get::<_, String>(1)?)?,
+        level: Level::parse(&level).map_err(|_| bad_value("log level", &level))?,
+        task_id: r.get(3)?,
+        account_id: r.get(4)?,
+        message: r.get(5)?,
+    })
+}
+
+/// The filters of `nfa tasks list`.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub account_id: Option<i64>,
+    pub statuses: Vec<TaskStatus>,
+    pub kinds: Vec<TaskKind>,
+    pub since: Option<DateTime<Utc>>,
+    pub include_automated: bool,
+    pub limit: u64,
+}
+
+/// The filters of `nfa logs`.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Lines of this task and of its children.
+    pub task_id: Option<i64>,
+    pub account_id: Option<i64>,
+    /// Lines of this level or more severe.
+    pub level: Option<Level>,
+    pub since: Option<DateTime<Utc>>,
+    /// Only lines written after this one (for `--follow`).
+    pub after_id: Option<i64>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
+    pub limit: Option<u64>,
+}
+
+/// A task to insert.
+#[derive(Debug, Clone)]
+pub struct NewTask<'a> {
+    pub parent_id: Option<i64>,
+    pub account_id: i64,
+    pub kind: TaskKind,
+    pub automated: bool,
+    pub origin: Origin,
+    pub decision: Option<Decision>,
+    pub status: TaskStatus,
+    pub description: Option<&'a str>,
+    /// The process that takes the task on to run, if one does now.
+    pub owner: Option<&'a Owner>,
+}
+
+/// `?, ?, ?` for `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl<M> Db<'_, M> {
+    pub fn task(&self, id: i64) -> Result<Option<Task>> {
+        let sql = format!("{SELECT_TASK} WHERE t.id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], task_row)
+            .optional()?)
+    }
+
+    /// The children of a task, oldest first.
+    pub fn children(&self, parent_id: i64) -> Result<Vec<Task>> {
+        let sql = format!("{SELECT_TASK} WHERE t.parent_id = ?1 ORDER BY t.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([parent_id], task_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Tasks matching `filter`, newest first, streamed to `f`.
+    pub fn for_each_task(
+        &self,
+        filter: &TaskFilter,
+        mut f: impl FnMut(Task) -> Result<()>,
+    ) -> Result<()> {
+        let mut sql = format!("{SELECT_TASK} WHERE 1 = 1");
+        let mut args: Vec<Value> = vec![];
+        if !filter.include_automated {
+            sql.push_str(" AND t.automated = 0");
+        }
+        if let Some(id) = filter.account_id {
+            sql.push_str(" AND t.account_id = ?");
+            args.push(id.into());
+        }
+        if !filter.statuses.is_empty() {
+            sql.push_str(&format!(
+                " AND t.status IN ({})",
+                placeholders(filter.statuses.len())
+            ));
+            args.extend(
+                filter
+                    .statuses
+                    .iter()
+                    .map(|s| Value::from(s.as_str().to_string())),
+            );
+        }
+        if !filter.kinds.is_empty() {
+            sql.push_str(&format!(
+                " AND t.kind IN ({})",
+                placeholders(filter.kinds.len())
+            ));
+            args.extend(
+                filter
+                    .kinds
+                    .iter()
+                    .map(|k| Value::from(k.as_str().to_string())),
+            );
+        }
+        if let Some(since) = filter.since {
+            sql.push_str(" AND t.created_at >= ?");
+            args.push(to_db(since).into());
+        }
+        sql.push_str(" ORDER BY t.id DESC LIMIT ?");
+        args.push((filter.limit.min(i64::MAX as u64) as i64).into());
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            f(task_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// The newest activity of the account that triggered tasks, with its
+    /// children.
+    pub fn earlier_refresh(&self, account_id: i64) -> Result<Option<(Task, Vec<Task>)>> {
+        let sql = format!(
+            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus'
+               AND t.decision IN ('new','retry') ORDER BY t.id DESC LIMIT 1"
+        );
+        let Some(activity) = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([account_id], task_row)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let children = self.children(activity.id)?;
+        Ok(Some((activity, children)))
+    }
+
+    /// The newest activity of the account, whatever it decided.
+    pub fn latest_activity(&self, account_id: i64) -> Result<Option<Task>> {
+        let sql = format!(
+            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus' ORDER BY t.id DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([account_id], task_row)
+            .optional()?)
+    }
+
+    /// PENDING and IN_PROGRESS tasks (of one account, or of all), oldest
+    /// first.
+    pub fn unfinished_tasks(&self, account_id: Option<i64>) -> Result<Vec<Task>> {
+        let sql = match account_id {
+            Some(_) => format!(
+                "{SELECT_TASK} WHERE t.account_id = ?1 AND t.status IN ('PENDING','IN_PROGRESS') ORDER BY t.id"
+            ),
+            None => {
+                format!("{SELECT_TASK} WHERE t.status IN ('PENDING','IN_PROGRESS') ORDER BY t.id")
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = match account_id {
+            Some(id) => stmt
+                .query_map([id], task_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            None => stmt
+                .query_map([], task_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Log lines matching `filter`, streamed to `f`.
+    pub fn for_each_log(
+        &self,
+        filter: &LogFilter,
+        mut f: impl FnMut(LogLine) -> Result<()>,
+    ) -> Result<()> {
+        let mut sql = "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.message FROM logs l WHERE 1 = 1"
+            .to_string();
+        let mut args: Vec<Value> = vec![];
+        if let Some(id) = filter.task_id {
+            sql.push_str(
+                " AND l.task_id IN (SELECT ? UNION ALL SELECT id FROM tasks WHERE parent_id = ?)",
+            );
+            args.push(id.into());
+            args.push(id.into());
+        }
+        if let Some(id) = filter.account_id {
+            sql.push_str(" AND l.account_id = ?");
+            args.push(id.into());
+        }
+        if let Some(level) = filter.level {
+            let levels: Vec<_> = [Level::Error, Level::Warn, Level::Info]
+                .into_iter()
+                .filter(|l| *l <= level)
+                .collect();
+            sql.push_str(&format!(" AND l.level IN ({})", placeholders(levels.len())));
+            args.extend(levels.iter().map(|l| Value::from(l.as_str().to_string())));
+        }
+        if let Some(since) = filter.since {
+            sql.push_str(" AND l.time >= ?");
+            args.push(to_db(since).into());
+        }
+        if let Some(after) = filter.after_id {
+            sql.push_str(" AND l.id > ?");
+            args.push(after.into());
+        }
+        sql.push_str(if filter.oldest_first {
+            " ORDER BY l.id ASC"
+        } else {
+            " ORDER BY l.id DESC"
+        });
+        if let Some(limit) = filter.limit {
+            sql.push_str(" LIMIT ?");
+            args.push((limit.min(i64::MAX as u64) as i64).into());
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            f(log_row(row)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Db<'_, Write> {
+    pub fn insert_task(&self, t: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64> {
+        let finished = t.status.is_finished().then(|| to_db(now));
+        self.conn
+            .prepare_cached(
+                "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
+                                    description, created_at, finished_at, owner_host, owner_pid, owner_token)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                t.parent_id,
+                t.account_id,
+                t.kind.as_str(),
+                t.automated,
+                t.origin.as_str(),
+                t.decision.map(Decision::as_str),
+                t.status.as_str(),
+                t.description,
+                to_db(now),
+                finished,
+                t.owner.map(|o| o.host.as_str()),
+                t.owner.map(|o| o.pid),
+                t.owner.map(|o| o.token.as_str()),
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Takes PENDING tasks on for `owner`; returns those it could take
+    /// (still PENDING).
+    pub fn claim_task(&self, id: i64, owner: &Owner) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4
+                 WHERE id = ?1 AND status = 'PENDING'",
+            )?
+            .execute(params![id, owner.host, owner.pid, owner.token])?;
+        Ok(n == 1)
+    }
+
+    /// PENDING → IN_PROGRESS.
+    pub fn start_task(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE tasks SET status = 'IN_PROGRESS', started_at = ?2 WHERE id = ?1",
+            )?
+            .execute(params![id, to_db(now)])?;
+        self.sync_parent_of(id, now)
+    }
+
+    /// Ends a task COMPLETE or ERROR, and brings its parent's aggregate
+    /// status up to date.
+    pub fn finish_task(
+        &self,
+        id: i64,
+        status: TaskStatus,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        debug_assert!(status.is_finished());
+        self.conn
+            .prepare_cached(
+                "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, status.as_str(), error, to_db(now)])?;
+        self.sync_parent_of(id, now)
+    }
+
+    /// Recomputes the status of the parent of task `id` from its children.
+    fn sync_parent_of(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let parent: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT parent_id FROM tasks WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let Some(parent) = parent else { return Ok(()) };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status FROM tasks WHERE parent_id = ?1")?;
+        let statuses = stmt
+            .query_map([parent], |r| {
+                let s: String = r.get(0)?;
+                TaskStatus::parse(&s).map_err(|_| bad_value("task status", &s))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let status = aggregate(&statuses);
+        let now = to_db(now);
+        self.conn
+            .prepare_cached(
+                "UPDATE tasks SET status = ?2,
+                    started_at = CASE WHEN ?2 = 'PENDING' THEN started_at ELSE coalesce(started_at, ?3) END,
+                    finished_at = CASE WHEN ?2 IN ('COMPLETE','ERROR') THEN ?3 ELSE NULL END
+                 WHERE id = ?1",
+            )?
+            .execute(params![parent, status.as_str(), now])?;
+        Ok(())
+    }
+
+    pub fn log(
+        &self,
+        level: Level,
+        task_id: Option<i64>,
+        account_id: Option<i64>,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO logs (time, level, task_id, account_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![to_db(now), level.as_str(), task_id, account_id, message])?;
+        Ok(())
+    }
+}
