@@ -124,10 +124,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 /// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,
 /// so that a run can end its tasks cleanly.
 pub fn interrupt_flag() -> Result<Cancel> {
+    static FLAG: std::sync::OnceLock<Cancel> = std::sync::OnceLock::new();
+    if let Some(c) = FLAG.get() {
+        return Ok(c.clone());
+    }
     let cancel = Cancel::new();
     let c = cancel.clone();
     ctrlc::set_handler(move || c.cancel()).context("cannot install the Ctrl-C handler")?;
-    Ok(cancel)
+    Ok(FLAG.get_or_init(|| cancel).clone())
 }
 
 /// clap value parsers for the words of the domain.

@@ -123,10 +123,10 @@ pub struct CheckView {
 /// names what was asked for and suggests close names.
 pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
     let w = wanted.trim();
-    if let Ok(id) = w.parse::<i64>() {
-        if let Some(a) = db.account(id)? {
-            return Ok(a);
-        }
+    if let Ok(id) = w.parse::<i64>()
+        && let Some(a) = db.account(id)?
+    {
+        return Ok(a);
     }
     if let Some(a) = db.account_by_name(w)? {
         return Ok(a);

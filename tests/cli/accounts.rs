@@ -1,0 +1,404 @@
+//! `nfa accounts`, statuses, and the errors of the "Everywhere" section.
+
+use crate::*;
+use serde_json::json;
+
+#[test]
+fn add_prints_the_new_account_and_list_shows_it() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    let added = s.json(&[
+        "accounts",
+        "add",
+        "Contoso",
+        "--source",
+        &format!("fixture:{}", f.display()),
+        "--tenant-id",
+        "contoso.onmicrosoft.com",
+    ]);
+    assert_eq!(added["id"], 1);
+    assert_eq!(added["name"], "Contoso");
+    assert_eq!(added["tenant_id"], "contoso.onmicrosoft.com");
+    assert_eq!(added["lifecycle"], "ready");
+    assert_eq!(
+        added["last_activity_at"], NOW,
+        "being added is management activity"
+    );
+    assert_eq!(added["ad_cache_updated_at"], Value::Null);
+    assert_eq!(added["status"], "STALE", "a cache never taken is stale");
+    assert_eq!(added["refresh_available"], true);
+
+    let list = s.json(&["accounts", "list"]);
+    let a = &list[0];
+    for key in [
+        "id",
+        "name",
+        "tenant_id",
+        "source",
+        "status",
+        "refresh_available",
+        "lifecycle",
+        "last_activity_at",
+        "ad_cache_updated_at",
+        "last_check_at",
+        "last_check_ok",
+        "ad_users",
+        "ad_groups",
+    ] {
+        assert!(a.get(key).is_some(), "accounts list lacks {key}: {a}");
+    }
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_relative_fixture_path_is_stored_absolute() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    let a = s.json(&["accounts", "add", "c", "--source", "fixture:t.json"]);
+    let want = format!("fixture:{}", s.path("t.json").display());
+    assert_eq!(a["source"], want.as_str());
+}
+
+#[test]
+fn accounts_are_found_by_id_or_case_insensitive_name() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("Contoso", &f, &[]);
+    assert_eq!(s.json(&["accounts", "show", "CONTOSO"])["id"], 1);
+    assert_eq!(s.json(&["accounts", "show", "1"])["name"], "Contoso");
+}
+
+#[test]
+fn a_duplicate_name_is_refused_whatever_its_case() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("Contoso", &f, &[]);
+    s.fails(
+        &["accounts", "add", "contoso", "--source", "fixture:t.json"],
+        &["already exists"],
+    );
+    assert_eq!(s.json(&["accounts"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_unknown_account_is_named_with_suggestions() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    s.add("fabrikam", &f, &[]);
+    let err = s.fails(
+        &["accounts", "show", "contso"],
+        &["contso", "did you mean contoso"],
+    );
+    assert!(!err.contains("fabrikam"), "{err}");
+    let err = s.fails(&["refresh", "zzz"], &["unknown account 'zzz'"]);
+    assert!(!err.contains("did you mean"), "{err}");
+    s.fails(&["accounts", "show", "99"], &["99"]);
+}
+
+#[test]
+fn bad_account_input_is_refused_with_exit_1() {
+    let s = Sandbox::new();
+    s.fails(
+        &["accounts", "add", "c", "--source", "contoso.json"],
+        &["--source", "fixture:PATH"],
+    );
+    s.fails(
+        &["accounts", "add", "1234", "--source", "fixture:x.json"],
+        &["all digits"],
+    );
+    let out = s.run(&[
+        "accounts",
+        "add",
+        "c",
+        "--source",
+        "fixture:x",
+        "--lifecycle",
+        "sleeping",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad flag value is a usage error"
+    );
+    assert!(s.json(&["accounts"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn statuses_follow_the_facts_and_the_clock() {
+    let mut s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    let src = format!("fixture:{}", f.display());
+    let csv = format!(
+        "name,source,lifecycle,last_activity_at,ad_cache_updated_at\n\
+         active,{src},ready,2026-11-30T07:00:00Z,2026-11-30T07:00:00Z\n\
+         stale,{src},ready,2026-11-30T07:00:00Z,2026-11-29T07:59:59Z\n\
+         inactive,{src},ready,2026-11-23T07:59:59Z,2026-11-30T07:00:00Z\n\
+         dormant,{src},ready,2026-10-31T07:59:59Z,2026-11-30T07:00:00Z\n\
+         provisioning,{src},provisioning,,\n\
+         upgrading,{src},upgrading,,\n\
+         deleting,{src},deleting,,\n\
+         deleted,{src},deleted,,\n\
+         edge,{src},ready,2026-11-23T08:00:00Z,2026-11-29T08:00:00Z\n"
+    );
+    std::fs::write(s.path("a.csv"), csv).unwrap();
+    s.json(&["accounts", "import", "a.csv"]);
+    let status_of = |s: &Sandbox| -> Vec<(String, String)> {
+        s.json(&["accounts", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap().to_string(),
+                    a["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let want: Vec<(String, String)> = [
+        ("active", "ACTIVE"),
+        ("stale", "STALE"),
+        ("inactive", "INACTIVE"),
+        ("dormant", "DORMANT"),
+        ("provisioning", "PROVISIONING"),
+        ("upgrading", "UPGRADING"),
+        ("deleting", "DELETING"),
+        ("deleted", "DELETED"),
+        ("edge", "ACTIVE"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(
+        status_of(&s),
+        want,
+        "thresholds are strict: exactly 7d / 24h old is not yet past"
+    );
+
+    s.at("2026-11-30T08:00:01Z");
+    let edge = status_of(&s)
+        .into_iter()
+        .find(|(n, _)| n == "edge")
+        .unwrap();
+    assert_eq!(
+        edge.1, "INACTIVE",
+        "one second later, time alone changed the status"
+    );
+
+    let refreshable = s.json(&["accounts", "list", "--refreshable"]);
+    let names: Vec<_> = refreshable
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["stale", "inactive", "dormant", "edge"]);
+    assert!(
+        refreshable
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["refresh_available"] == true)
+    );
+
+    let filtered = s.json(&[
+        "accounts", "list", "--status", "stale", "--status", "DELETED",
+    ]);
+    let names: Vec<_> = filtered
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["stale", "deleted"]);
+}
+
+#[test]
+fn disconnected_comes_from_a_failed_check_and_wins_over_idleness() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &o365_expired());
+    s.add("c", &f, &["--last-activity", "2026-09-01T00:00:00Z"]);
+    assert_eq!(s.json(&["accounts", "show", "c"])["status"], "DORMANT");
+    s.json_code(3, &["audit", "c"]);
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(a["status"], "DISCONNECTED");
+    assert_eq!(a["refresh_available"], false);
+    assert_eq!(a["last_check_ok"], false);
+    assert_eq!(a["last_check"]["office365"]["ok"], false);
+    assert_eq!(a["last_check"]["office365"]["error"], "token expired");
+    assert_eq!(a["last_check"]["azure"]["ok"], true);
+}
+
+#[test]
+fn import_reads_csv_and_json_from_files_and_stdin() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    std::fs::write(
+        s.path("a.csv"),
+        format!(
+            "name,source,tenant_id\nalpha,fixture:{},alpha.onmicrosoft.com\n",
+            f.display()
+        ),
+    )
+    .unwrap();
+    let a = s.json(&["accounts", "import", "a.csv"]);
+    assert_eq!(a[0]["name"], "alpha");
+    assert_eq!(a[0]["tenant_id"], "alpha.onmicrosoft.com");
+
+    let json = json!([{ "name": "beta", "source": "fixture:t.json", "lifecycle": "upgrading",
+                        "ad_cache_updated_at": "2026-11-30T07:00:00+00:00" }]);
+    let out = s.run_with_stdin(
+        &["-o", "json", "accounts", "import", "-"],
+        &json.to_string(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(b[0]["lifecycle"], "upgrading");
+    assert_eq!(b[0]["ad_cache_updated_at"], "2026-11-30T07:00:00Z");
+
+    let out = s.run_with_stdin(
+        &["-o", "json", "accounts", "import", "-"],
+        "name,source\ngamma,fixture:t.json\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.json(&["accounts"]).as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_bad_import_row_imports_nothing_and_names_the_row_and_field() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    let csv = "name,source,lifecycle\nok1,fixture:t.json,ready\nok2,fixture:t.json,ready\nbad,fixture:t.json,sleeping\n";
+    std::fs::write(s.path("a.csv"), csv).unwrap();
+    s.fails(
+        &["accounts", "import", "a.csv"],
+        &["row 3", "lifecycle", "sleeping"],
+    );
+
+    let json = r#"[{"name": "x", "source": "fixture:t.json"}, {"name": "y", "source": "fixture:t.json", "last_activity_at": "last week"}]"#;
+    std::fs::write(s.path("a.json"), json).unwrap();
+    s.fails(
+        &["accounts", "import", "a.json"],
+        &["row 2", "last_activity_at"],
+    );
+
+    std::fs::write(
+        s.path("dup.csv"),
+        "name,source\nsame,fixture:t.json\nSAME,fixture:t.json\n",
+    )
+    .unwrap();
+    s.fails(
+        &["accounts", "import", "dup.csv"],
+        &["row 2", "already exists"],
+    );
+
+    std::fs::write(s.path("nosource.csv"), "name\nx\n").unwrap();
+    s.fails(&["accounts", "import", "nosource.csv"], &["source"]);
+    s.fails(&["accounts", "import", "missing.csv"], &["missing.csv"]);
+
+    assert!(
+        s.json(&["accounts"]).as_array().unwrap().is_empty(),
+        "nothing was imported"
+    );
+}
+
+#[test]
+fn csv_output_quotes_names_with_commas_and_quotes() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("Contoso, \"The\" Ltd.", &f, &[]);
+    let out = s.run(&["-o", "csv", "accounts", "list"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,name,tenant_id,source,status,refresh_available")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with("1,\"Contoso, \"\"The\"\" Ltd.\",,fixture:"),
+        "{row}"
+    );
+    assert_eq!(lines.next(), None);
+    // Round trip through a CSV reader.
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rec = r.records().next().unwrap().unwrap();
+    assert_eq!(&rec[1], "Contoso, \"The\" Ltd.");
+    assert_eq!(&rec[4], "STALE");
+}
+
+#[test]
+fn table_output_is_for_people_and_has_no_colour_without_a_terminal() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    let out = s.run(&["accounts", "list"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("contoso") && text.contains("STALE") && text.contains("↻"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape codes when not on a terminal"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "no notes or bars off a terminal: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn show_carries_the_latest_refresh() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("c", &f, &[]);
+    assert_eq!(
+        s.json(&["accounts", "show", "c"])["latest_refresh"],
+        Value::Null
+    );
+    let r = s.json(&["refresh", "c"]);
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(a["latest_refresh"]["activity_id"], r["activity_id"]);
+    assert_eq!(a["latest_refresh"]["decision"], "new");
+    assert_eq!(a["latest_refresh"]["status"], "COMPLETE");
+    assert_eq!(a["ad_users"], 2);
+    assert_eq!(a["ad_groups"], 1);
+    assert_eq!(a["last_check"]["task_id"], r["tasks"][1]["id"]);
+}
+
+#[test]
+fn remove_deletes_the_account_and_its_data() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("gone", &f, &[]);
+    s.add("kept", &f, &[]);
+    s.json(&["refresh", "gone"]);
+    s.json(&["refresh", "kept"]);
+    let removed = s.json(&["accounts", "remove", "GONE"]);
+    assert_eq!(removed["id"], 1);
+    s.fails(&["accounts", "show", "gone"], &["unknown account"]);
+    let tasks = s.json(&["tasks", "--show-automated"]);
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["account"] == "kept"),
+        "{tasks}"
+    );
+    assert_eq!(tasks.as_array().unwrap().len(), 3);
+    let logs = s.json(&["logs", "--limit", "0"]);
+    assert!(
+        logs.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["account_id"] != 1),
+        "{logs}"
+    );
+}

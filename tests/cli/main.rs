@@ -1,0 +1,220 @@
+//! Integration tests: the real `nfa` binary against a temporary database,
+//! with `NFA_NOW` for time and fixture files for tenants. Nothing here
+//! touches the network or the user's own data directory.
+
+mod accounts;
+mod demo;
+mod refresh;
+mod runs;
+mod settings;
+mod store;
+mod tasks_logs;
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const NOW: &str = "2026-11-30T08:00:00Z";
+
+/// A sandbox: a temporary directory holding the database, the fixtures,
+/// and a fake home (so the real data directory is never reached).
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub now: String,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("nfa.db");
+        Sandbox {
+            dir,
+            db,
+            now: NOW.to_string(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Sets "now" for the next commands.
+    pub fn at(&mut self, now: &str) -> &mut Self {
+        self.now = now.to_string();
+        self
+    }
+
+    /// `nfa` with this sandbox's database, clock and home.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_nfa"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path().join("home"))
+            .env("XDG_DATA_HOME", self.dir.path().join("home/.local/share"))
+            .env("NFA_DB", &self.db)
+            .env("NFA_NOW", &self.now)
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run nfa")
+    }
+
+    /// Runs with `stdin` as standard input.
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nfa");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().expect("wait nfa")
+    }
+
+    /// Runs `nfa -o json ARGS`, expects exit `code`, parses standard output.
+    pub fn json_code(&self, code: i32, args: &[&str]) -> Value {
+        let mut all = vec!["-o", "json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "nfa {all:?}\nstderr: {}",
+            stderr(&out)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("nfa {all:?}: bad JSON ({e}): {}", stdout(&out)))
+    }
+
+    /// Runs `nfa -o json ARGS`, expecting success.
+    pub fn json(&self, args: &[&str]) -> Value {
+        self.json_code(0, args)
+    }
+
+    /// Expects exit 1 with a message on standard error that contains every
+    /// one of `needles`, and nothing on standard output.
+    pub fn fails(&self, args: &[&str], needles: &[&str]) -> String {
+        let out = self.run(args);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "nfa {args:?} should fail; stderr: {err}"
+        );
+        assert!(err.starts_with("error: "), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "stderr of nfa {args:?} lacks {n:?}: {err}");
+        }
+        assert!(out.stdout.is_empty(), "stdout: {}", stdout(&out));
+        err
+    }
+
+    /// Writes a fixture tenant file and returns its path.
+    pub fn fixture(&self, name: &str, value: &Value) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+        p
+    }
+
+    /// Adds an account over a fixture; returns its id.
+    pub fn add(&self, name: &str, fixture: &Path, extra: &[&str]) -> i64 {
+        let source = format!("fixture:{}", fixture.display());
+        let mut args = vec!["accounts", "add", name, "--source", &source];
+        args.extend_from_slice(extra);
+        self.json(&args)["id"].as_i64().expect("id")
+    }
+
+    /// Starts `nfa ARGS` in the background (JSON output).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.cmd()
+            .args(["-o", "json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nfa")
+    }
+
+    /// Waits until some automated task is IN_PROGRESS.
+    pub fn wait_in_progress(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let tasks = self.json(&["tasks", "--show-automated", "--status", "IN_PROGRESS"]);
+            if !tasks.as_array().unwrap().is_empty() {
+                return tasks;
+            }
+            assert!(Instant::now() < deadline, "no task went IN_PROGRESS");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A tenant whose every check passes.
+pub fn healthy() -> Value {
+    json!({
+        "tenant_id": "contoso.onmicrosoft.com",
+        "latency_ms": 0,
+        "azure": { "ok": true },
+        "office365": { "ok": true },
+        "directory": {
+            "ok": true,
+            "users": [
+                { "id": "u1", "display_name": "Ada", "upn": "ada@contoso.com", "enabled": true },
+                { "id": "u2", "display_name": "Grace", "upn": "grace@contoso.com", "enabled": false }
+            ],
+            "groups": [ { "id": "g1", "display_name": "IT" } ]
+        }
+    })
+}
+
+/// `healthy()` with `latency_ms` set.
+pub fn slow(ms: u64) -> Value {
+    let mut v = healthy();
+    v["latency_ms"] = json!(ms);
+    v
+}
+
+/// `healthy()` whose Microsoft 365 token has expired.
+pub fn o365_expired() -> Value {
+    let mut v = healthy();
+    v["office365"] = json!({ "ok": false, "error": "token expired" });
+    v
+}
+
+/// The kinds of a JSON list of tasks.
+pub fn kinds(tasks: &Value) -> Vec<String> {
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap().to_string())
+        .collect()
+}

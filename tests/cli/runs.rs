@@ -1,0 +1,275 @@
+//! Runs across processes: concurrent refreshes, killed and interrupted
+//! runs, several accounts, `tasks run`.
+
+use crate::*;
+use std::time::Duration;
+
+#[test]
+fn eight_concurrent_refreshes_of_one_account_behave_as_if_serial() {
+    let s = Sandbox::new();
+    let f = s.fixture("slow.json", &slow(1500));
+    s.add("slow", &f, &[]);
+    let children: Vec<_> = (0..8).map(|_| s.spawn(&["refresh", "slow"])).collect();
+    let mut decisions = vec![];
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        decisions.push(r["decision"].as_str().unwrap().to_string());
+    }
+    decisions.sort();
+    let mut want = vec!["deduplicated".to_string(); 7];
+    want.push("new".to_string());
+    want.sort();
+    assert_eq!(decisions, want);
+    let tasks = s.json(&["tasks", "--show-automated", "--limit", "0"]);
+    let tasks = tasks.as_array().unwrap();
+    assert_eq!(
+        tasks
+            .iter()
+            .filter(|t| t["kind"] == "UpdatingAccountStatus")
+            .count(),
+        8
+    );
+    assert_eq!(tasks.iter().filter(|t| t["automated"] == true).count(), 2);
+    assert!(tasks.iter().all(|t| t["status"] == "COMPLETE"), "{tasks:?}");
+}
+
+#[test]
+fn a_killed_run_is_found_abandoned_and_then_retried() {
+    let s = Sandbox::new();
+    let f = s.fixture("slow.json", &slow(5000));
+    s.add("c", &f, &[]);
+    let mut running = s.spawn(&["refresh", "c"]);
+    s.wait_in_progress();
+    running.kill().unwrap(); // SIGKILL: no chance to clean up
+    running.wait().unwrap();
+    let stuck = s.json(&["tasks", "--show-automated", "--status", "IN_PROGRESS"]);
+    let stuck: Vec<&Value> = stuck
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["automated"] == true)
+        .collect();
+    assert_eq!(stuck.len(), 1, "the dead run left its task IN_PROGRESS");
+    let dead_id = stuck[0]["id"].as_i64().unwrap();
+
+    s.fixture("slow.json", &healthy());
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(r["decision"], "retry");
+    assert_eq!(r["earlier_status"], "ERROR");
+    assert_eq!(
+        kinds(&r["tasks"]),
+        ["UpdateAdCache", "AzureAdminAndO365Status"],
+        "both were taken on and lost"
+    );
+    let dead = s.json(&["tasks", "show", &dead_id.to_string()]);
+    assert_eq!(dead["status"], "ERROR");
+    assert_eq!(dead["error"], "abandoned");
+    let logs = s.json(&["logs", "--task", &dead_id.to_string(), "--level", "error"]);
+    assert!(
+        logs[0]["message"].as_str().unwrap().contains("abandoned"),
+        "{logs}"
+    );
+    assert_eq!(logs[0]["account_id"], 1);
+    let left = s.json(&[
+        "tasks",
+        "--show-automated",
+        "--status",
+        "IN_PROGRESS",
+        "--status",
+        "PENDING",
+    ]);
+    assert_eq!(left, json!([]));
+}
+
+#[test]
+fn ctrl_c_ends_the_run_with_130_and_leaves_no_task_in_progress() {
+    let s = Sandbox::new();
+    let f = s.fixture("slow.json", &slow(5000));
+    s.add("c", &f, &[]);
+    let running = s.spawn(&["refresh", "c"]);
+    s.wait_in_progress();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &running.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = running.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["tasks"][0]["error"], "interrupted");
+    assert_eq!(r["tasks"][1]["error"], "interrupted");
+    let tasks = s.json(&["tasks", "--show-automated"]);
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "ERROR"),
+        "{tasks}"
+    );
+    let errors = s.json(&["logs", "--level", "error"]);
+    assert_eq!(errors.as_array().unwrap().len(), 2);
+    // The next refresh sees ERROR and retries.
+    s.fixture("slow.json", &healthy());
+    assert_eq!(s.json(&["refresh", "c"])["decision"], "retry");
+}
+
+#[test]
+fn no_run_leaves_tasks_pending_for_tasks_run() {
+    let s = Sandbox::new();
+    let good = s.fixture("good.json", &healthy());
+    let bad = s.fixture("bad.json", &o365_expired());
+    s.add("good", &good, &[]);
+    s.add("bad", &bad, &[]);
+    s.json(&["refresh", "good", "bad", "--no-run"]);
+    assert_eq!(
+        s.json(&["tasks", "--status", "PENDING"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "both activities pending"
+    );
+    let ran = s.json_code(3, &["tasks", "run", "--jobs", "2"]);
+    let ran = ran.as_array().unwrap();
+    assert_eq!(ran.len(), 4);
+    assert_eq!(ran.iter().filter(|t| t["status"] == "ERROR").count(), 1);
+    assert!(
+        ran.iter()
+            .all(|t| t["account"].is_string() && t["kind"].is_string())
+    );
+    let activities = s.json(&["tasks"]);
+    let statuses: Vec<_> = activities
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["ERROR", "COMPLETE"],
+        "activities follow their children"
+    );
+    assert_eq!(s.json(&["tasks", "run"]), json!([]), "nothing left to run");
+}
+
+#[test]
+fn several_accounts_by_name_stdin_and_refreshable() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &slow(200));
+    for n in ["a", "b", "c", "d"] {
+        s.add(n, &f, &[]);
+    }
+    s.json(&["refresh", "d"]);
+    let r = s.json(&["refresh", "a", "B", "--jobs", "2"]);
+    let names: Vec<_> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "b"], "input order, one object each");
+
+    let out = s.run_with_stdin(&["-o", "json", "refresh", "-"], "c\n\n4\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r[0]["decision"], "new");
+    assert_eq!(r[1]["decision"], "deduplicated");
+
+    let mut s = s;
+    s.at("2026-12-02T08:00:00Z");
+    let r = s.json(&["refresh", "--refreshable", "--jobs", "3"]);
+    assert_eq!(r.as_array().unwrap().len(), 4, "all are stale two days on");
+    assert!(
+        r.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["decision"] == "new" && x["status_after"] == "ACTIVE")
+    );
+    assert_eq!(s.json(&["refresh", "--refreshable"]), json!([]));
+}
+
+#[test]
+fn the_json_pipeline_of_the_readme_works() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("a", &f, &[]);
+    s.add("b", &f, &[]);
+    let list = s.run(&["-o", "json", "accounts", "list", "--refreshable"]);
+    let names: Vec<String> = serde_json::from_slice::<Value>(&list.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
+    let out = s.run_with_stdin(&["-q", "refresh", "-"], &(names.join("\n") + "\n"));
+    assert!(out.status.success());
+    assert_eq!(s.json(&["accounts", "list", "--refreshable"]), json!([]));
+}
+
+#[test]
+fn an_unknown_account_in_a_list_refreshes_none() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("a", &f, &[]);
+    s.fails(&["refresh", "a", "nope"], &["nope"]);
+    assert_eq!(s.json(&["tasks"]), json!([]));
+}
+
+#[test]
+fn logs_follow_prints_new_lines_as_they_come() {
+    use std::io::{BufRead, BufReader};
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("a", &f, &[]);
+    let mut follow = s
+        .cmd()
+        .args(["-o", "json", "logs", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Should an assertion fail, the follower must not outlive the test.
+    let pid = follow.id();
+    let _guard = KillOnDrop(pid);
+    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(first["message"].as_str().unwrap().contains("added"));
+    std::thread::sleep(Duration::from_millis(100));
+    s.json(&["refresh", "a"]);
+    // The activity, then start and end of each of its two tasks.
+    let mut seen = vec![];
+    while seen.len() < 5 {
+        let l: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        seen.push(l);
+    }
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0]["id"].as_i64() < w[1]["id"].as_i64()),
+        "oldest first"
+    );
+    assert!(
+        seen[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Updating account status")
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &follow.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(follow.wait().unwrap().code(), Some(130));
+}
+
+/// Ends a background `nfa` when the test ends, however it ends.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.0.to_string())
+            .status();
+    }
+}

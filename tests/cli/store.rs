@@ -1,0 +1,126 @@
+//! The database file: creation, migrations, foreign files, the stock
+//! SQLite library.
+
+use crate::*;
+use nfa::store::{Store, schema};
+
+#[test]
+fn the_database_and_its_directory_are_created_on_first_use() {
+    let s = Sandbox::new();
+    let nested = s.path("deep/er/nfa.db");
+    let out = s.run(&["--db", nested.to_str().unwrap(), "accounts", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(nested.exists());
+    assert!(!s.db.exists(), "--db wins over NFA_DB");
+}
+
+#[test]
+fn without_db_or_nfa_db_the_per_user_data_directory_is_used() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .env_remove("NFA_DB")
+        .args(["accounts", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        s.path("home/.local/share/nfa/nfa.db").exists(),
+        "XDG data directory of the (fake) home"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let s = Sandbox::new();
+    let bytes = b"name,source\nthis is my spreadsheet, not a database\n".repeat(100);
+    std::fs::write(&s.db, &bytes).unwrap();
+    s.fails(&["accounts", "list"], &["not an nfa database", "nfa.db"]);
+    s.fails(
+        &["accounts", "add", "x", "--source", "fixture:x.json"],
+        &["not an nfa database"],
+    );
+    assert_eq!(std::fs::read(&s.db).unwrap(), bytes);
+    assert!(!s.path("nfa.db-wal").exists() && !s.path("nfa.db-journal").exists());
+}
+
+#[test]
+fn the_first_schema_version_migrates_to_the_current_one() {
+    let s = Sandbox::new();
+    {
+        let store = Store::open_at(&s.db, 1).unwrap();
+        assert_eq!(store.user_version().unwrap(), 1);
+    }
+    // An account written by the version-1 build.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute(
+        "INSERT INTO accounts (name, name_key, source, created_at, last_activity_at)
+         VALUES ('Old', 'old', 'fixture:/nowhere.json', '2026-11-01T00:00:00.000Z', '2026-11-29T00:00:00.000Z')",
+        [],
+    )
+    .unwrap();
+    assert!(
+        conn.prepare("SELECT * FROM tasks").is_err(),
+        "version 1 has no tasks table"
+    );
+    drop(conn);
+
+    let a = s.json(&["accounts", "show", "old"]);
+    assert_eq!(a["name"], "Old");
+    assert_eq!(a["last_activity_at"], "2026-11-29T00:00:00Z");
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, schema::LATEST);
+    // The migrated database works for the refresh engine.
+    let r = s.json_code(3, &["refresh", "old"]);
+    assert_eq!(r["decision"], "new");
+    assert!(
+        r["tasks"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("/nowhere.json")
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused() {
+    let s = Sandbox::new();
+    s.json(&["accounts", "list"]);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    s.fails(&["accounts", "list"], &["newer nfa", "99"]);
+}
+
+#[test]
+fn the_stock_sqlite_library_reads_the_file() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    s.json(&["refresh", "contoso"]);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let fk: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(fk, 0);
+    let users: i64 = conn
+        .query_row("SELECT count(*) FROM ad_users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(users, 2);
+    // And the sqlite3 shell, where the machine has one.
+    if let Ok(out) = std::process::Command::new("sqlite3")
+        .arg(&s.db)
+        .arg("PRAGMA integrity_check;")
+        .output()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    }
+}

@@ -1,0 +1,264 @@
+//! `nfa tasks` and `nfa logs`: filters, automated tasks, log lines by task.
+
+use crate::*;
+use serde_json::json;
+
+/// Two accounts, each refreshed once at NOW, the second failing.
+fn two_refreshed() -> Sandbox {
+    let s = Sandbox::new();
+    let good = s.fixture("good.json", &healthy());
+    let bad = s.fixture("bad.json", &o365_expired());
+    s.add("good", &good, &[]);
+    s.add("bad", &bad, &[]);
+    s.json(&["refresh", "good"]);
+    s.json_code(3, &["refresh", "bad"]);
+    s
+}
+
+#[test]
+fn automated_tasks_are_hidden_unless_asked_for() {
+    let s = two_refreshed();
+    let visible = s.json(&["tasks"]);
+    assert_eq!(
+        kinds(&visible),
+        ["UpdatingAccountStatus", "UpdatingAccountStatus"]
+    );
+    assert!(
+        visible
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["automated"] == false)
+    );
+    let all = s.json(&["tasks", "list", "--show-automated"]);
+    assert_eq!(all.as_array().unwrap().len(), 6);
+    s.json(&["settings", "set", "display-automated-tasks", "true"]);
+    assert_eq!(
+        s.json(&["tasks"]).as_array().unwrap().len(),
+        6,
+        "the setting shows them too"
+    );
+}
+
+#[test]
+fn task_items_carry_the_contract_fields_newest_first() {
+    let s = two_refreshed();
+    let all = s.json(&["tasks", "--show-automated"]);
+    let ids: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [6, 5, 4, 3, 2, 1]);
+    let t = &all[0];
+    for key in [
+        "id",
+        "parent_id",
+        "account_id",
+        "account",
+        "kind",
+        "name",
+        "automated",
+        "status",
+        "description",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ] {
+        assert!(t.get(key).is_some(), "task lacks {key}: {t}");
+    }
+    assert_eq!(t["name"], "Checking account status");
+    assert_eq!(t["parent_id"], 4);
+    assert_eq!(t["account"], "bad");
+    assert_eq!(t["created_at"], NOW);
+    assert_eq!(all[1]["name"], "Update AD cache");
+    assert_eq!(all[2]["name"], "Updating account status");
+    assert_eq!(
+        all[2]["status"], "ERROR",
+        "an activity's status is the aggregate of its children"
+    );
+    assert_eq!(all[5]["status"], "COMPLETE");
+}
+
+#[test]
+fn task_filters_combine() {
+    let mut s = two_refreshed();
+    s.at("2026-11-30T20:00:00Z");
+    s.json(&["refresh", "good"]);
+    let by_account = s.json(&["tasks", "--account", "GOOD", "--show-automated"]);
+    assert!(
+        by_account
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["account"] == "good")
+    );
+    assert_eq!(by_account.as_array().unwrap().len(), 6);
+    let errors = s.json(&["tasks", "--status", "error", "--show-automated"]);
+    assert_eq!(
+        kinds(&errors),
+        ["AzureAdminAndO365Status", "UpdatingAccountStatus"]
+    );
+    let checks = s.json(&["tasks", "--kind", "AzureAdminAndO365Status"]);
+    assert_eq!(
+        checks,
+        json!([]),
+        "automated tasks stay hidden without --show-automated"
+    );
+    let checks = s.json(&[
+        "tasks",
+        "--kind",
+        "AzureAdminAndO365Status",
+        "--show-automated",
+    ]);
+    assert_eq!(checks.as_array().unwrap().len(), 3);
+    let checks = s.json(&[
+        "tasks",
+        "--kind",
+        "Checking account status",
+        "--status",
+        "COMPLETE",
+        "--show-automated",
+    ]);
+    assert_eq!(checks.as_array().unwrap().len(), 2);
+    let recent = s.json(&["tasks", "--since", "1h", "--show-automated"]);
+    assert_eq!(recent.as_array().unwrap().len(), 3);
+    let recent = s.json(&["tasks", "--since", "2026-11-30T08:00:00Z"]);
+    assert_eq!(recent.as_array().unwrap().len(), 3);
+    let limited = s.json(&["tasks", "--show-automated", "--limit", "2"]);
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+    assert_eq!(s.run(&["tasks", "--status", "DONE"]).status.code(), Some(2));
+    assert_eq!(
+        s.run(&["tasks", "--since", "last week"]).status.code(),
+        Some(2)
+    );
+    s.fails(&["tasks", "--account", "nobody"], &["nobody"]);
+}
+
+#[test]
+fn the_default_limit_is_fifty() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("c", &f, &[]);
+    // One `new` activity with its two tasks, then 59 deduplicated ones.
+    for _ in 0..60 {
+        s.json(&["refresh", "c", "--no-run"]);
+    }
+    assert_eq!(
+        s.json(&["tasks", "--show-automated"])
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
+    assert_eq!(
+        s.json(&["tasks", "--show-automated", "--limit", "0"])
+            .as_array()
+            .unwrap()
+            .len(),
+        62
+    );
+}
+
+#[test]
+fn tasks_show_has_children_and_their_log_lines() {
+    let s = two_refreshed();
+    let t = s.json(&["tasks", "show", "4"]);
+    assert_eq!(t["id"], 4);
+    assert_eq!(t["kind"], "UpdatingAccountStatus");
+    assert_eq!(
+        kinds(&t["children"]),
+        ["UpdateAdCache", "AzureAdminAndO365Status"]
+    );
+    let logs = t["logs"].as_array().unwrap();
+    let task_ids: Vec<i64> = logs
+        .iter()
+        .map(|l| l["task_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        task_ids.contains(&4) && task_ids.contains(&5) && task_ids.contains(&6),
+        "{task_ids:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l["level"] == "ERROR" && l["task_id"] == 6)
+    );
+    s.fails(&["tasks", "show", "999"], &["999"]);
+    let out = s.run(&["tasks", "show", "4"]);
+    assert!(
+        stdout(&out).contains("token expired"),
+        "the table shows children and log lines"
+    );
+}
+
+#[test]
+fn every_failure_is_logged_with_task_and_account_ids() {
+    let s = two_refreshed();
+    let errors = s.json(&["logs", "--level", "error"]);
+    let errors = errors.as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    let line = &errors[0];
+    for key in ["id", "time", "level", "task_id", "account_id", "message"] {
+        assert!(line.get(key).is_some(), "log line lacks {key}");
+    }
+    assert_eq!(line["level"], "ERROR");
+    assert_eq!(line["task_id"], 6);
+    assert_eq!(line["account_id"], 2);
+    assert_eq!(line["time"], NOW);
+    assert!(line["message"].as_str().unwrap().contains("token expired"));
+    // From the log line to the task, and from the task to the log line.
+    let task = s.json(&["tasks", "show", "6"]);
+    assert_eq!(
+        task["error"],
+        "Microsoft 365 connection failed: token expired"
+    );
+    let by_parent = s.json(&["logs", "--task", "4"]);
+    assert!(
+        by_parent
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == line["id"]),
+        "--task matches children's lines"
+    );
+}
+
+#[test]
+fn log_filters_combine() {
+    let mut s = two_refreshed();
+    let all = s.json(&["logs", "--limit", "0"]);
+    let ids: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let good = s.json(&["logs", "--account", "good", "--limit", "0"]);
+    assert!(
+        good.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["account_id"] == 1)
+    );
+    assert!(!good.as_array().unwrap().is_empty());
+    let warn = s.json(&["logs", "--level", "warn", "--limit", "0"]);
+    assert_eq!(warn.as_array().unwrap().len(), 1, "warn and worse");
+    assert_eq!(
+        s.json(&["logs", "--limit", "3"]).as_array().unwrap().len(),
+        3
+    );
+    s.at("2026-11-30T12:00:00Z");
+    s.json(&["refresh", "good"]);
+    let recent = s.json(&["logs", "--since", "1h", "--limit", "0"]);
+    assert_eq!(
+        recent.as_array().unwrap().len(),
+        1,
+        "the deduplicated activity's line only"
+    );
+    assert_eq!(s.run(&["logs", "--level", "debug"]).status.code(), Some(2));
+    let out = s.run(&["-o", "csv", "logs", "--limit", "1"]);
+    assert!(stdout(&out).starts_with("id,time,level,task_id,account_id,message\n"));
+}
