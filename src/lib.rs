@@ -7,7 +7,9 @@
 //! - [`source`]: tenant sources behind one trait (fixture files for now);
 //! - [`runner`]: executes tasks through a source and records their results;
 //! - [`ops`]: operations that compose the store, the rules and the runner;
-//! - [`render`]: table / json / csv output in one place;
+//! - [`render`]: table / json / csv output in one place, [`ui`]: progress
+//!   bars on standard error;
+//! - [`model`]: the plain records the store returns;
 //! - [`cli`]: one thin module per command group.
 
 pub mod cli;

@@ -42,6 +42,12 @@ impl TaskKind {
         }
     }
 
+    /// Whether every task of this kind is automated (the refresh tasks,
+    /// whether a refresh or the audit added them).
+    pub fn is_automated(self) -> bool {
+        self != TaskKind::UpdatingAccountStatus
+    }
+
     /// Accepts the kind (any case) or its display name.
     pub fn parse(text: &str) -> Result<TaskKind, String> {
         let t = text.trim();

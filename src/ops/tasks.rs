@@ -92,6 +92,12 @@ pub fn list(
 ) -> Result<()> {
     let db = store.read();
     filter.include_automated |= db.settings()?.display_automated_tasks;
+    if !filter.include_automated
+        && !filter.kinds.is_empty()
+        && filter.kinds.iter().all(|k| k.is_automated())
+    {
+        return Ok(()); // only hidden kinds were asked for
+    }
     let mut f = f;
     db.for_each_task(&filter, |t| f(t.into()))
 }

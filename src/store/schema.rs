@@ -76,6 +76,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_by_parent ON tasks(parent_id) WHERE parent_id IS NOT NULL;
     -- tasks --status, tasks run (PENDING)
     CREATE INDEX tasks_by_status ON tasks(status, id);
+    -- tasks --since: a few recent tasks among millions
+    CREATE INDEX tasks_by_created ON tasks(created_at);
     -- the default list: user tasks only, newest first
     CREATE INDEX tasks_user ON tasks(id) WHERE automated = 0;
     -- the earlier refresh of an account
@@ -96,6 +98,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX logs_by_task ON logs(task_id) WHERE task_id IS NOT NULL;
     CREATE INDEX logs_by_account ON logs(account_id, id);
     CREATE INDEX logs_by_level ON logs(level, id);
+    CREATE INDEX logs_by_time ON logs(time);
     "#,
 ];
 

@@ -166,7 +166,14 @@ impl<M> Db<'_, M> {
             );
         }
         if let Some(since) = filter.since {
-            sql.push_str(" AND t.created_at >= ?");
+            // A time range that holds few tasks is read through its index; one
+            // that holds many, newest first until the limit (a bounded count
+            // over the index tells which).
+            if self.few_since("tasks", "created_at", since)? {
+                sql.push_str(" AND likelihood(t.created_at >= ?, 0.001)");
+            } else {
+                sql.push_str(" AND t.created_at >= ?");
+            }
             args.push(to_db(since).into());
         }
         sql.push_str(" ORDER BY t.id DESC LIMIT ?");
@@ -233,6 +240,20 @@ impl<M> Db<'_, M> {
         Ok(rows)
     }
 
+    /// Whether fewer than 10,000 rows of `table` have `column` at or after
+    /// `since` (an index-only count that stops at the bound).
+    fn few_since(&self, table: &str, column: &str, since: DateTime<Utc>) -> Result<bool> {
+        const BOUND: i64 = 10_000;
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= ?1 LIMIT {BOUND})"
+        );
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([to_db(since)], |r| r.get(0))?;
+        Ok(n < BOUND)
+    }
+
     /// Log lines matching `filter`, streamed to `f`.
     pub fn for_each_log(
         &self,
@@ -262,7 +283,11 @@ impl<M> Db<'_, M> {
             args.extend(levels.iter().map(|l| Value::from(l.as_str().to_string())));
         }
         if let Some(since) = filter.since {
-            sql.push_str(" AND l.time >= ?");
+            if self.few_since("logs", "time", since)? {
+                sql.push_str(" AND likelihood(l.time >= ?, 0.001)");
+            } else {
+                sql.push_str(" AND l.time >= ?");
+            }
             args.push(to_db(since).into());
         }
         if let Some(after) = filter.after_id {
