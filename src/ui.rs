@@ -88,9 +88,14 @@ impl Progress {
         let _ = self.multi.clear();
     }
 
-    /// Prints to standard output without tearing the bars.
+    /// Prints to standard output without tearing the bars. A closed
+    /// standard output is not an error here: the result's own output will
+    /// meet it and end the command quietly.
     pub fn println(&self, line: &str) {
-        self.multi.suspend(|| println!("{line}"));
+        use std::io::Write;
+        self.multi.suspend(|| {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        });
     }
 
     fn with_bar(&self, account: &Account, f: impl FnOnce(&ProgressBar)) {

@@ -121,6 +121,58 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
 }
 
+/// What a command that runs tasks ran, and whether Ctrl-C cut it short.
+pub struct Run<R> {
+    pub reports: Vec<R>,
+    pub interrupted: bool,
+}
+
+impl<R> Run<R> {
+    /// Exit 130 after Ctrl-C, else 3 if a task ended in ERROR, else 0.
+    pub fn outcome(&self, any_error: bool) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else if any_error {
+            Outcome::TasksFailed
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// Runs `work` as a command that runs tasks: Ctrl-C handled, progress bars
+/// on a terminal, `jobs` accounts at once. After Ctrl-C, whatever this
+/// process took on and did not finish ends in ERROR "interrupted"; the
+/// reports of the accounts done are kept.
+pub fn run_tasks<R>(
+    env: &Env,
+    store: &Store,
+    jobs: u16,
+    accounts: usize,
+    work: impl FnOnce(&crate::ops::RunContext<'_>) -> Result<Vec<Option<R>>>,
+) -> Result<Run<R>> {
+    let cancel = interrupt_flag()?;
+    let progress = crate::ui::Progress::new(env.quiet).with_overall(accounts);
+    let db_path = env.db_path()?;
+    let ctx = crate::ops::RunContext {
+        db_path: &db_path,
+        clock: env.clock,
+        cancel: &cancel,
+        progress: &progress,
+        jobs: jobs.into(),
+    };
+    let result = work(&ctx);
+    progress.finish();
+    let interrupted = cancel.is_cancelled();
+    if interrupted {
+        store.write(|db| crate::runner::interrupt_own(db, env.clock.now()))?;
+    }
+    Ok(Run {
+        reports: result?.into_iter().flatten().collect(),
+        interrupted,
+    })
+}
+
 /// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,
 /// so that a run can end its tasks cleanly.
 pub fn interrupt_flag() -> Result<Cancel> {

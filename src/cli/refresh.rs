@@ -1,14 +1,13 @@
 //! `nfa refresh` and `nfa audit`.
 
-use super::{Env, interrupt_flag};
+use super::{Env, Run, run_tasks};
 use crate::error::Outcome;
 use crate::model::Account;
-use crate::ops::refresh::{AuditReport, RefreshOptions, RefreshReport, audit, refresh};
-use crate::ops::{RunContext, accounts};
+use crate::ops::refresh::{RefreshOptions, RefreshReport, audit, refresh};
+use crate::ops::{AccountRun, accounts};
 use crate::render::{Columns, Format};
-use crate::runner::{TaskResult, interrupt_own};
+use crate::runner::TaskResult;
 use crate::store::Store;
-use crate::ui::Progress;
 use anyhow::Result;
 use serde::Serialize;
 use std::io::BufRead;
@@ -101,57 +100,24 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
     if targets.is_empty() {
         env.note("no accounts to refresh");
     }
-    let cancel = interrupt_flag()?;
-    let progress = Progress::new(env.quiet).with_overall(targets.len());
-    let db_path = env.db_path()?;
-    let ctx = RunContext {
-        db_path: &db_path,
-        clock: env.clock,
-        cancel: &cancel,
-        progress: &progress,
-        jobs: args.jobs.into(),
-    };
     let several = targets.len() > 1;
-    let on_planned = |r: &RefreshReport| {
-        if env.out.format == Format::Table {
-            let text = r.message.as_deref().unwrap_or(&r.description);
-            progress.println(&if several {
-                format!("{}: {text}", r.account)
-            } else {
-                text.to_string()
-            });
-        }
+    let opts = RefreshOptions {
+        no_run: args.no_run,
     };
-    let result = refresh(
-        &ctx,
-        &targets,
-        &RefreshOptions {
-            no_run: args.no_run,
-        },
-        &on_planned,
-    );
-    progress.finish();
-    let reports: Vec<RefreshReport> = finish_run(&store, env, &cancel, result)?;
-    match env.out.format {
-        Format::Json if single(&args.accounts) && reports.len() == 1 => env.out.one(&reports[0])?,
-        Format::Table => {
-            env.out.all(reports.iter().cloned())?;
-            let rows = reports.iter().flat_map(|r| {
-                r.tasks.iter().map(|t| TaskRow {
-                    account: &r.account,
-                    task: t,
-                })
-            });
-            if reports.iter().any(|r| !r.tasks.is_empty()) {
-                env.out.all(rows)?;
+    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx| {
+        let on_planned = |r: &RefreshReport| {
+            if env.out.format == Format::Table {
+                let text = r.message.as_deref().unwrap_or(&r.description);
+                ctx.progress.println(&if several {
+                    format!("{}: {text}", r.account)
+                } else {
+                    text.to_string()
+                });
             }
-        }
-        _ => env.out.all(reports.iter().cloned())?,
-    }
-    Ok(outcome(
-        &cancel,
-        reports.iter().any(RefreshReport::any_error),
-    ))
+        };
+        refresh(ctx, &targets, &opts, &on_planned)
+    })?;
+    show_reports(env, single(&args.accounts), run)
 }
 
 pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
@@ -162,56 +128,35 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     } else {
         named_accounts(&store, &args.accounts)?
     };
-    let cancel = interrupt_flag()?;
-    let progress = Progress::new(env.quiet).with_overall(targets.len());
-    let db_path = env.db_path()?;
-    let ctx = RunContext {
-        db_path: &db_path,
-        clock: env.clock,
-        cancel: &cancel,
-        progress: &progress,
-        jobs: args.jobs.into(),
-    };
-    let result = audit(&ctx, &targets);
-    progress.finish();
-    let reports: Vec<AuditReport> = finish_run(&store, env, &cancel, result)?;
+    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx| {
+        audit(ctx, &targets)
+    })?;
+    show_reports(env, single(&args.accounts), run)
+}
+
+/// Renders the reports of a refresh or an audit (one object for one named
+/// account) and tells the outcome.
+fn show_reports<R: Columns + AccountRun + Clone>(
+    env: &Env,
+    one: bool,
+    run: Run<R>,
+) -> Result<Outcome> {
+    let reports = &run.reports;
     match env.out.format {
-        Format::Json if single(&args.accounts) && reports.len() == 1 => env.out.one(&reports[0])?,
+        Format::Json if one && reports.len() == 1 => env.out.one(&reports[0])?,
         Format::Table => {
             env.out.all(reports.iter().cloned())?;
-            let rows = reports.iter().flat_map(|r| {
-                r.tasks.iter().map(|t| TaskRow {
-                    account: &r.account,
-                    task: t,
-                })
-            });
-            env.out.all(rows)?;
+            if reports.iter().any(|r| !r.tasks().is_empty()) {
+                let rows = reports.iter().flat_map(|r| {
+                    r.tasks().iter().map(|t| TaskRow {
+                        account: r.account(),
+                        task: t,
+                    })
+                });
+                env.out.all(rows)?;
+            }
         }
         _ => env.out.all(reports.iter().cloned())?,
     }
-    Ok(outcome(&cancel, reports.iter().any(AuditReport::any_error)))
-}
-
-/// After a run: on Ctrl-C, ends in ERROR "interrupted" whatever this process
-/// took on and did not finish; keeps the reports of the accounts done.
-pub fn finish_run<R>(
-    store: &Store,
-    env: &Env,
-    cancel: &crate::process::Cancel,
-    result: Result<Vec<Option<R>>>,
-) -> Result<Vec<R>> {
-    if cancel.is_cancelled() {
-        store.write(|db| interrupt_own(db, env.clock.now()))?;
-    }
-    Ok(result?.into_iter().flatten().collect())
-}
-
-pub fn outcome(cancel: &crate::process::Cancel, any_error: bool) -> Outcome {
-    if cancel.is_cancelled() {
-        Outcome::Interrupted
-    } else if any_error {
-        Outcome::TasksFailed
-    } else {
-        Outcome::Success
-    }
+    Ok(run.outcome(reports.iter().any(AccountRun::any_error)))
 }

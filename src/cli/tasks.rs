@@ -1,13 +1,11 @@
 //! `nfa tasks [list] | show ID | run`.
 
-use super::refresh::{finish_run, outcome};
-use super::{Env, interrupt_flag, parse};
+use super::{Env, parse, run_tasks};
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::error::Outcome;
-use crate::ops::{RunContext, accounts, tasks};
+use crate::ops::{accounts, tasks};
 use crate::render::Format;
 use crate::store::TaskFilter;
-use crate::ui::Progress;
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -96,26 +94,21 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             }
         }
         Cmd::Run { jobs } => {
-            let cancel = interrupt_flag()?;
-            let progress = Progress::new(env.quiet);
-            let db_path = env.db_path()?;
-            let ctx = RunContext {
-                db_path: &db_path,
-                clock: env.clock,
-                cancel: &cancel,
-                progress: &progress,
-                jobs: jobs.into(),
-            };
-            let result =
-                tasks::run_pending(&ctx, &store).map(|v| v.into_iter().map(Some).collect());
-            progress.finish();
-            let reports = finish_run(&store, env, &cancel, result)?;
-            if reports.is_empty() {
+            let run = run_tasks(env, &store, jobs, 0, |ctx| {
+                Ok(tasks::run_pending(ctx, &store)?
+                    .into_iter()
+                    .map(Some)
+                    .collect())
+            })?;
+            if run.reports.is_empty() {
                 env.note("no pending tasks");
             }
-            let failed = reports.iter().any(|r| r.task.status == TaskStatus::Error);
-            env.out.all(reports)?;
-            return Ok(outcome(&cancel, failed));
+            let failed = run
+                .reports
+                .iter()
+                .any(|r| r.task.status == TaskStatus::Error);
+            env.out.all(run.reports.iter().cloned())?;
+            return Ok(run.outcome(failed));
         }
     }
     Ok(Outcome::Success)

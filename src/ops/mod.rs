@@ -10,7 +10,10 @@ pub mod settings;
 pub mod tasks;
 
 use crate::clock::Clock;
+use crate::domain::task::TaskStatus;
+use crate::model::Account;
 use crate::process::Cancel;
+use crate::runner::{Runner, TaskResult};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use std::path::Path;
@@ -25,6 +28,36 @@ pub struct RunContext<'a> {
     pub progress: &'a crate::ui::Progress,
     /// Worker threads for several accounts (at least 1).
     pub jobs: usize,
+}
+
+/// Runs the tasks (PENDING, taken on by this process) of one account, with
+/// its progress bar.
+pub fn run_account(
+    ctx: &RunContext<'_>,
+    store: &Store,
+    account: &Account,
+    tasks: &[TaskResult],
+) -> Result<Vec<TaskResult>> {
+    ctx.progress.start_account(account, tasks.len());
+    let runner = Runner {
+        store,
+        clock: ctx.clock,
+        cancel: ctx.cancel,
+        observer: ctx.progress,
+    };
+    let results = runner.run(account, tasks);
+    ctx.progress.finish_account(account);
+    results
+}
+
+/// What a run reports about one account.
+pub trait AccountRun {
+    fn account(&self) -> &str;
+    fn tasks(&self) -> &[TaskResult];
+
+    fn any_error(&self) -> bool {
+        self.tasks().iter().any(|t| t.status == TaskStatus::Error)
+    }
 }
 
 /// Runs `f` over `items` on up to `jobs` threads, each with its own

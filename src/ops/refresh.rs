@@ -5,14 +5,14 @@
 //! the activity and its tasks, mark management activity), then runs the
 //! tasks it added in this process.
 
-use super::{RunContext, parallel};
+use super::{AccountRun, RunContext, parallel, run_account};
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
 use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
 use crate::model::{Account, Level, Origin};
 use crate::process::Owner;
 use crate::render::Columns;
-use crate::runner::{Runner, TaskResult, reap_abandoned};
+use crate::runner::{TaskResult, reap_abandoned};
 use crate::store::{NewTask, Store};
 use anyhow::{Result, anyhow};
 use serde::Serialize;
@@ -64,9 +64,12 @@ impl Columns for RefreshReport {
     ];
 }
 
-impl RefreshReport {
-    pub fn any_error(&self) -> bool {
-        self.tasks.iter().any(|t| t.status == TaskStatus::Error)
+impl AccountRun for RefreshReport {
+    fn account(&self) -> &str {
+        &self.account
+    }
+    fn tasks(&self) -> &[TaskResult] {
+        &self.tasks
     }
 }
 
@@ -92,15 +95,7 @@ pub fn refresh(
                 .read()
                 .account(account.id)?
                 .ok_or_else(|| gone(account))?;
-            ctx.progress.start_account(&fresh, report.tasks.len());
-            let runner = Runner {
-                store,
-                clock: ctx.clock,
-                cancel: ctx.cancel,
-                observer: ctx.progress,
-            };
-            report.tasks = runner.run(&fresh, &report.tasks)?;
-            ctx.progress.finish_account(&fresh);
+            report.tasks = run_account(ctx, store, &fresh, &report.tasks)?;
         } else {
             ctx.progress.finish_account(account);
         }
@@ -240,9 +235,12 @@ impl Columns for AuditReport {
     ];
 }
 
-impl AuditReport {
-    pub fn any_error(&self) -> bool {
-        self.tasks.iter().any(|t| t.status == TaskStatus::Error)
+impl AccountRun for AuditReport {
+    fn account(&self) -> &str {
+        &self.account
+    }
+    fn tasks(&self) -> &[TaskResult] {
+        &self.tasks
     }
 }
 
@@ -278,15 +276,7 @@ pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Result<Vec<Option<Au
             db.log(Level::Info, None, Some(a.id), &msg, now)?;
             Ok((before, tasks))
         })?;
-        ctx.progress.start_account(account, tasks.len());
-        let runner = Runner {
-            store,
-            clock: ctx.clock,
-            cancel: ctx.cancel,
-            observer: ctx.progress,
-        };
-        let tasks = runner.run(account, &tasks)?;
-        ctx.progress.finish_account(account);
+        let tasks = run_account(ctx, store, account, &tasks)?;
         Ok(AuditReport {
             account_id: account.id,
             account: account.name.clone(),

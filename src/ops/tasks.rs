@@ -1,12 +1,12 @@
 //! `nfa tasks`: list, show, run.
 
-use super::{RunContext, parallel};
+use super::{RunContext, parallel, run_account};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::model::{Account, Task};
 use crate::ops::logs::LogView;
 use crate::render::{Columns, ser};
-use crate::runner::{Runner, TaskResult, reap_abandoned};
+use crate::runner::{TaskResult, reap_abandoned};
 use crate::store::{LogFilter, Store, TaskFilter};
 use anyhow::{Result, anyhow};
 use chrono::{DateTime, Utc};
@@ -194,15 +194,7 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>
         Ok(batches)
     })?;
     let done = parallel(ctx, &batches, |store, (account, tasks)| {
-        ctx.progress.start_account(account, tasks.len());
-        let runner = Runner {
-            store,
-            clock: ctx.clock,
-            cancel: ctx.cancel,
-            observer: ctx.progress,
-        };
-        let results = runner.run(account, tasks)?;
-        ctx.progress.finish_account(account);
+        let results = run_account(ctx, store, account, tasks)?;
         Ok(results
             .into_iter()
             .map(|task| RunReport {

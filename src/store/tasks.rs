@@ -339,8 +339,8 @@ impl Db<'_, Write> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Takes PENDING tasks on for `owner`; returns those it could take
-    /// (still PENDING).
+    /// Takes a PENDING task on for `owner`; false if it is no longer
+    /// PENDING.
     pub fn claim_task(&self, id: i64, owner: &Owner) -> Result<bool> {
         let n = self
             .conn
