@@ -38,6 +38,7 @@ fn main() -> Result<()> {
                 lifecycle: Lifecycle::Ready,
                 last_activity_at: Some(start),
                 ad_cache_updated_at: None,
+                credentials: None,
             };
             db.insert_account(&a, start)?;
         }

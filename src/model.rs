@@ -1,5 +1,6 @@
 //! Plain records as the store returns them.
 
+use crate::domain::account::Credentials;
 use crate::domain::policy::Decision;
 use crate::domain::status::{AccountFacts, Lifecycle};
 use crate::domain::task::{TaskKind, TaskStatus};
@@ -20,6 +21,9 @@ pub struct Account {
     pub ad_users: i64,
     pub ad_groups: i64,
     pub last_check: Option<Check>,
+    pub credentials: Option<Credentials>,
+    /// Where the next directory read starts (opaque to all but the source).
+    pub directory_cursor: Option<String>,
 }
 
 impl Account {

@@ -9,7 +9,7 @@ use crate::domain::task::{TaskKind, TaskStatus};
 use crate::model::{Account, Level, Task};
 use crate::process::{Cancel, Owner};
 use crate::render::ser;
-use crate::source::{DirectorySync, SourceError, SourceSpec};
+use crate::source::{DirectorySync, SourceError};
 use crate::store::{Db, Store, Write};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -82,7 +82,9 @@ impl Runner<'_> {
             return self.fail(account, id, kind, INTERRUPTED);
         }
         self.observer.task_started(account, kind);
-        self.store.write(|db| {
+        // The account as it is now: its cursor may have moved since the run
+        // was planned.
+        let current = self.store.write(|db| {
             let now = self.clock.now();
             db.start_task(id, now)?;
             let msg = format!(
@@ -91,25 +93,34 @@ impl Runner<'_> {
                 account.id,
                 account.name
             );
-            db.log(Level::Info, Some(id), Some(account.id), &msg, now)
+            db.log(Level::Info, Some(id), Some(account.id), &msg, now)?;
+            db.account(account.id)
         })?;
-        let source = match SourceSpec::parse(&account.source, std::path::Path::new("/")) {
-            Ok(spec) => spec.open(),
-            Err(e) => return self.fail(account, id, kind, &e),
+        let account = current.as_ref().unwrap_or(account);
+        let source = match crate::source::open(account) {
+            Ok(source) => source,
+            Err(e) => return self.fail(account, id, kind, &e.to_string()),
         };
         let outcome = match kind {
-            TaskKind::UpdateAdCache => match source.read_directory(self.cancel) {
-                Ok(DirectorySync::Full { users, groups }) => {
-                    let result = self.store.write(|db| {
-                        let now = self.clock.now();
-                        db.replace_ad_cache(account.id, &users, &groups, now)?;
-                        let note = format!("{} users, {} groups", users.len(), groups.len());
-                        finish(db, account, id, kind, None, Some(&note), now)
-                    })?;
-                    Ok(result)
+            TaskKind::UpdateAdCache => {
+                match source.read_directory(account.directory_cursor.as_deref(), self.cancel) {
+                    Ok(read) => {
+                        let result = self.store.write(|db| {
+                            let now = self.clock.now();
+                            db.apply_directory(
+                                account.id,
+                                &read.sync,
+                                read.cursor.as_deref(),
+                                now,
+                            )?;
+                            let note = sync_note(&read.sync);
+                            finish(db, account, id, kind, None, Some(&note), now)
+                        })?;
+                        Ok(result)
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
-            },
+            }
             TaskKind::AzureAdminAndO365Status => match source.check_connections(self.cancel) {
                 Ok(report) => {
                     let failure = report.failure_message();
@@ -149,6 +160,27 @@ impl Runner<'_> {
             .write(|db| finish(db, account, id, kind, Some(error), None, self.clock.now()))?;
         self.observer.task_finished(account, &result);
         Ok(result)
+    }
+}
+
+/// What a directory read changed, for the log.
+fn sync_note(sync: &DirectorySync) -> String {
+    match sync {
+        DirectorySync::Full { users, groups } => {
+            format!("{} users, {} groups", users.len(), groups.len())
+        }
+        DirectorySync::Delta {
+            users,
+            groups,
+            removed_users,
+            removed_groups,
+        } => format!(
+            "delta: {} users added or changed, {} removed; {} groups added or changed, {} removed",
+            users.len(),
+            removed_users.len(),
+            groups.len(),
+            removed_groups.len()
+        ),
     }
 }
 

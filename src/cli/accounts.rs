@@ -1,13 +1,12 @@
 //! `nfa accounts list | show | add | import | remove`.
 
 use super::{Env, parse};
-use crate::domain::account::{NewAccount, validate_name};
 use crate::domain::status::{AccountStatus, Lifecycle};
+use crate::domain::time::format_time;
 use crate::error::Outcome;
 use crate::ops::{accounts, import};
 use crate::render::Format;
-use crate::source::SourceSpec;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use std::io::Read;
 use std::path::PathBuf;
@@ -38,6 +37,12 @@ enum Cmd {
         /// The file, or - for standard input
         file: PathBuf,
     },
+    /// Test the account's connections (directory, Microsoft 365, Azure)
+    /// without recording anything; exit 1 if one fails
+    Test {
+        /// Account id or name (case-insensitive)
+        account: String,
+    },
     /// Delete an account and all its data
     Remove {
         /// Account id or name (case-insensitive)
@@ -59,7 +64,7 @@ struct ListArgs {
 struct AddArgs {
     /// The account's name (unique, case-insensitive)
     name: String,
-    /// Where its tenant data comes from: fixture:PATH
+    /// Where its tenant data comes from: fixture:PATH or graph:TENANT_ID
     #[arg(long)]
     source: String,
     /// The customer's tenant id
@@ -71,6 +76,18 @@ struct AddArgs {
     /// Time of the last management activity (RFC 3339; default now)
     #[arg(long, value_parser = parse::time, value_name = "TIME")]
     last_activity: Option<DateTime<Utc>>,
+    /// graph: the application (client) id of the app registration
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// graph: the environment variable that holds the client secret
+    #[arg(long, value_name = "VAR", conflicts_with = "client_secret_file")]
+    client_secret_env: Option<String>,
+    /// graph: the file (mode 600) that holds the client secret
+    #[arg(long, value_name = "PATH")]
+    client_secret_file: Option<String>,
+    /// graph: the Azure subscription to check
+    #[arg(long, value_name = "SUBSCRIPTION_ID")]
+    subscription: Option<String>,
 }
 
 pub fn run(env: &Env, args: Args) -> Result<Outcome> {
@@ -89,16 +106,31 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
         Cmd::Add(a) => {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
-            let new = NewAccount {
-                name: validate_name(&a.name).map_err(|e| anyhow!("invalid account name: {e}"))?,
-                source: SourceSpec::parse(&a.source, &cwd)
-                    .map_err(|e| anyhow!("--source: {e}"))?
-                    .canonical(),
-                tenant_id: a.tenant_id.filter(|t| !t.trim().is_empty()),
-                lifecycle: a.lifecycle,
-                last_activity_at: Some(a.last_activity.unwrap_or(now)),
-                ad_cache_updated_at: None,
+            let lifecycle = a.lifecycle.as_str();
+            let last_activity = a.last_activity.map(format_time);
+            let field = |k: &str| -> Option<&str> {
+                match k {
+                    "name" => Some(&a.name),
+                    "source" => Some(&a.source),
+                    "tenant_id" => a.tenant_id.as_deref(),
+                    "lifecycle" => Some(lifecycle),
+                    "last_activity_at" => last_activity.as_deref(),
+                    "client_id" => a.client_id.as_deref(),
+                    "client_secret_env" => a.client_secret_env.as_deref(),
+                    "client_secret_file" => a.client_secret_file.as_deref(),
+                    "subscription_id" => a.subscription.as_deref(),
+                    _ => None,
+                }
             };
+            let new = import::account_from_fields(field, &cwd, now).map_err(|e| {
+                let flag = match e.field.as_str() {
+                    "name" => "NAME".to_string(),
+                    "subscription_id" => "--subscription".to_string(),
+                    "last_activity_at" => "--last-activity".to_string(),
+                    f => format!("--{}", f.replace('_', "-")),
+                };
+                anyhow!("{flag}: {}", e.message)
+            })?;
             let store = env.store()?;
             let added = accounts::add_all(&store, now, &[new], |_| String::new())?;
             env.out.one(&added[0])?;
@@ -113,6 +145,22 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 .with_context(|| format!("import {}", file.display()))?;
             env.note(&format!("imported {} accounts", added.len()));
             env.out.all(added)?;
+        }
+        Cmd::Test { account } => {
+            let store = env.store()?;
+            let report = accounts::test(&store, &account, &super::interrupt_flag()?)?;
+            match env.out.format {
+                Format::Table => env.out.all(report.connections.iter().cloned())?,
+                _ => env.out.one(&report)?,
+            }
+            if !report.ok {
+                let failed = report.connections.iter().filter(|c| !c.ok).count();
+                bail!(
+                    "{failed} of {} connections of {} failed",
+                    report.connections.len(),
+                    report.account
+                );
+            }
         }
         Cmd::Remove { account } => {
             let store = env.store()?;

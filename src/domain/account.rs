@@ -15,6 +15,88 @@ pub struct NewAccount {
     pub lifecycle: Lifecycle,
     pub last_activity_at: Option<DateTime<Utc>>,
     pub ad_cache_updated_at: Option<DateTime<Utc>>,
+    /// The app registration a live source signs in with.
+    pub credentials: Option<Credentials>,
+}
+
+/// Where the client secret is read from when it is needed. The secret
+/// itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    /// An environment variable of that name.
+    Env(String),
+    /// A file readable by its owner only.
+    File(std::path::PathBuf),
+}
+
+/// The app registration of a live account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub client_id: String,
+    pub secret: SecretRef,
+    /// The Azure subscription checked by "Checking account status".
+    pub subscription_id: Option<String>,
+}
+
+/// The credential fields as given (`--client-id`, `client_secret_env`, …).
+#[derive(Debug, Clone, Default)]
+pub struct CredentialFields<'a> {
+    pub client_id: Option<&'a str>,
+    pub client_secret_env: Option<&'a str>,
+    pub client_secret_file: Option<&'a str>,
+    pub subscription_id: Option<&'a str>,
+}
+
+impl CredentialFields<'_> {
+    /// Checks the fields against the kind of source: a live source needs a
+    /// client id and exactly one place for the secret; a fixture takes none.
+    /// Relative secret-file paths are taken from `cwd`.
+    pub fn validate(
+        &self,
+        live: bool,
+        cwd: &std::path::Path,
+    ) -> Result<Option<Credentials>, FieldError> {
+        let client_id = optional(self.client_id);
+        let env = optional(self.client_secret_env);
+        let file = optional(self.client_secret_file);
+        let subscription = optional(self.subscription_id);
+        if !live {
+            for (field, v) in [
+                ("client_id", client_id),
+                ("client_secret_env", env),
+                ("client_secret_file", file),
+                ("subscription_id", subscription),
+            ] {
+                if v.is_some() {
+                    return Err(FieldError::new(field, "applies to graph: sources only"));
+                }
+            }
+            return Ok(None);
+        }
+        let client_id = client_id
+            .ok_or_else(|| FieldError::new("client_id", "is required for a graph: source"))?;
+        let secret = match (env, file) {
+            (Some(v), None) => SecretRef::Env(v.to_string()),
+            (None, Some(f)) => SecretRef::File(cwd.join(f)),
+            (Some(_), Some(_)) => {
+                return Err(FieldError::new(
+                    "client_secret_env",
+                    "give the secret's variable or its file, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(FieldError::new(
+                    "client_secret_env",
+                    "a graph: source needs client_secret_env or client_secret_file",
+                ));
+            }
+        };
+        Ok(Some(Credentials {
+            client_id: client_id.to_string(),
+            secret,
+            subscription_id: subscription.map(str::to_string),
+        }))
+    }
 }
 
 /// A field that failed validation, and why.
@@ -34,13 +116,17 @@ impl FieldError {
 }
 
 /// The fields an import row may carry.
-pub const IMPORT_FIELDS: [&str; 6] = [
+pub const IMPORT_FIELDS: [&str; 10] = [
     "name",
     "source",
     "tenant_id",
     "lifecycle",
     "last_activity_at",
     "ad_cache_updated_at",
+    "client_id",
+    "client_secret_env",
+    "client_secret_file",
+    "subscription_id",
 ];
 
 /// Checks an account name: not empty, no surrounding blanks, not all digits
@@ -100,6 +186,34 @@ mod tests {
         assert!(validate_name("1234").is_err());
         assert!(validate_name("a\tb").is_err());
         assert!(validate_name("4th coffee").is_ok());
+    }
+
+    #[test]
+    fn credentials_fit_the_source() {
+        let cwd = std::path::Path::new("/etc/nfa");
+        let fields = CredentialFields {
+            client_id: Some("app"),
+            client_secret_file: Some("s"),
+            ..Default::default()
+        };
+        let c = fields.validate(true, cwd).unwrap().unwrap();
+        assert_eq!(c.secret, SecretRef::File("/etc/nfa/s".into()));
+        assert_eq!(fields.validate(false, cwd).unwrap_err().field, "client_id");
+        let none = CredentialFields::default();
+        assert_eq!(none.validate(false, cwd), Ok(None));
+        assert_eq!(none.validate(true, cwd).unwrap_err().field, "client_id");
+        let both = CredentialFields {
+            client_id: Some("app"),
+            client_secret_env: Some("X"),
+            client_secret_file: Some("s"),
+            ..Default::default()
+        };
+        assert!(both.validate(true, cwd).is_err());
+        let neither = CredentialFields {
+            client_id: Some("app"),
+            ..Default::default()
+        };
+        assert!(neither.validate(true, cwd).is_err());
     }
 
     #[test]

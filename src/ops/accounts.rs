@@ -1,7 +1,7 @@
 //! `nfa accounts`: views with their status, lookup by id or name, add and
 //! remove.
 
-use crate::domain::account::NewAccount;
+use crate::domain::account::{NewAccount, SecretRef};
 use crate::domain::names::suggest;
 use crate::domain::policy::Decision;
 use crate::domain::settings::Settings;
@@ -90,11 +90,16 @@ impl AccountView {
     }
 }
 
-/// `accounts show`: the view plus the latest refresh and the last check.
+/// `accounts show`: the view plus the app registration of a live account,
+/// the latest refresh and the last check.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountDetail {
     #[serde(flatten)]
     pub account: AccountView,
+    pub client_id: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub client_secret_file: Option<String>,
+    pub subscription_id: Option<String>,
     pub latest_refresh: Option<RefreshSummary>,
     pub last_check: Option<CheckView>,
 }
@@ -193,8 +198,20 @@ pub fn show(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<AccountDe
         azure: c.azure,
         office365: c.office365,
     });
+    let creds = a.credentials.as_ref();
+    let secret = creds.map(|c| &c.secret);
     Ok(AccountDetail {
         account: AccountView::new(&a, &settings, now),
+        client_id: creds.map(|c| c.client_id.clone()),
+        client_secret_env: secret.and_then(|s| match s {
+            SecretRef::Env(v) => Some(v.clone()),
+            SecretRef::File(_) => None,
+        }),
+        client_secret_file: secret.and_then(|s| match s {
+            SecretRef::File(f) => Some(f.display().to_string()),
+            SecretRef::Env(_) => None,
+        }),
+        subscription_id: creds.and_then(|c| c.subscription_id.clone()),
         latest_refresh,
         last_check,
     })
@@ -266,5 +283,83 @@ pub fn remove(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<Removed
             name: a.name,
             removed: true,
         })
+    })
+}
+
+/// One connection as `accounts test` found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionTest {
+    pub connection: &'static str,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+impl Columns for ConnectionTest {
+    const CSV: &'static [&'static str] = &["connection", "ok", "error"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("connection", "connection"),
+        ("ok", "works"),
+        ("error", "why not"),
+    ];
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub account_id: i64,
+    pub account: String,
+    pub source: String,
+    pub ok: bool,
+    pub connections: Vec<ConnectionTest>,
+}
+
+/// A dry connection test: asks the tenant what the two refresh tasks would
+/// ask, and records nothing.
+pub fn test(store: &Store, wanted: &str, cancel: &crate::process::Cancel) -> Result<TestReport> {
+    let a = resolve(&store.read(), wanted)?;
+    let connections = match crate::source::open(&a) {
+        Err(e) => vec![ConnectionTest {
+            connection: "source",
+            ok: false,
+            error: Some(e.to_string()),
+        }],
+        Ok(source) => {
+            let directory = source.probe_directory(cancel);
+            let report = source.check_connections(cancel);
+            if cancel.is_cancelled() {
+                bail!("interrupted");
+            }
+            let mut out = vec![ConnectionTest {
+                connection: "directory",
+                ok: directory.is_ok(),
+                error: directory.err().map(|e| e.to_string()),
+            }];
+            match report {
+                Ok(r) => {
+                    out.push(ConnectionTest {
+                        connection: "office365",
+                        ok: r.office365.ok,
+                        error: r.office365.error,
+                    });
+                    out.push(ConnectionTest {
+                        connection: "azure",
+                        ok: r.azure.ok,
+                        error: r.azure.error,
+                    });
+                }
+                Err(e) => out.push(ConnectionTest {
+                    connection: "check",
+                    ok: false,
+                    error: Some(e.to_string()),
+                }),
+            }
+            out
+        }
+    };
+    Ok(TestReport {
+        account_id: a.id,
+        ok: connections.iter().all(|c| c.ok),
+        account: a.name,
+        source: a.source,
+        connections,
     })
 }

@@ -3,10 +3,11 @@
 //! before anything is written; the error names the row and the field.
 
 use crate::domain::account::{
-    FieldError, IMPORT_FIELDS, NewAccount, optional, optional_lifecycle, optional_time,
-    validate_name,
+    CredentialFields, Credentials, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, optional,
+    optional_lifecycle, optional_time, validate_name,
 };
 use crate::source::SourceSpec;
+use crate::source::graph::check_secret_file;
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -39,22 +40,45 @@ pub fn row_label(i: usize) -> String {
     format!("row {}: ", i + 1)
 }
 
-fn to_account(r: &Record, cwd: &Path, now: DateTime<Utc>) -> Result<NewAccount, FieldError> {
-    let get = |k: &str| r.get(k).and_then(|v| v.as_deref());
+/// Builds an account from its fields (`get(field)` gives a value, blank or
+/// absent meaning not given), as both `accounts import` and `accounts add`
+/// describe one.
+pub fn account_from_fields<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    cwd: &Path,
+    now: DateTime<Utc>,
+) -> Result<NewAccount, FieldError> {
     let name = optional(get("name")).ok_or_else(|| FieldError::new("name", "is required"))?;
     let name = validate_name(name).map_err(|e| FieldError::new("name", e))?;
     let source = optional(get("source")).ok_or_else(|| FieldError::new("source", "is required"))?;
-    let source = SourceSpec::parse(source, cwd)
-        .map_err(|e| FieldError::new("source", e))?
-        .canonical();
+    let spec = SourceSpec::parse(source, cwd).map_err(|e| FieldError::new("source", e))?;
+    let fields = CredentialFields {
+        client_id: get("client_id"),
+        client_secret_env: get("client_secret_env"),
+        client_secret_file: get("client_secret_file"),
+        subscription_id: get("subscription_id"),
+    };
+    let credentials = fields.validate(spec.is_live(), cwd)?;
+    if let Some(Credentials {
+        secret: SecretRef::File(path),
+        ..
+    }) = &credentials
+    {
+        check_secret_file(path).map_err(|e| FieldError::new("client_secret_file", e))?;
+    }
     Ok(NewAccount {
         name,
-        source,
+        source: spec.canonical(),
         tenant_id: optional(get("tenant_id")).map(str::to_string),
         lifecycle: optional_lifecycle(get("lifecycle"))?,
         last_activity_at: optional_time("last_activity_at", get("last_activity_at"))?.or(Some(now)),
         ad_cache_updated_at: optional_time("ad_cache_updated_at", get("ad_cache_updated_at"))?,
+        credentials,
     })
+}
+
+fn to_account(r: &Record, cwd: &Path, now: DateTime<Utc>) -> Result<NewAccount, FieldError> {
+    account_from_fields(|k| r.get(k).and_then(|v| v.as_deref()), cwd, now)
 }
 
 fn check_field(name: &str, where_: &str) -> Result<()> {

@@ -2,7 +2,8 @@
 //! every task.
 
 use super::{
-    ConnectionReport, ConnectionState, DirGroup, DirUser, DirectorySync, SourceError, TenantSource,
+    ConnectionReport, ConnectionState, DirGroup, DirUser, DirectoryRead, DirectorySync,
+    SourceError, TenantSource,
 };
 use crate::process::Cancel;
 use serde::Deserialize;
@@ -73,7 +74,11 @@ fn state(c: Connection) -> ConnectionState {
 }
 
 impl TenantSource for FixtureSource {
-    fn read_directory(&self, cancel: &Cancel) -> Result<DirectorySync, SourceError> {
+    fn read_directory(
+        &self,
+        _cursor: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<DirectoryRead, SourceError> {
         let dir = self
             .load(cancel)?
             .directory
@@ -84,9 +89,12 @@ impl TenantSource for FixtureSource {
                 .unwrap_or_else(|| "directory unreachable".to_string());
             return Err(SourceError::Failed(why));
         }
-        Ok(DirectorySync::Full {
-            users: dir.users,
-            groups: dir.groups,
+        Ok(DirectoryRead {
+            sync: DirectorySync::Full {
+                users: dir.users,
+                groups: dir.groups,
+            },
+            cursor: None,
         })
     }
 

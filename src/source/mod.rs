@@ -6,9 +6,13 @@
 //! with a message meant for the system log, and a directory read may
 //! return either a full copy or a delta over the previous one.
 
+pub mod endpoints;
 mod fixture;
+pub mod graph;
+mod http;
 
 pub use fixture::FixtureSource;
+pub use graph::GraphSource;
 
 use crate::process::Cancel;
 use serde::{Deserialize, Serialize};
@@ -22,12 +26,9 @@ pub struct DirUser {
     pub display_name: Option<String>,
     #[serde(default)]
     pub upn: Option<String>,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
+    /// Absent in a delta: unchanged; absent in a full copy: enabled.
+    #[serde(default)]
+    pub enabled: Option<bool>,
 }
 
 /// A group of the tenant's directory.
@@ -46,6 +47,22 @@ pub enum DirectorySync {
         users: Vec<DirUser>,
         groups: Vec<DirGroup>,
     },
+    /// The changes since the cursor the read started from: objects added or
+    /// changed (fields left out are unchanged) and objects removed.
+    Delta {
+        users: Vec<DirUser>,
+        groups: Vec<DirGroup>,
+        removed_users: Vec<String>,
+        removed_groups: Vec<String>,
+    },
+}
+
+/// A directory read and where the next one should start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryRead {
+    pub sync: DirectorySync,
+    /// Opaque to everything but the source; stored with the cache.
+    pub cursor: Option<String>,
 }
 
 /// The state of one connection of the tenant.
@@ -96,28 +113,43 @@ pub enum SourceError {
 
 /// A customer's tenant, as the two refresh tasks see it.
 pub trait TenantSource: Send + Sync {
-    /// Reads the directory (users and groups), for "Update AD cache".
-    fn read_directory(&self, cancel: &Cancel) -> Result<DirectorySync, SourceError>;
+    /// Reads the directory (users and groups), for "Update AD cache":
+    /// changes since `cursor` where the source can, else a full copy.
+    fn read_directory(
+        &self,
+        cursor: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<DirectoryRead, SourceError>;
 
     /// Tests the Azure admin and Microsoft 365 connections, for "Checking
     /// account status". A broken connection is a report, not an error; an
     /// error means the source could not tell.
     fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError>;
+
+    /// Whether the directory can be read, without reading it all (for
+    /// `nfa accounts test`).
+    fn probe_directory(&self, cancel: &Cancel) -> Result<(), SourceError> {
+        self.read_directory(None, cancel).map(|_| ())
+    }
 }
 
-/// A source as written on an account: `fixture:PATH`.
+/// A source as written on an account: `fixture:PATH` or `graph:TENANT_ID`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
     Fixture(PathBuf),
+    /// A live Microsoft Graph / Azure Resource Manager connection.
+    Graph {
+        tenant: String,
+    },
 }
 
 impl SourceSpec {
     /// Parses a source; a relative fixture path is taken from `cwd`.
     pub fn parse(text: &str, cwd: &Path) -> Result<SourceSpec, String> {
         let t = text.trim();
-        let (scheme, rest) = t
-            .split_once(':')
-            .ok_or_else(|| format!("invalid source '{text}' (expected fixture:PATH)"))?;
+        let (scheme, rest) = t.split_once(':').ok_or_else(|| {
+            format!("invalid source '{text}' (expected fixture:PATH or graph:TENANT_ID)")
+        })?;
         match scheme {
             "fixture" if !rest.is_empty() => {
                 Ok(SourceSpec::Fixture(absolute(Path::new(rest), cwd)))
@@ -125,26 +157,55 @@ impl SourceSpec {
             "fixture" => Err(format!(
                 "invalid source '{text}': fixture: needs a file path"
             )),
+            "graph" if valid_tenant(rest) => Ok(SourceSpec::Graph {
+                tenant: rest.to_string(),
+            }),
             "graph" => Err(format!(
-                "invalid source '{text}': live graph: sources are not supported by this build yet (use fixture:PATH)"
+                "invalid source '{text}': graph: needs a tenant id (a GUID or a domain such as contoso.onmicrosoft.com)"
             )),
-            _ => Err(format!("invalid source '{text}' (expected fixture:PATH)")),
+            _ => Err(format!(
+                "invalid source '{text}' (expected fixture:PATH or graph:TENANT_ID)"
+            )),
         }
+    }
+
+    /// Whether the source is a live connection (and so needs credentials).
+    pub fn is_live(&self) -> bool {
+        matches!(self, SourceSpec::Graph { .. })
     }
 
     /// The form stored on the account.
     pub fn canonical(&self) -> String {
         match self {
             SourceSpec::Fixture(p) => format!("fixture:{}", p.display()),
+            SourceSpec::Graph { tenant } => format!("graph:{tenant}"),
         }
     }
+}
 
-    /// The source that answers for this spec.
-    pub fn open(&self) -> Box<dyn TenantSource> {
-        match self {
-            SourceSpec::Fixture(p) => Box::new(FixtureSource::new(p.clone())),
+/// A tenant id goes into a URL path: letters, digits, `-` and `.` only.
+fn valid_tenant(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 256
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// The source that answers for an account.
+pub fn open(account: &crate::model::Account) -> Result<Box<dyn TenantSource>, SourceError> {
+    let spec = SourceSpec::parse(&account.source, Path::new("/")).map_err(SourceError::Failed)?;
+    Ok(match spec {
+        SourceSpec::Fixture(p) => Box::new(FixtureSource::new(p)),
+        SourceSpec::Graph { tenant } => {
+            let creds = account.credentials.clone().ok_or_else(|| {
+                SourceError::Failed(format!(
+                    "account {} has a graph: source but no app credentials",
+                    account.name
+                ))
+            })?;
+            Box::new(GraphSource::new(tenant, creds))
         }
-    }
+    })
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved
@@ -191,11 +252,10 @@ mod tests {
                 .unwrap_err()
                 .contains("fixture:PATH")
         );
-        assert!(
-            SourceSpec::parse("graph:abc", cwd)
-                .unwrap_err()
-                .contains("not supported")
-        );
+        let graph = SourceSpec::parse("graph:contoso.onmicrosoft.com", cwd).unwrap();
+        assert_eq!(graph.canonical(), "graph:contoso.onmicrosoft.com");
+        assert!(SourceSpec::parse("graph:", cwd).is_err());
+        assert!(SourceSpec::parse("graph:a/../b", cwd).is_err());
     }
 
     #[test]

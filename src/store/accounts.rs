@@ -1,10 +1,10 @@
 //! Accounts, their AD cache and their check results.
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
-use crate::domain::account::NewAccount;
+use crate::domain::account::{Credentials, NewAccount, SecretRef};
 use crate::domain::status::Lifecycle;
 use crate::model::{Account, Check};
-use crate::source::{ConnectionReport, ConnectionState, DirGroup, DirUser};
+use crate::source::{ConnectionReport, ConnectionState, DirGroup, DirUser, DirectorySync};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -12,7 +12,8 @@ use rusqlite::{OptionalExtension, Row, params};
 const SELECT_ACCOUNT: &str = "
     SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
            a.last_activity_at, a.ad_cache_updated_at, a.ad_users, a.ad_groups,
-           c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error
+           c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error,
+           a.client_id, a.client_secret_env, a.client_secret_file, a.subscription_id, a.directory_cursor
     FROM accounts a
     LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
 
@@ -34,6 +35,21 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
         }),
         None => None,
     };
+    let client_id: Option<String> = r.get(16)?;
+    let secret_env: Option<String> = r.get(17)?;
+    let secret_file: Option<String> = r.get(18)?;
+    let credentials = match (client_id, secret_env, secret_file) {
+        (Some(client_id), env, file) => Some(Credentials {
+            client_id,
+            secret: match (env, file) {
+                (Some(v), _) => SecretRef::Env(v),
+                (None, Some(f)) => SecretRef::File(f.into()),
+                (None, None) => return Err(bad_value("credentials", "client id without a secret")),
+            },
+            subscription_id: r.get(19)?,
+        }),
+        _ => None,
+    };
     Ok(Account {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -46,6 +62,8 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
         ad_users: r.get(8)?,
         ad_groups: r.get(9)?,
         last_check,
+        credentials,
+        directory_cursor: r.get(20)?,
     })
 }
 
@@ -124,8 +142,9 @@ impl Db<'_, Write> {
         self.conn
             .prepare_cached(
                 "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
-                                       last_activity_at, ad_cache_updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                       last_activity_at, ad_cache_updated_at, client_id,
+                                       client_secret_env, client_secret_file, subscription_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 a.name,
@@ -136,6 +155,18 @@ impl Db<'_, Write> {
                 to_db(now),
                 a.last_activity_at.map(to_db),
                 a.ad_cache_updated_at.map(to_db),
+                a.credentials.as_ref().map(|c| c.client_id.as_str()),
+                a.credentials.as_ref().and_then(|c| match &c.secret {
+                    SecretRef::Env(v) => Some(v.as_str()),
+                    SecretRef::File(_) => None,
+                }),
+                a.credentials.as_ref().and_then(|c| match &c.secret {
+                    SecretRef::File(f) => Some(f.display().to_string()),
+                    SecretRef::Env(_) => None,
+                }),
+                a.credentials
+                    .as_ref()
+                    .and_then(|c| c.subscription_id.as_deref()),
             ])?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -155,39 +186,75 @@ impl Db<'_, Write> {
         Ok(())
     }
 
-    /// Replaces the cached directory of an account (inside the caller's
-    /// transaction, so a failure leaves the previous copy).
-    pub fn replace_ad_cache(
+    /// Applies a directory read to the AD cache of an account, with the
+    /// cursor for the next read, inside the caller's transaction (so a
+    /// failure leaves the previous copy and cursor): a full copy replaces the
+    /// cache, a delta adds, changes and removes objects.
+    pub fn apply_directory(
         &self,
         account_id: i64,
-        users: &[DirUser],
-        groups: &[DirGroup],
+        sync: &DirectorySync,
+        cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM ad_users WHERE account_id = ?1", [account_id])?;
-        self.conn
-            .execute("DELETE FROM ad_groups WHERE account_id = ?1", [account_id])?;
-        let mut ins = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let (users, groups, removed_users, removed_groups) = match sync {
+            DirectorySync::Full { users, groups } => {
+                self.conn
+                    .execute("DELETE FROM ad_users WHERE account_id = ?1", [account_id])?;
+                self.conn
+                    .execute("DELETE FROM ad_groups WHERE account_id = ?1", [account_id])?;
+                (users, groups, &[][..], &[][..])
+            }
+            DirectorySync::Delta {
+                users,
+                groups,
+                removed_users,
+                removed_groups,
+            } => (
+                users,
+                groups,
+                removed_users.as_slice(),
+                removed_groups.as_slice(),
+            ),
+        };
+        // Fields a delta leaves out (None) keep their cached value.
+        let mut upsert = self.conn.prepare_cached(
+            "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
+             ON CONFLICT (account_id, id) DO UPDATE SET
+                display_name = coalesce(excluded.display_name, display_name),
+                upn = coalesce(excluded.upn, upn),
+                enabled = coalesce(?5, enabled)",
         )?;
         for u in users {
-            ins.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
+            upsert.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
         }
-        let mut ins = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)",
+        let mut upsert = self.conn.prepare_cached(
+            "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)",
         )?;
         for g in groups {
-            ins.execute(params![account_id, g.id, g.display_name])?;
+            upsert.execute(params![account_id, g.id, g.display_name])?;
+        }
+        let mut del = self
+            .conn
+            .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
+        for id in removed_users {
+            del.execute(params![account_id, id])?;
+        }
+        let mut del = self
+            .conn
+            .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
+        for id in removed_groups {
+            del.execute(params![account_id, id])?;
         }
         self.conn
             .prepare_cached(
-                "UPDATE accounts SET ad_cache_updated_at = ?2,
+                "UPDATE accounts SET ad_cache_updated_at = ?2, directory_cursor = ?3,
                     ad_users = (SELECT count(*) FROM ad_users WHERE account_id = ?1),
                     ad_groups = (SELECT count(*) FROM ad_groups WHERE account_id = ?1)
                  WHERE id = ?1",
             )?
-            .execute(params![account_id, to_db(now)])?;
+            .execute(params![account_id, to_db(now), cursor])?;
         Ok(())
     }
 

@@ -100,6 +100,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX logs_by_level ON logs(level, id);
     CREATE INDEX logs_by_time ON logs(time);
     "#,
+    // 3: live tenant connections: app credentials (the client secret itself
+    // is never stored: only the name of the variable or the path of the file
+    // that holds it) and the directory cursor (Graph delta links).
+    r#"
+    ALTER TABLE accounts ADD COLUMN client_id TEXT;
+    ALTER TABLE accounts ADD COLUMN client_secret_env TEXT;
+    ALTER TABLE accounts ADD COLUMN client_secret_file TEXT;
+    ALTER TABLE accounts ADD COLUMN subscription_id TEXT;
+    ALTER TABLE accounts ADD COLUMN directory_cursor TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,588 @@
+//! The live source: Microsoft Graph for the directory and Microsoft 365,
+//! Azure Resource Manager for the Azure admin check, signed in with the
+//! OAuth 2.0 client-credentials flow of the Microsoft identity platform.
+//!
+//! The client secret is read from its variable or file when a token is
+//! needed, and neither it nor any token is ever written anywhere: not to
+//! output, logs, task errors, the database, or `Debug` output.
+
+use super::endpoints::{ARM_SCOPE, GRAPH_SCOPE, arm_url, graph_url, login_url};
+use super::http::{Http, Reply};
+use super::{
+    ConnectionReport, ConnectionState, DirGroup, DirUser, DirectoryRead, DirectorySync,
+    SourceError, TenantSource,
+};
+use crate::domain::account::{Credentials, SecretRef};
+use crate::process::Cancel;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A secret or a token: its text never leaves through `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Secret {
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Refuses a secret file that group or others can read (as ssh does with
+/// keys), or that is not a readable regular file.
+pub fn check_secret_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("client secret file {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "client secret file {} is not a regular file",
+            path.display()
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "client secret file {} is readable by group or others (mode {mode:04o}); run: chmod 600 {}",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn read_secret(r: &SecretRef) -> Result<Secret, SourceError> {
+    let text = match r {
+        SecretRef::Env(var) => std::env::var(var).map_err(|_| {
+            SourceError::Failed(format!("the client secret variable {var} is not set"))
+        })?,
+        SecretRef::File(path) => {
+            check_secret_file(path).map_err(SourceError::Failed)?;
+            std::fs::read_to_string(path).map_err(|e| {
+                SourceError::Failed(format!("client secret file {}: {e}", path.display()))
+            })?
+        }
+    };
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return Err(SourceError::Failed(
+            "the client secret is empty".to_string(),
+        ));
+    }
+    Ok(Secret(text))
+}
+
+/// Tokens of this process, per tenant, app and resource, reused for their
+/// lifetime (less a minute).
+fn token_cache() -> &'static Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>> {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>>> =
+        OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+pub struct GraphSource {
+    tenant: String,
+    creds: Credentials,
+    http: Http,
+}
+
+/// Where the next directory read starts: the delta links of Graph.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    users: String,
+    groups: String,
+}
+
+/// Why a run of delta pages stopped.
+enum PageError {
+    /// Graph no longer knows the delta token: start over with a full sync.
+    Resync,
+    Source(SourceError),
+}
+
+impl From<SourceError> for PageError {
+    fn from(e: SourceError) -> Self {
+        PageError::Source(e)
+    }
+}
+
+/// The objects of a delta run and the link for the next run.
+struct Pages {
+    items: Vec<Value>,
+    delta_link: String,
+}
+
+const USERS_SELECT: &str = "$select=id,displayName,userPrincipalName,accountEnabled";
+const GROUPS_SELECT: &str = "$select=id,displayName";
+/// A bound on the pages of one run, against a service that never ends one.
+const MAX_PAGES: usize = 100_000;
+
+impl GraphSource {
+    pub fn new(tenant: String, creds: Credentials) -> GraphSource {
+        GraphSource {
+            tenant,
+            creds,
+            http: Http::new(),
+        }
+    }
+
+    /// A token for `scope` ("Microsoft Graph" or "Azure Resource Manager"
+    /// in errors), from the cache or the token endpoint.
+    fn token(
+        &self,
+        scope: &'static str,
+        service: &str,
+        cancel: &Cancel,
+    ) -> Result<Secret, SourceError> {
+        let key = (self.tenant.clone(), self.creds.client_id.clone(), scope);
+        if let Some((t, until)) = token_cache().lock().ok().and_then(|c| c.get(&key).cloned())
+            && Instant::now() < until
+        {
+            return Ok(t);
+        }
+        let secret = read_secret(&self.creds.secret)?;
+        let url = format!("{}/{}/oauth2/v2.0/token", login_url(), self.tenant);
+        let reply = self
+            .http
+            .send(&format!("{service} token"), cancel, |agent| {
+                agent.post(&url).send_form([
+                    ("client_id", self.creds.client_id.as_str()),
+                    ("client_secret", secret.expose()),
+                    ("scope", scope),
+                    ("grant_type", "client_credentials"),
+                ])
+            })?;
+        if !reply.ok() {
+            return Err(SourceError::Failed(format!(
+                "{service} token: {}",
+                token_error(&reply)
+            )));
+        }
+        let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        let token = v["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                SourceError::Failed(format!("{service} token: the answer holds no access_token"))
+            })?;
+        let lifetime = Duration::from_secs(v["expires_in"].as_u64().unwrap_or(300));
+        let token = Secret(token.to_string());
+        let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
+        if let Ok(mut cache) = token_cache().lock() {
+            cache.insert(key, (token.clone(), until));
+        }
+        Ok(token)
+    }
+
+    /// GET with a bearer token.
+    fn get(
+        &self,
+        service: &str,
+        url: &str,
+        token: &Secret,
+        cancel: &Cancel,
+    ) -> Result<Reply, SourceError> {
+        self.http.send(service, cancel, |agent| {
+            agent
+                .get(url)
+                .header("Authorization", &format!("Bearer {}", token.expose()))
+                .call()
+        })
+    }
+
+    /// Follows `@odata.nextLink` from `url` to the final `@odata.deltaLink`.
+    fn delta_pages(
+        &self,
+        what: &str,
+        url: &str,
+        token: &Secret,
+        cancel: &Cancel,
+    ) -> Result<Pages, PageError> {
+        let service = format!("Microsoft Graph {what}");
+        let mut items = vec![];
+        let mut url = url.to_string();
+        for page in 1..=MAX_PAGES {
+            let reply = self.get(&service, &url, token, cancel)?;
+            if reply.status == 410 || (reply.status == 400 && resync_code(&reply)) {
+                return Err(PageError::Resync);
+            }
+            if !reply.ok() {
+                return Err(SourceError::Failed(format!(
+                    "{service}, page {page}: {}",
+                    reply.error_text()
+                ))
+                .into());
+            }
+            let mut v: Value = serde_json::from_str(&reply.body).map_err(|e| {
+                SourceError::Failed(format!(
+                    "{service}, page {page}: the answer is not JSON ({e})"
+                ))
+            })?;
+            if let Some(Value::Array(values)) = v.get_mut("value").map(Value::take) {
+                items.extend(values);
+            }
+            if let Some(next) = v["@odata.nextLink"].as_str() {
+                url = next.to_string();
+            } else if let Some(delta) = v["@odata.deltaLink"].as_str() {
+                return Ok(Pages {
+                    items,
+                    delta_link: delta.to_string(),
+                });
+            } else {
+                return Err(SourceError::Failed(format!(
+                    "{service}, page {page}: the answer has neither @odata.nextLink nor @odata.deltaLink"
+                ))
+                .into());
+            }
+        }
+        Err(SourceError::Failed(format!("{service}: more than {MAX_PAGES} pages")).into())
+    }
+
+    fn full_sync(&self, token: &Secret, cancel: &Cancel) -> Result<DirectoryRead, SourceError> {
+        let base = graph_url();
+        let users = self.delta_pages(
+            "users",
+            &format!("{base}/v1.0/users/delta?{USERS_SELECT}"),
+            token,
+            cancel,
+        );
+        let users = unresync(users)?;
+        let groups = self.delta_pages(
+            "groups",
+            &format!("{base}/v1.0/groups/delta?{GROUPS_SELECT}"),
+            token,
+            cancel,
+        );
+        let groups = unresync(groups)?;
+        let cursor = Cursor {
+            users: users.delta_link,
+            groups: groups.delta_link,
+        };
+        let (users, _) = split_users(users.items);
+        let (groups, _) = split_groups(groups.items);
+        Ok(DirectoryRead {
+            sync: DirectorySync::Full { users, groups },
+            cursor: serde_json::to_string(&cursor).ok(),
+        })
+    }
+}
+
+/// A full sync starts without a token: Graph cannot ask to resync it.
+fn unresync(r: Result<Pages, PageError>) -> Result<Pages, SourceError> {
+    r.map_err(|e| match e {
+        PageError::Resync => {
+            SourceError::Failed("Microsoft Graph asked to resync a full sync".to_string())
+        }
+        PageError::Source(e) => e,
+    })
+}
+
+/// Whether a 400 from a delta link means "the delta token is no longer
+/// valid" (Graph's `syncStateNotFound`, `resyncRequired`, …).
+fn resync_code(reply: &Reply) -> bool {
+    let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let code = v["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "syncstatenotfound",
+        "resyncrequired",
+        "syncstateinvalid",
+        "invaliddeltatoken",
+    ]
+    .iter()
+    .any(|c| code.contains(c))
+}
+
+/// Users added or changed, and the ids of users removed (`@removed`).
+fn split_users(items: Vec<Value>) -> (Vec<DirUser>, Vec<String>) {
+    let mut users = vec![];
+    let mut removed = vec![];
+    for v in items {
+        let Some(id) = v["id"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if v.get("@removed").is_some() {
+            removed.push(id);
+        } else {
+            users.push(DirUser {
+                id,
+                display_name: v["displayName"].as_str().map(str::to_string),
+                upn: v["userPrincipalName"].as_str().map(str::to_string),
+                enabled: v["accountEnabled"].as_bool(),
+            });
+        }
+    }
+    (users, removed)
+}
+
+fn split_groups(items: Vec<Value>) -> (Vec<DirGroup>, Vec<String>) {
+    let mut groups = vec![];
+    let mut removed = vec![];
+    for v in items {
+        let Some(id) = v["id"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if v.get("@removed").is_some() {
+            removed.push(id);
+        } else {
+            groups.push(DirGroup {
+                id,
+                display_name: v["displayName"].as_str().map(str::to_string),
+            });
+        }
+    }
+    (groups, removed)
+}
+
+/// A token endpoint error as a cause, not raw JSON: the AADSTS code of
+/// Microsoft's error body mapped to what it means.
+fn token_error(reply: &Reply) -> String {
+    let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let code = v["error_codes"][0].as_u64().or_else(|| {
+        let d = v["error_description"].as_str()?;
+        d.strip_prefix("AADSTS")?
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    });
+    let cause = match code {
+        Some(7_000_215) => "the client secret is invalid",
+        Some(7_000_222) => "the client secret has expired",
+        Some(700_016) => "the application (client id) was not found in the tenant",
+        Some(90_002) => "the tenant was not found",
+        Some(900_023) => "the tenant id is not valid",
+        Some(65_001) | Some(500_011) => "admin consent has not been granted to the application",
+        Some(7_000_112) => "the application is disabled",
+        _ => "",
+    };
+    let error = v["error"].as_str().unwrap_or("");
+    match (cause, code) {
+        ("", Some(c)) => format!(
+            "the sign-in was refused: {error} (AADSTS{c}, HTTP {})",
+            reply.status
+        ),
+        ("", None) => format!("the sign-in was refused (HTTP {})", reply.status),
+        (cause, Some(c)) => format!("{cause} (AADSTS{c})"),
+        (cause, None) => cause.to_string(),
+    }
+}
+
+fn state(r: Result<(), String>) -> ConnectionState {
+    match r {
+        Ok(()) => ConnectionState {
+            ok: true,
+            error: None,
+        },
+        Err(e) => ConnectionState {
+            ok: false,
+            error: Some(e),
+        },
+    }
+}
+
+/// A connection failure is a report; only an interruption stops the check.
+fn verdict(r: Result<(), SourceError>) -> Result<Result<(), String>, SourceError> {
+    match r {
+        Ok(()) => Ok(Ok(())),
+        Err(SourceError::Interrupted) => Err(SourceError::Interrupted),
+        Err(SourceError::Failed(m)) => Ok(Err(m)),
+    }
+}
+
+impl GraphSource {
+    fn check_office365(&self, cancel: &Cancel) -> Result<(), SourceError> {
+        let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
+        let reply = self.get(
+            "Microsoft Graph",
+            &format!("{}/v1.0/organization", graph_url()),
+            &token,
+            cancel,
+        )?;
+        if reply.ok() {
+            Ok(())
+        } else {
+            Err(SourceError::Failed(format!(
+                "Microsoft Graph /organization: {}",
+                reply.error_text()
+            )))
+        }
+    }
+
+    fn check_azure(&self, cancel: &Cancel) -> Result<(), SourceError> {
+        let token = self.token(ARM_SCOPE, "Azure Resource Manager", cancel)?;
+        let service = "Azure Resource Manager";
+        match &self.creds.subscription_id {
+            Some(sub) => {
+                let url = format!("{}/subscriptions/{sub}?api-version=2022-12-01", arm_url());
+                let reply = self.get(service, &url, &token, cancel)?;
+                let fail =
+                    |why: String| Err(SourceError::Failed(format!("subscription {sub}: {why}")));
+                match reply.status {
+                    200 => {
+                        let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+                        match v["state"].as_str() {
+                            Some("Enabled") => Ok(()),
+                            Some(other) => fail(format!("is {other}, not Enabled")),
+                            None => fail("the answer gives no state".to_string()),
+                        }
+                    }
+                    404 => fail("not found".to_string()),
+                    401 | 403 => fail(format!(
+                        "no access; grant the app Reader on it ({})",
+                        reply.error_text()
+                    )),
+                    _ => fail(reply.error_text()),
+                }
+            }
+            None => {
+                let url = format!("{}/subscriptions?api-version=2022-12-01", arm_url());
+                let reply = self.get(service, &url, &token, cancel)?;
+                if !reply.ok() {
+                    return Err(SourceError::Failed(format!(
+                        "{service}: {}",
+                        reply.error_text()
+                    )));
+                }
+                let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
+                if v["value"].as_array().is_some_and(|a| !a.is_empty()) {
+                    Ok(())
+                } else {
+                    Err(SourceError::Failed(
+                        "the app sees no subscription; grant it Reader on one".to_string(),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl TenantSource for GraphSource {
+    fn read_directory(
+        &self,
+        cursor: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<DirectoryRead, SourceError> {
+        let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
+        let Some(cursor) = cursor.and_then(|c| serde_json::from_str::<Cursor>(c).ok()) else {
+            return self.full_sync(&token, cancel);
+        };
+        let delta = (|| {
+            let users = self.delta_pages("users", &cursor.users, &token, cancel)?;
+            let groups = self.delta_pages("groups", &cursor.groups, &token, cancel)?;
+            Ok::<_, PageError>((users, groups))
+        })();
+        match delta {
+            Ok((users, groups)) => {
+                let next = Cursor {
+                    users: users.delta_link,
+                    groups: groups.delta_link,
+                };
+                let (users, removed_users) = split_users(users.items);
+                let (groups, removed_groups) = split_groups(groups.items);
+                Ok(DirectoryRead {
+                    sync: DirectorySync::Delta {
+                        users,
+                        groups,
+                        removed_users,
+                        removed_groups,
+                    },
+                    cursor: serde_json::to_string(&next).ok(),
+                })
+            }
+            Err(PageError::Resync) => self.full_sync(&token, cancel),
+            Err(PageError::Source(e)) => Err(e),
+        }
+    }
+
+    fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
+        let office365 = verdict(self.check_office365(cancel))?;
+        let azure = verdict(self.check_azure(cancel))?;
+        Ok(ConnectionReport {
+            azure: state(azure),
+            office365: state(office365),
+        })
+    }
+
+    fn probe_directory(&self, cancel: &Cancel) -> Result<(), SourceError> {
+        let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
+        let url = format!("{}/v1.0/users?$top=1&$select=id", graph_url());
+        let reply = self.get("Microsoft Graph users", &url, &token, cancel)?;
+        if reply.ok() {
+            Ok(())
+        } else {
+            Err(SourceError::Failed(format!(
+                "Microsoft Graph users: {}",
+                reply.error_text()
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.to_string(),
+        }
+    }
+
+    #[test]
+    fn token_errors_name_their_cause() {
+        let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Trace ID: x","error_codes":[7000215]}"#;
+        assert_eq!(
+            token_error(&reply(401, body)),
+            "the client secret is invalid (AADSTS7000215)"
+        );
+        let body = r#"{"error":"invalid_request","error_description":"AADSTS90002: Tenant 'x' not found."}"#;
+        assert_eq!(
+            token_error(&reply(400, body)),
+            "the tenant was not found (AADSTS90002)"
+        );
+        let body = r#"{"error":"invalid_grant","error_codes":[12345]}"#;
+        assert!(token_error(&reply(400, body)).contains("AADSTS12345"));
+        assert_eq!(
+            token_error(&reply(502, "<html>")),
+            "the sign-in was refused (HTTP 502)"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        assert_eq!(
+            format!("{:?}", Secret("hunter2".into())),
+            "Secret(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn removed_entries_are_told_apart() {
+        let items = vec![
+            serde_json::json!({"id": "u1", "displayName": "Ada", "accountEnabled": true}),
+            serde_json::json!({"id": "u2", "@removed": {"reason": "deleted"}}),
+            serde_json::json!({"displayName": "no id"}),
+        ];
+        let (users, removed) = split_users(items);
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].enabled, Some(true));
+        assert_eq!(users[0].upn, None);
+        assert_eq!(removed, ["u2"]);
+    }
+}
