@@ -84,11 +84,12 @@ fn read_secret(r: &SecretRef) -> Result<Secret, SourceError> {
     Ok(Secret(text))
 }
 
-/// Tokens of this process, per tenant, app and resource, reused for their
-/// lifetime (less a minute).
-fn token_cache() -> &'static Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>>> =
-        OnceLock::new();
+/// Tokens of this process by tenant, app and resource, with the time they
+/// stop being reused (their lifetime less a minute).
+type TokenCache = Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>>;
+
+fn token_cache() -> &'static TokenCache {
+    static CACHE: OnceLock<TokenCache> = OnceLock::new();
     CACHE.get_or_init(Mutex::default)
 }
 
