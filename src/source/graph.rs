@@ -215,7 +215,7 @@ impl GraphSource {
         let mut items = vec![];
         let mut url = url.to_string();
         for page in 1..=MAX_PAGES {
-            let reply = self.get(&service, &url, token, cancel)?;
+            let reply = self.get(&format!("{service}, page {page}"), &url, token, cancel)?;
             if reply.status == 410 || (reply.status == 400 && resync_code(&reply)) {
                 return Err(PageError::Resync);
             }

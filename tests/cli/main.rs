@@ -4,6 +4,7 @@
 
 mod accounts;
 mod demo;
+mod graph;
 mod refresh;
 mod runs;
 mod settings;
@@ -23,6 +24,8 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub now: String,
+    /// More environment for every command (service URLs, secrets).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for Sandbox {
@@ -39,6 +42,7 @@ impl Sandbox {
             dir,
             db,
             now: NOW.to_string(),
+            env: vec![],
         }
     }
 
@@ -64,6 +68,9 @@ impl Sandbox {
             .env("NO_COLOR", "1")
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 

@@ -1,0 +1,814 @@
+//! The live source against a mock of the Microsoft identity platform,
+//! Microsoft Graph and Azure Resource Manager on 127.0.0.1 (mockito),
+//! answering as Microsoft's documented examples do.
+
+use crate::*;
+use mockito::{Matcher, Mock, Server, ServerGuard};
+use serde_json::json;
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+const SECRET: &str = "Zq8~s3cret.Value-Never-Shown_42";
+const GRAPH_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.graph-token-payload.sig1";
+const ARM_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.arm-token-payload.sig2";
+const SUB: &str = "aaaabbbb-0000-cccc-1111-dddd2222eeee";
+const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+const ARM_SCOPE: &str = "https://management.azure.com/.default";
+const USERS_SELECT: &str = "id,displayName,userPrincipalName,accountEnabled";
+
+/// The mock tenant: one server standing for all three services.
+struct Tenant {
+    server: ServerGuard,
+    mocks: Vec<Mock>,
+}
+
+impl Tenant {
+    fn new() -> Tenant {
+        Tenant {
+            server: Server::new(),
+            mocks: vec![],
+        }
+    }
+
+    fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// A sandbox whose `nfa` talks to this tenant, with the secret in
+    /// `NFA_TEST_SECRET`.
+    fn sandbox(&self) -> Sandbox {
+        let mut s = Sandbox::new();
+        for var in ["NFA_LOGIN_URL", "NFA_GRAPH_URL", "NFA_ARM_URL"] {
+            s.env.push((var.to_string(), self.url()));
+        }
+        s.env
+            .push(("NFA_TEST_SECRET".to_string(), SECRET.to_string()));
+        s
+    }
+
+    fn token_path() -> String {
+        format!("/{TENANT}/oauth2/v2.0/token")
+    }
+
+    /// The token endpoint hands out a token per scope to the right secret.
+    fn tokens(&mut self) -> &mut Self {
+        for (scope, token) in [(GRAPH_SCOPE, GRAPH_TOKEN), (ARM_SCOPE, ARM_TOKEN)] {
+            let m = self
+                .server
+                .mock("POST", Self::token_path().as_str())
+                .match_body(Matcher::AllOf(vec![
+                    Matcher::UrlEncoded("grant_type".into(), "client_credentials".into()),
+                    Matcher::UrlEncoded("client_id".into(), CLIENT.into()),
+                    Matcher::UrlEncoded("client_secret".into(), SECRET.into()),
+                    Matcher::UrlEncoded("scope".into(), scope.into()),
+                ]))
+                .with_header("content-type", "application/json; charset=utf-8")
+                .with_body(
+                    json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+                        .to_string(),
+                )
+                .create();
+            self.mocks.push(m);
+        }
+        self
+    }
+
+    /// The token endpoint refuses with an AADSTS error body.
+    fn token_error(
+        &mut self,
+        status: usize,
+        error: &str,
+        code: u64,
+        description: &str,
+    ) -> &mut Self {
+        let m = self
+            .server
+            .mock("POST", Self::token_path().as_str())
+            .with_status(status)
+            .with_header("content-type", "application/json; charset=utf-8")
+            .with_body(
+                json!({
+                    "error": error,
+                    "error_description": format!("AADSTS{code}: {description} Trace ID: 0000 Correlation ID: 1111 Timestamp: 2026-11-30 08:00:00Z"),
+                    "error_codes": [code],
+                    "timestamp": "2026-11-30 08:00:00Z",
+                    "trace_id": "0000",
+                    "correlation_id": "1111"
+                })
+                .to_string(),
+            )
+            .create();
+        self.mocks.push(m);
+        self
+    }
+
+    fn graph_get(&mut self, path: &str) -> mockito::Mock {
+        self.server
+            .mock("GET", path)
+            .match_header("authorization", format!("Bearer {GRAPH_TOKEN}").as_str())
+    }
+
+    /// `/organization` answers: the Microsoft 365 tenant is there.
+    fn organization(&mut self) -> &mut Self {
+        let m = self
+            .graph_get("/v1.0/organization")
+            .with_header("content-type", "application/json")
+            .with_body(
+                json!({"@odata.context": format!("{}/v1.0/$metadata#organization", self.url()),
+                       "value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3", "displayName": "Contoso"}]})
+                .to_string(),
+            )
+            .create();
+        self.mocks.push(m);
+        self
+    }
+
+    /// `GET /subscriptions/{id}` answers with this state.
+    fn subscription(&mut self, state: &str) -> &mut Self {
+        let m = self
+            .server
+            .mock("GET", format!("/subscriptions/{SUB}").as_str())
+            .match_header("authorization", format!("Bearer {ARM_TOKEN}").as_str())
+            .match_query(Matcher::UrlEncoded("api-version".into(), "2022-12-01".into()))
+            .with_header("content-type", "application/json")
+            .with_body(
+                json!({"id": format!("/subscriptions/{SUB}"), "subscriptionId": SUB, "displayName": "Contoso prod",
+                       "state": state, "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01"}})
+                .to_string(),
+            )
+            .create();
+        self.mocks.push(m);
+        self
+    }
+
+    /// A run of delta pages for `what` (users or groups): the first page is
+    /// asked for with `first` (a query matcher), page i+1 by `$skiptoken`,
+    /// the last page ends with a delta link carrying `$deltatoken=next`.
+    fn delta(
+        &mut self,
+        what: &str,
+        first: Matcher,
+        pages: &[Vec<serde_json::Value>],
+        next: &str,
+    ) -> &mut Self {
+        let path = format!("/v1.0/{what}/delta");
+        for (i, page) in pages.iter().enumerate() {
+            let query = if i == 0 {
+                first.clone()
+            } else {
+                skiptoken(what, next, i)
+            };
+            let mut body = json!({
+                "@odata.context": format!("{}/v1.0/$metadata#{what}", self.url()),
+                "value": page,
+            });
+            if i + 1 < pages.len() {
+                let token = skiptoken_value(what, next, i + 1);
+                body["@odata.nextLink"] = json!(format!("{}{path}?$skiptoken={token}", self.url()));
+            } else {
+                body["@odata.deltaLink"] =
+                    json!(format!("{}{path}?$deltatoken={next}", self.url()));
+            }
+            let m = self
+                .graph_get(&path)
+                .match_query(query)
+                .with_header("content-type", "application/json")
+                .with_body(body.to_string())
+                .create();
+            self.mocks.push(m);
+        }
+        self
+    }
+
+    /// A full sync: users and groups from their first page.
+    fn full(
+        &mut self,
+        users: &[Vec<serde_json::Value>],
+        groups: &[serde_json::Value],
+        next: &str,
+    ) -> &mut Self {
+        self.delta(
+            "users",
+            Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()),
+            users,
+            next,
+        );
+        self.delta(
+            "groups",
+            Matcher::UrlEncoded("$select".into(), "id,displayName".into()),
+            &[groups.to_vec()],
+            next,
+        )
+    }
+
+    /// An incremental sync from the delta links of `from`.
+    fn changes(
+        &mut self,
+        from: &str,
+        users: Vec<serde_json::Value>,
+        groups: Vec<serde_json::Value>,
+        next: &str,
+    ) {
+        self.delta(
+            "users",
+            Matcher::UrlEncoded("$deltatoken".into(), from.into()),
+            &[users],
+            next,
+        );
+        self.delta(
+            "groups",
+            Matcher::UrlEncoded("$deltatoken".into(), from.into()),
+            &[groups],
+            next,
+        );
+    }
+}
+
+fn skiptoken_value(what: &str, run: &str, page: usize) -> String {
+    format!("{what}-{run}-p{page}")
+}
+
+fn skiptoken(what: &str, run: &str, page: usize) -> Matcher {
+    Matcher::UrlEncoded("$skiptoken".into(), skiptoken_value(what, run, page))
+}
+
+fn user(i: usize) -> serde_json::Value {
+    json!({"id": format!("u{i}"), "displayName": format!("User {i}"),
+           "userPrincipalName": format!("user{i}@contoso.com"), "accountEnabled": true})
+}
+
+fn group(i: usize) -> serde_json::Value {
+    json!({"id": format!("g{i}"), "displayName": format!("Group {i}")})
+}
+
+/// Adds the live account `c` (secret in `NFA_TEST_SECRET`).
+fn add_live(s: &Sandbox) {
+    s.json(&[
+        "accounts",
+        "add",
+        "c",
+        "--source",
+        &format!("graph:{TENANT}"),
+        "--client-id",
+        CLIENT,
+        "--client-secret-env",
+        "NFA_TEST_SECRET",
+        "--subscription",
+        SUB,
+    ]);
+}
+
+/// A healthy tenant with `users` users in one page and two groups.
+fn healthy_tenant(users: usize) -> Tenant {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Enabled");
+    t.full(
+        &[(0..users).map(user).collect()],
+        &[group(1), group(2)],
+        "d1",
+    );
+    t
+}
+
+/// The cached users of account 1, straight from the database.
+fn cached_users(s: &Sandbox) -> Vec<(String, Option<String>, bool)> {
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id, display_name, enabled FROM ad_users WHERE account_id = 1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_live_account_needs_credentials_and_a_private_secret_file() {
+    let t = Tenant::new();
+    let s = t.sandbox();
+    let src = format!("graph:{TENANT}");
+    s.fails(
+        &["accounts", "add", "c", "--source", &src],
+        &["--client-id", "required"],
+    );
+    s.fails(
+        &[
+            "accounts",
+            "add",
+            "c",
+            "--source",
+            &src,
+            "--client-id",
+            CLIENT,
+        ],
+        &["client-secret"],
+    );
+    s.fails(
+        &[
+            "accounts",
+            "add",
+            "c",
+            "--source",
+            "fixture:x.json",
+            "--client-id",
+            CLIENT,
+        ],
+        &["graph: sources only"],
+    );
+    let secret = s.path("secret.txt");
+    std::fs::write(&secret, SECRET).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = [
+        "accounts",
+        "add",
+        "c",
+        "--source",
+        &src,
+        "--client-id",
+        CLIENT,
+        "--client-secret-file",
+        "secret.txt",
+    ];
+    s.fails(&args, &["readable by group or others", "0644", "chmod 600"]);
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    s.json(&args);
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(a["source"], src.as_str());
+    assert_eq!(a["client_id"], CLIENT);
+    assert_eq!(
+        a["client_secret_file"],
+        secret.display().to_string().as_str()
+    );
+    assert_eq!(a["client_secret_env"], Value::Null);
+    let db = std::fs::read(&s.db).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&db).contains(SECRET),
+        "the secret is never stored"
+    );
+
+    // Opened up after being added: the task refuses it too.
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let r = s.json_code(3, &["refresh", "c"]);
+    assert!(
+        r["tasks"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("readable by group or others")
+    );
+}
+
+#[test]
+fn import_takes_the_live_fields() {
+    let t = Tenant::new();
+    let s = t.sandbox();
+    let csv = format!(
+        "name,source,client_id,client_secret_env,subscription_id\nlive,graph:{TENANT},{CLIENT},NFA_TEST_SECRET,{SUB}\n"
+    );
+    std::fs::write(s.path("a.csv"), csv).unwrap();
+    s.json(&["accounts", "import", "a.csv"]);
+    assert_eq!(
+        s.json(&["accounts", "show", "live"])["subscription_id"],
+        SUB
+    );
+    std::fs::write(
+        s.path("b.csv"),
+        format!("name,source\nbad,graph:{TENANT}\n"),
+    )
+    .unwrap();
+    s.fails(&["accounts", "import", "b.csv"], &["row 1", "client_id"]);
+}
+
+#[test]
+fn a_refresh_of_a_live_account_syncs_and_checks_with_one_token_per_resource() {
+    let mut t = healthy_tenant(3);
+    // Each token is fetched once and reused by both tasks.
+    for m in t.mocks.drain(..2) {
+        m.expect(1);
+    }
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(r["decision"], "new");
+    assert!(
+        r["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "COMPLETE"),
+        "{r}"
+    );
+    assert_eq!(r["status_after"], "ACTIVE");
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(
+        (a["ad_users"].as_i64(), a["ad_groups"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(a["last_check"]["azure"]["ok"], true);
+    assert_eq!(a["last_check"]["office365"]["ok"], true);
+}
+
+#[test]
+fn a_full_sync_reads_100000_users_in_pages_of_999() {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Enabled");
+    let pages: Vec<Vec<serde_json::Value>> = (0..100_000)
+        .collect::<Vec<usize>>()
+        .chunks(999)
+        .map(|c| c.iter().map(|i| user(*i)).collect())
+        .collect();
+    assert_eq!(pages.len(), 101);
+    t.full(&pages, &[group(1)], "d1");
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["audit", "c"]);
+    assert_eq!(r["tasks"][0]["status"], "COMPLETE", "{r}");
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(a["ad_users"], 100_000);
+    for m in &t.mocks {
+        m.assert();
+    }
+}
+
+#[test]
+fn an_incremental_sync_applies_adds_changes_and_removals() {
+    let mut t = healthy_tenant(3);
+    let s = t.sandbox();
+    add_live(&s);
+    s.json(&["audit", "c"]);
+    assert_eq!(cached_users(&s).len(), 3);
+
+    let changed = json!({"id": "u1", "displayName": "User One Renamed"});
+    let disabled = json!({"id": "u0", "accountEnabled": false});
+    let removed = json!({"id": "u2", "@removed": {"reason": "deleted"}});
+    t.changes(
+        "d1",
+        vec![user(7), changed, disabled, removed],
+        vec![json!({"id": "g1", "@removed": {"reason": "changed"}})],
+        "d2",
+    );
+    s.json(&["audit", "c"]);
+    let users = cached_users(&s);
+    assert_eq!(
+        users,
+        [
+            ("u0".to_string(), Some("User 0".to_string()), false),
+            ("u1".to_string(), Some("User One Renamed".to_string()), true),
+            ("u7".to_string(), Some("User 7".to_string()), true),
+        ],
+        "added u7, renamed u1 (other fields kept), disabled u0, removed u2"
+    );
+    assert_eq!(s.json(&["accounts", "show", "c"])["ad_groups"], 1);
+    let logs = s.json(&["logs", "--limit", "0"]);
+    assert!(
+        logs.as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().contains("delta"))
+    );
+
+    // The next sync starts from the new delta link.
+    t.changes("d2", vec![], vec![], "d3");
+    s.json(&["audit", "c"]);
+    assert_eq!(cached_users(&s).len(), 3);
+}
+
+#[test]
+fn an_expired_delta_token_falls_back_to_a_full_sync() {
+    let mut t = healthy_tenant(3);
+    let s = t.sandbox();
+    add_live(&s);
+    s.json(&["audit", "c"]);
+    let gone = t
+        .graph_get("/v1.0/users/delta")
+        .match_query(Matcher::UrlEncoded("$deltatoken".into(), "d1".into()))
+        .with_status(410)
+        .with_header("content-type", "application/json")
+        .with_body(json!({"error": {"code": "syncStateNotFound", "message": "The sync state was not found."}}).to_string())
+        .create();
+    // The fresh full copy: two users now.
+    t.full(&[vec![user(10), user(11)]], &[group(9)], "f1");
+    let r = s.json(&["audit", "c"]);
+    assert_eq!(r["tasks"][0]["status"], "COMPLETE", "{r}");
+    gone.assert();
+    let ids: Vec<String> = cached_users(&s).into_iter().map(|u| u.0).collect();
+    assert_eq!(ids, ["u10", "u11"], "the full copy replaced the cache");
+}
+
+#[test]
+fn a_sync_failing_on_page_50_leaves_the_previous_cache_and_delta_link() {
+    let mut t = healthy_tenant(3);
+    let s = t.sandbox();
+    add_live(&s);
+    s.json(&["audit", "c"]);
+    // The next delta run breaks on its 50th page, every time.
+    let pages: Vec<Vec<serde_json::Value>> = (0..60).map(|p| vec![user(1000 + p)]).collect();
+    t.delta(
+        "users",
+        Matcher::UrlEncoded("$deltatoken".into(), "d1".into()),
+        &pages,
+        "d2",
+    );
+    let page_50 = t.mocks.remove(t.mocks.len() - 11);
+    page_50.remove();
+    let broken = t
+        .graph_get("/v1.0/users/delta")
+        .match_query(skiptoken("users", "d2", 49))
+        .with_status(503)
+        .with_header("retry-after", "0")
+        .with_body(
+            json!({"error": {"code": "serviceNotAvailable", "message": "Service unavailable"}})
+                .to_string(),
+        )
+        .expect(5)
+        .create();
+    let r = s.json_code(3, &["audit", "c"]);
+    let err = r["tasks"][0]["error"].as_str().unwrap();
+    assert!(
+        err.contains("Microsoft Graph users, page 50") && err.contains("503"),
+        "{err}"
+    );
+    assert!(err.contains("5 attempts"), "the retries are bounded: {err}");
+    broken.assert();
+    assert_eq!(cached_users(&s).len(), 3, "the previous cache is intact");
+    // The delta link was kept: the next sync asks for d1 again.
+    let again = t
+        .graph_get("/v1.0/users/delta")
+        .match_query(Matcher::UrlEncoded("$deltatoken".into(), "d1".into()))
+        .with_status(410)
+        .with_body(
+            json!({"error": {"code": "resyncRequired", "message": "Resync required."}}).to_string(),
+        )
+        .create();
+    t.full(&[vec![user(5)]], &[], "f2");
+    s.json(&["audit", "c"]);
+    again.assert();
+}
+
+#[test]
+fn retry_after_is_honoured_on_429() {
+    let mut t = Tenant::new();
+    t.tokens().subscription("Enabled");
+    let throttled = t
+        .graph_get("/v1.0/organization")
+        .with_status(429)
+        .with_header("retry-after", "1")
+        .with_body(
+            json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})
+                .to_string(),
+        )
+        .expect(1)
+        .create();
+    t.organization();
+    t.full(&[vec![user(1)]], &[], "d1");
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["audit", "c"]);
+    throttled.assert();
+    assert!(r["tasks"][1]["status"] == "COMPLETE", "{r}");
+}
+
+#[test]
+fn endless_throttling_gives_up_with_a_clear_error() {
+    let mut t = Tenant::new();
+    t.tokens().subscription("Enabled");
+    t.graph_get("/v1.0/organization")
+        .with_status(429)
+        .with_header("retry-after", "0")
+        .with_body(
+            json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})
+                .to_string(),
+        )
+        .expect(5)
+        .create();
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json_code(3, &["audit", "c"]);
+    let err = r["tasks"][1]["error"].as_str().unwrap();
+    assert!(
+        err.contains("Microsoft 365") && err.contains("429") && err.contains("5 attempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn token_errors_name_their_cause() {
+    for (status, error, code, description, cause) in [
+        (
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided.",
+            "the client secret is invalid",
+        ),
+        (
+            401,
+            "invalid_client",
+            7000222,
+            "The provided client secret keys are expired.",
+            "the client secret has expired",
+        ),
+        (
+            400,
+            "invalid_request",
+            90002,
+            "Tenant 'contoso.onmicrosoft.com' not found.",
+            "the tenant was not found",
+        ),
+        (
+            400,
+            "invalid_client",
+            65001,
+            "The user or administrator has not consented.",
+            "admin consent",
+        ),
+    ] {
+        let mut t = Tenant::new();
+        t.token_error(status, error, code, description);
+        let s = t.sandbox();
+        add_live(&s);
+        let r = s.json_code(3, &["refresh", "c"]);
+        for task in r["tasks"].as_array().unwrap() {
+            let e = task["error"].as_str().unwrap();
+            assert!(
+                e.contains(cause) && e.contains(&format!("AADSTS{code}")),
+                "{e}"
+            );
+            assert!(
+                !e.contains("error_description") && !e.contains("Trace ID"),
+                "no raw JSON: {e}"
+            );
+        }
+        assert_eq!(r["status_after"], "DISCONNECTED");
+    }
+}
+
+#[test]
+fn a_disabled_subscription_disconnects_the_account() {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Disabled");
+    t.full(&[vec![user(1)]], &[], "d1");
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json_code(3, &["refresh", "c"]);
+    assert_eq!(r["tasks"][0]["status"], "COMPLETE");
+    let e = r["tasks"][1]["error"].as_str().unwrap();
+    assert!(
+        e.contains("Azure connection failed") && e.contains(SUB) && e.contains("Disabled"),
+        "{e}"
+    );
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(a["status"], "DISCONNECTED");
+    assert_eq!(a["last_check"]["office365"]["ok"], true);
+    assert_eq!(a["last_check"]["azure"]["ok"], false);
+}
+
+#[test]
+fn accounts_test_reports_each_connection_and_records_nothing() {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Warned");
+    let m = t
+        .graph_get("/v1.0/users")
+        .match_query(Matcher::UrlEncoded("$top".into(), "1".into()))
+        .with_body(json!({"value": [{"id": "u1"}]}).to_string())
+        .create();
+    let s = t.sandbox();
+    add_live(&s);
+    let before = s.json(&["logs", "--limit", "0"]);
+    let out = s.run(&["-o", "json", "accounts", "test", "c"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failing connection fails the test"
+    );
+    assert!(stderr(&out).contains("1 of 3"), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |n: &str| {
+        report["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["connection"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("directory")["ok"], true);
+    assert_eq!(by_name("office365")["ok"], true);
+    assert_eq!(by_name("azure")["ok"], false);
+    assert!(
+        by_name("azure")["error"]
+            .as_str()
+            .unwrap()
+            .contains("Warned")
+    );
+    m.assert();
+    assert_eq!(s.json(&["tasks", "--show-automated"]), json!([]));
+    assert_eq!(s.json(&["logs", "--limit", "0"]), before);
+    assert_eq!(
+        s.json(&["accounts", "show", "c"])["last_check"],
+        Value::Null
+    );
+}
+
+#[test]
+fn every_policy_case_holds_for_a_live_account() {
+    let mut t = healthy_tenant(2);
+    t.changes("d1", vec![], vec![], "d1");
+    let mut s = t.sandbox();
+    add_live(&s);
+    assert_eq!(s.json(&["refresh", "c"])["decision"], "new");
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(
+        (r["decision"].as_str(), r["earlier_status"].as_str()),
+        (Some("deduplicated"), Some("COMPLETE"))
+    );
+    s.at("2026-11-30T14:00:00Z");
+    let r = s.json(&["refresh", "c", "--no-run"]);
+    assert_eq!(r["decision"], "new");
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(
+        (r["decision"].as_str(), r["earlier_status"].as_str()),
+        (Some("deduplicated"), Some("PENDING"))
+    );
+    assert_eq!(s.json(&["tasks", "run"]).as_array().unwrap().len(), 2);
+    s.at("2026-11-30T20:00:00Z");
+    // The secret stops working: both tasks fail, then only those retry.
+    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
+    s.env
+        .push(("NFA_TEST_SECRET".to_string(), "wrong".to_string()));
+    t.token_error(
+        401,
+        "invalid_client",
+        7000215,
+        "Invalid client secret provided.",
+    );
+    let refusal = t.mocks.pop().unwrap();
+    let r = s.json_code(3, &["refresh", "c"]);
+    assert_eq!(r["decision"], "new");
+    let r = s.json_code(3, &["refresh", "c"]);
+    assert_eq!(
+        (r["decision"].as_str(), r["earlier_status"].as_str()),
+        (Some("retry"), Some("ERROR"))
+    );
+    assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
+    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
+    s.env
+        .push(("NFA_TEST_SECRET".to_string(), SECRET.to_string()));
+    refusal.remove();
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(r["decision"], "retry");
+    assert_eq!(r["status_after"], "ACTIVE");
+}
+
+#[test]
+fn the_secret_and_the_tokens_never_appear_anywhere() {
+    let mut t = healthy_tenant(2);
+    t.changes("d1", vec![user(9)], vec![], "d2");
+    let mut s = t.sandbox();
+    add_live(&s);
+    let mut seen = String::new();
+    let mut run = |s: &Sandbox, args: &[&str]| {
+        let out = s.run(args);
+        seen.push_str(&stdout(&out));
+        seen.push_str(&stderr(&out));
+    };
+    run(&s, &["refresh", "c"]);
+    run(&s, &["-o", "json", "audit", "c"]);
+    run(&s, &["-o", "json", "accounts", "test", "c"]);
+    // Failing runs: a bad secret, then a tenant that answers 500.
+    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
+    s.env
+        .push(("NFA_TEST_SECRET".to_string(), format!("{SECRET}-old")));
+    t.token_error(
+        401,
+        "invalid_client",
+        7000215,
+        "Invalid client secret provided.",
+    );
+    s.at("2026-12-01T08:00:00Z");
+    run(&s, &["-o", "json", "refresh", "c"]);
+    run(
+        &s,
+        &["-o", "csv", "tasks", "--show-automated", "--limit", "0"],
+    );
+    run(&s, &["-o", "json", "logs", "--limit", "0"]);
+    run(&s, &["-o", "json", "accounts", "show", "c"]);
+    run(&s, &["tasks", "show", "1"]);
+    assert!(seen.contains("AADSTS7000215"), "the failing run did fail");
+    let mut files = String::new();
+    for f in ["nfa.db", "nfa.db-wal"] {
+        if let Ok(bytes) = std::fs::read(s.path(f)) {
+            files.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    for needle in [
+        SECRET,
+        GRAPH_TOKEN,
+        ARM_TOKEN,
+        "graph-token-payload",
+        "arm-token-payload",
+    ] {
+        assert!(!seen.contains(needle), "{needle} appeared in output");
+        assert!(!files.contains(needle), "{needle} appeared in the database");
+    }
+}
