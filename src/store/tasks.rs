@@ -132,29 +132,18 @@ impl<M> Db<'_, M> {
         filter: &TaskFilter,
         mut f: impl FnMut(Task) -> Result<()>,
     ) -> Result<()> {
-        let mut sql = format!("{SELECT_TASK} WHERE 1 = 1");
+        // Every filter but the status, as `AND …` terms with their values.
+        let mut terms = String::new();
         let mut args: Vec<Value> = vec![];
         if !filter.include_automated {
-            sql.push_str(" AND t.automated = 0");
+            terms.push_str(" AND t.automated = 0");
         }
         if let Some(id) = filter.account_id {
-            sql.push_str(" AND t.account_id = ?");
+            terms.push_str(" AND t.account_id = ?");
             args.push(id.into());
         }
-        if !filter.statuses.is_empty() {
-            sql.push_str(&format!(
-                " AND t.status IN ({})",
-                placeholders(filter.statuses.len())
-            ));
-            args.extend(
-                filter
-                    .statuses
-                    .iter()
-                    .map(|s| Value::from(s.as_str().to_string())),
-            );
-        }
         if !filter.kinds.is_empty() {
-            sql.push_str(&format!(
+            terms.push_str(&format!(
                 " AND t.kind IN ({})",
                 placeholders(filter.kinds.len())
             ));
@@ -170,14 +159,61 @@ impl<M> Db<'_, M> {
             // that holds many, newest first until the limit (a bounded count
             // over the index tells which).
             if self.few_since("tasks", "created_at", since)? {
-                sql.push_str(" AND likelihood(t.created_at >= ?, 0.001)");
+                terms.push_str(" AND likelihood(t.created_at >= ?, 0.001)");
             } else {
-                sql.push_str(" AND t.created_at >= ?");
+                terms.push_str(" AND t.created_at >= ?");
             }
             args.push(to_db(since).into());
         }
-        sql.push_str(" ORDER BY t.id DESC LIMIT ?");
-        args.push((filter.limit.min(i64::MAX as u64) as i64).into());
+        let limit = Value::from(filter.limit.min(i64::MAX as u64) as i64);
+        let (sql, args) = match filter.statuses.as_slice() {
+            [] => (
+                format!("{SELECT_TASK} WHERE 1 = 1{terms} ORDER BY t.id DESC LIMIT ?"),
+                {
+                    let mut a = args;
+                    a.push(limit);
+                    a
+                },
+            ),
+            // One status: its (status, id) index gives the newest first. With
+            // an account, that account's own tasks are the smaller set.
+            statuses if filter.account_id.is_some() || statuses.len() == 1 => (
+                format!(
+                    "{SELECT_TASK} WHERE t.status IN ({}){terms} ORDER BY t.id DESC LIMIT ?",
+                    placeholders(statuses.len())
+                ),
+                {
+                    let mut a: Vec<Value> = statuses
+                        .iter()
+                        .map(|s| Value::from(s.as_str().to_string()))
+                        .collect();
+                    a.extend(args);
+                    a.push(limit);
+                    a
+                },
+            ),
+            [_] => unreachable!("matched above"),
+            // Several: the newest of each status through that index, merged,
+            // rather than every task of those statuses sorted.
+            several => {
+                let mut union = vec![];
+                let mut all = vec![];
+                for st in several {
+                    union.push(format!(
+                        "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = ?{terms} ORDER BY t.id DESC LIMIT ?)"
+                    ));
+                    all.push(Value::from(st.as_str().to_string()));
+                    all.extend(args.iter().cloned());
+                    all.push(limit.clone());
+                }
+                all.push(limit);
+                let sql = format!(
+                    "{SELECT_TASK} WHERE t.id IN ({}) ORDER BY t.id DESC LIMIT ?",
+                    union.join(" UNION ALL ")
+                );
+                (sql, all)
+            }
+        };
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(row) = rows.next()? {

@@ -101,6 +101,40 @@ fn task_filters_combine() {
         kinds(&errors),
         ["AzureAdminAndO365Status", "UpdatingAccountStatus"]
     );
+    // Several statuses: newest first across them, with the other filters.
+    let ids = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    let two = s.json(&[
+        "tasks",
+        "--status",
+        "ERROR",
+        "--status",
+        "COMPLETE",
+        "--show-automated",
+        "--limit",
+        "4",
+    ]);
+    assert_eq!(ids(&two), [9, 8, 7, 6]);
+    let two = s.json(&[
+        "tasks", "--status", "ERROR", "--status", "COMPLETE", "--limit", "2",
+    ]);
+    assert_eq!(ids(&two), [7, 4], "automated ones stay hidden");
+    let two = s.json(&[
+        "tasks",
+        "--status",
+        "ERROR",
+        "--status",
+        "COMPLETE",
+        "--account",
+        "bad",
+        "--show-automated",
+    ]);
+    assert_eq!(ids(&two), [6, 5, 4]);
     let checks = s.json(&["tasks", "--kind", "AzureAdminAndO365Status"]);
     assert_eq!(
         checks,
