@@ -5,6 +5,7 @@
 # (default 5) and prints the median wall time of the whole process.
 #
 #   benches/lists.sh [TASKS] [ACCOUNTS] [RUNS]
+#   BENCH_DB=/tmp/x/big.db benches/lists.sh 10000000 5000   # reuse a seeded one
 #
 # The database is kept in a temporary directory (its path is printed); it
 # needs about 400 MB per million tasks.
@@ -15,12 +16,19 @@ accounts=${2:-1000}
 runs=${3:-5}
 
 cargo build --release --quiet --bin nfa --example seed
-dir=$(mktemp -d)
-export NFA_DB="$dir/big.db" NFA_NOW=2026-11-30T08:00:00Z
-echo "seeding $tasks tasks over $accounts accounts into $NFA_DB"
-start=$(date +%s)
-./target/release/examples/seed "$NFA_DB" "$tasks" "$accounts" 2>/dev/null
-echo "seeded in $(( $(date +%s) - start )) s; $(du -h "$NFA_DB" | cut -f1)"
+export NFA_NOW=2026-11-30T08:00:00Z
+if [ -n "${BENCH_DB:-}" ]; then
+  # Reuse a database seeded by an earlier run (same TASKS and ACCOUNTS).
+  export NFA_DB="$BENCH_DB"
+  dir=$(dirname "$BENCH_DB")
+else
+  dir=$(mktemp -d)
+  export NFA_DB="$dir/big.db"
+  echo "seeding $tasks tasks over $accounts accounts into $NFA_DB"
+  start=$(date +%s)
+  ./target/release/examples/seed "$NFA_DB" "$tasks" "$accounts" 2>/dev/null
+  echo "seeded in $(( $(date +%s) - start )) s; $(du -h "$NFA_DB" | cut -f1)"
+fi
 
 nfa=./target/release/nfa
 median_ms() {
@@ -46,6 +54,7 @@ tasks --show-automated
 tasks --account account-00042
 tasks --status ERROR --show-automated
 tasks --status ERROR --status PENDING --show-automated
+tasks --status ERROR --status COMPLETE --account account-00042 --show-automated
 tasks --kind UpdateAdCache --show-automated
 tasks --kind UpdateAdCache
 tasks --since 1h
