@@ -52,6 +52,11 @@ fn the_table_output_shows_the_portal_message() {
     let out = s.run(&["refresh", "c"]);
     assert!(out.status.success());
     assert!(
+        out.stderr.is_empty(),
+        "no progress bar off a terminal: {}",
+        stderr(&out)
+    );
+    assert!(
         stdout(&out).lines().any(|l| l.trim() == MESSAGE),
         "{}",
         stdout(&out)
@@ -149,6 +154,12 @@ fn tip_complete_within_the_window_adds_no_task() {
         4,
         "two activities, two refresh tasks"
     );
+    assert_eq!(all[0]["id"], r["activity_id"]);
+    assert_eq!(
+        all[0]["status"], "COMPLETE",
+        "an activity without children is COMPLETE"
+    );
+    assert_eq!(all[0]["decision"], "deduplicated");
     assert_eq!(r["status_after"], "ACTIVE");
 }
 
