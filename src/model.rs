@@ -87,6 +87,8 @@ pub struct Task {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub owner: Option<Owner>,
+    /// Wall-clock seconds of the owner's last heartbeat.
+    pub owner_seen_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -26,13 +26,14 @@ impl Owner {
         })
     }
 
-    /// Whether this owner still runs. Only a process on this host can be
-    /// checked; one on another host is presumed alive, so that a live run is
-    /// never duplicated.
-    pub fn is_alive(&self) -> bool {
+    /// Whether this owner still runs. A process on this host is looked up
+    /// (pid and start time); one on another host is alive while its
+    /// heartbeat (`seen_at`, wall-clock seconds) is recent.
+    pub fn is_alive(&self, seen_at: Option<i64>) -> bool {
         let me = Owner::current();
         if self.host != me.host {
-            return true;
+            return seen_at
+                .is_some_and(|s| wall_clock_secs() - s <= HEARTBEAT_TIMEOUT.as_secs() as i64);
         }
         if self.pid == me.pid && self.token == me.token {
             return true;
@@ -42,6 +43,21 @@ impl Owner {
             None => !cfg!(target_os = "linux"),
         }
     }
+}
+
+/// How often a running process marks its tasks as seen.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+/// How long a process on another host may stay silent before its tasks
+/// count as abandoned.
+pub const HEARTBEAT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Seconds since the Unix epoch by the system clock (never `NFA_NOW`: this
+/// is about processes, not about the accounts' time).
+pub fn wall_clock_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn host_name() -> String {
@@ -73,7 +89,7 @@ mod tests {
     #[test]
     fn this_process_is_alive_and_a_dead_one_is_not() {
         let me = Owner::current().clone();
-        assert!(me.is_alive());
+        assert!(me.is_alive(None));
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
@@ -82,20 +98,31 @@ mod tests {
             token: "x".into(),
             ..me.clone()
         };
-        assert!(!dead.is_alive());
+        assert!(
+            !dead.is_alive(Some(wall_clock_secs())),
+            "a heartbeat does not revive a dead local process"
+        );
         let reused = Owner {
             token: "other-boot:1".into(),
             ..me.clone()
         };
         assert!(
-            !reused.is_alive(),
+            !reused.is_alive(None),
             "same pid, different start: another process"
         );
         let remote = Owner {
             host: "elsewhere".into(),
             ..dead
         };
-        assert!(remote.is_alive());
+        assert!(
+            remote.is_alive(Some(wall_clock_secs() - 10)),
+            "heard from recently"
+        );
+        assert!(
+            !remote.is_alive(Some(wall_clock_secs() - 91)),
+            "silent too long"
+        );
+        assert!(!remote.is_alive(None));
     }
 }
 

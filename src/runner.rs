@@ -244,7 +244,7 @@ pub fn reap_abandoned(
     let mut reaped = vec![];
     for t in db.unfinished_tasks(account_id)? {
         let Some(owner) = &t.owner else { continue };
-        if owner.is_alive() {
+        if owner.is_alive(t.owner_seen_at) {
             continue;
         }
         fail_task(db, &t, ABANDONED, owner, now)?;

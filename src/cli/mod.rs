@@ -161,7 +161,15 @@ pub fn run_tasks<R>(
         progress: &progress,
         jobs: jobs.into(),
     };
-    let result = work(&ctx);
+    let result = std::thread::scope(|scope| {
+        // Dropping `running` (when the work ends, however it ends) stops
+        // the heartbeat at once.
+        let (running, stopped) = std::sync::mpsc::channel::<()>();
+        scope.spawn(|| heartbeat(&db_path, stopped));
+        let result = work(&ctx);
+        drop(running);
+        result
+    });
     progress.finish();
     let interrupted = cancel.is_cancelled();
     if interrupted {
@@ -171,6 +179,24 @@ pub fn run_tasks<R>(
         reports: result?.into_iter().flatten().collect(),
         interrupted,
     })
+}
+
+/// While a run goes on, marks this process's unfinished tasks as seen every
+/// [`HEARTBEAT_EVERY`](crate::process::HEARTBEAT_EVERY), so that a process on
+/// another host can tell a live run from an abandoned one. A failed beat is
+/// skipped: the run itself reports database trouble.
+fn heartbeat(db_path: &std::path::Path, stopped: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut store = None;
+    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(crate::process::HEARTBEAT_EVERY)
+    {
+        if store.is_none() {
+            store = Store::open(db_path).ok();
+        }
+        if let Some(store) = &store {
+            let _ = store.write(|db| db.heartbeat(crate::process::Owner::current()));
+        }
+    }
 }
 
 /// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,

@@ -68,7 +68,8 @@ pub const MIGRATIONS: &[&str] = &[
         finished_at TEXT,
         owner_host  TEXT,    -- the process that took the task on to run
         owner_pid   INTEGER,
-        owner_token TEXT
+        owner_token TEXT,
+        owner_seen_at INTEGER -- wall-clock seconds of the owner's last heartbeat
     );
     -- tasks --account, newest first
     CREATE INDEX tasks_by_account ON tasks(account_id, id);

@@ -4,7 +4,7 @@ use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
 use crate::model::{Level, LogLine, Origin, Task};
-use crate::process::Owner;
+use crate::process::{Owner, wall_clock_secs};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -13,7 +13,7 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 const SELECT_TASK: &str = "
     SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
            t.description, t.error, t.created_at, t.started_at, t.finished_at,
-           t.owner_host, t.owner_pid, t.owner_token
+           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at
     FROM tasks t JOIN accounts a ON a.id = t.account_id";
 
 fn task_row(r: &Row) -> rusqlite::Result<Task> {
@@ -46,6 +46,7 @@ fn task_row(r: &Row) -> rusqlite::Result<Task> {
             }),
             None => None,
         },
+        owner_seen_at: r.get(16)?,
     })
 }
 
@@ -354,8 +355,9 @@ impl Db<'_, Write> {
         self.conn
             .prepare_cached(
                 "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
-                                    description, created_at, finished_at, owner_host, owner_pid, owner_token)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                    description, created_at, finished_at, owner_host, owner_pid, owner_token,
+                                    owner_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 t.parent_id,
@@ -371,6 +373,7 @@ impl Db<'_, Write> {
                 t.owner.map(|o| o.host.as_str()),
                 t.owner.map(|o| o.pid),
                 t.owner.map(|o| o.token.as_str()),
+                t.owner.map(|_| wall_clock_secs()),
             ])?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -381,11 +384,29 @@ impl Db<'_, Write> {
         let n = self
             .conn
             .prepare_cached(
-                "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4
+                "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = ?5
                  WHERE id = ?1 AND status = 'PENDING'",
             )?
-            .execute(params![id, owner.host, owner.pid, owner.token])?;
+            .execute(params![id, owner.host, owner.pid, owner.token, wall_clock_secs()])?;
         Ok(n == 1)
+    }
+
+    /// The heartbeat of a running process: marks its unfinished tasks as
+    /// seen now (wall clock), so that other hosts can tell it still runs.
+    pub fn heartbeat(&self, owner: &Owner) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE tasks SET owner_seen_at = ?4
+                 WHERE status IN ('PENDING','IN_PROGRESS')
+                   AND owner_host = ?1 AND owner_pid = ?2 AND owner_token = ?3",
+            )?
+            .execute(params![
+                owner.host,
+                owner.pid,
+                owner.token,
+                wall_clock_secs()
+            ])?;
+        Ok(())
     }
 
     /// PENDING → IN_PROGRESS.

@@ -273,3 +273,110 @@ impl Drop for KillOnDrop {
             .status();
     }
 }
+
+#[test]
+fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("c", &f, &[]);
+    let first = s.json(&["refresh", "c", "--no-run"]);
+    let running = first["tasks"][0]["id"].as_i64().unwrap();
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // As if a process on another host had taken both tasks on and started one.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute(
+        "UPDATE tasks SET owner_host = 'other-host', owner_pid = 4242, owner_token = 'boot:1', owner_seen_at = ?1
+         WHERE parent_id IS NOT NULL",
+        [wall - 10],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE tasks SET status = 'IN_PROGRESS' WHERE id = ?1 OR parent_id IS NULL",
+        [running],
+    )
+    .unwrap();
+
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(r["decision"], "deduplicated", "heard from 10 s ago: alive");
+    assert_eq!(r["earlier_status"], "IN_PROGRESS");
+
+    conn.execute(
+        "UPDATE tasks SET owner_seen_at = ?1 WHERE owner_host = 'other-host'",
+        [wall - 600],
+    )
+    .unwrap();
+    let r = s.json(&["refresh", "c"]);
+    assert_eq!(r["decision"], "retry", "silent for 10 minutes: abandoned");
+    assert_eq!(r["earlier_status"], "ERROR");
+    assert_eq!(
+        kinds(&r["tasks"]),
+        ["UpdateAdCache", "AzureAdminAndO365Status"]
+    );
+    let lines = s.json(&[
+        "logs",
+        "--task",
+        &first["activity_id"].to_string(),
+        "--level",
+        "error",
+    ]);
+    assert_eq!(lines.as_array().unwrap().len(), 2);
+    assert!(lines[0]["message"].as_str().unwrap().contains("other-host"));
+}
+
+#[test]
+fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
+    use nfa::domain::task::{TaskKind, TaskStatus};
+    use nfa::model::Origin;
+    use nfa::process::Owner;
+    use nfa::store::{NewTask, Store};
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("c", &f, &[]);
+    let store = Store::open(&s.db).unwrap();
+    let me = Owner::current();
+    let other = Owner {
+        pid: me.pid + 1,
+        ..me.clone()
+    };
+    let now = nfa::domain::time::parse_time(NOW).unwrap();
+    let ids: Vec<i64> = [
+        (me, TaskStatus::Pending),
+        (me, TaskStatus::Complete),
+        (&other, TaskStatus::Pending),
+    ]
+    .iter()
+    .map(|(owner, status)| {
+        let t = NewTask {
+            parent_id: None,
+            account_id: 1,
+            kind: TaskKind::UpdateAdCache,
+            automated: true,
+            origin: Origin::Audit,
+            decision: None,
+            status: *status,
+            description: None,
+            owner: Some(owner),
+        };
+        store.write(|db| db.insert_task(&t, now)).unwrap()
+    })
+    .collect();
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute("UPDATE tasks SET owner_seen_at = 1", [])
+        .unwrap();
+    store.write(|db| db.heartbeat(me)).unwrap();
+    let seen = |id: i64| -> i64 {
+        conn.query_row("SELECT owner_seen_at FROM tasks WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    assert!(
+        seen(ids[0]) > 1_000_000_000,
+        "its unfinished task was marked"
+    );
+    assert_eq!(seen(ids[1]), 1, "a finished task is left alone");
+    assert_eq!(seen(ids[2]), 1, "another process's task is left alone");
+}
