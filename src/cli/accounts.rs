@@ -148,7 +148,11 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
         Cmd::Test { account } => {
             let store = env.store()?;
-            let report = accounts::test(&store, &account, &super::interrupt_flag()?)?;
+            let cancel = super::interrupt_flag()?;
+            let report = accounts::test(&store, &account, &cancel)?;
+            if cancel.is_cancelled() {
+                return Ok(Outcome::Interrupted);
+            }
             match env.out.format {
                 Format::Table => env.out.all(report.connections.iter().cloned())?,
                 _ => env.out.one(&report)?,

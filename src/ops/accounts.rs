@@ -325,9 +325,6 @@ pub fn test(store: &Store, wanted: &str, cancel: &crate::process::Cancel) -> Res
         Ok(source) => {
             let directory = source.probe_directory(cancel);
             let report = source.check_connections(cancel);
-            if cancel.is_cancelled() {
-                bail!("interrupted");
-            }
             let mut out = vec![ConnectionTest {
                 connection: "directory",
                 ok: directory.is_ok(),

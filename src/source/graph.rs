@@ -308,9 +308,10 @@ fn resync_code(reply: &Reply) -> bool {
     .any(|c| code.contains(c))
 }
 
-/// Users added or changed, and the ids of users removed (`@removed`).
-fn split_users(items: Vec<Value>) -> (Vec<DirUser>, Vec<String>) {
-    let mut users = vec![];
+/// The objects of a delta run added or changed (built by `make` from their
+/// id and JSON), and the ids of those removed (`@removed`).
+fn split<T>(items: Vec<Value>, make: impl Fn(String, &Value) -> T) -> (Vec<T>, Vec<String>) {
+    let mut kept = vec![];
     let mut removed = vec![];
     for v in items {
         let Some(id) = v["id"].as_str().map(str::to_string) else {
@@ -319,34 +320,26 @@ fn split_users(items: Vec<Value>) -> (Vec<DirUser>, Vec<String>) {
         if v.get("@removed").is_some() {
             removed.push(id);
         } else {
-            users.push(DirUser {
-                id,
-                display_name: v["displayName"].as_str().map(str::to_string),
-                upn: v["userPrincipalName"].as_str().map(str::to_string),
-                enabled: v["accountEnabled"].as_bool(),
-            });
+            kept.push(make(id, &v));
         }
     }
-    (users, removed)
+    (kept, removed)
+}
+
+fn split_users(items: Vec<Value>) -> (Vec<DirUser>, Vec<String>) {
+    split(items, |id, v| DirUser {
+        id,
+        display_name: v["displayName"].as_str().map(str::to_string),
+        upn: v["userPrincipalName"].as_str().map(str::to_string),
+        enabled: v["accountEnabled"].as_bool(),
+    })
 }
 
 fn split_groups(items: Vec<Value>) -> (Vec<DirGroup>, Vec<String>) {
-    let mut groups = vec![];
-    let mut removed = vec![];
-    for v in items {
-        let Some(id) = v["id"].as_str().map(str::to_string) else {
-            continue;
-        };
-        if v.get("@removed").is_some() {
-            removed.push(id);
-        } else {
-            groups.push(DirGroup {
-                id,
-                display_name: v["displayName"].as_str().map(str::to_string),
-            });
-        }
-    }
-    (groups, removed)
+    split(items, |id, v| DirGroup {
+        id,
+        display_name: v["displayName"].as_str().map(str::to_string),
+    })
 }
 
 /// A token endpoint error as a cause, not raw JSON: the AADSTS code of
