@@ -710,32 +710,52 @@ fn accounts_test_reports_each_connection_and_records_nothing() {
     );
 }
 
+/// Sets the secret `nfa` finds in `NFA_TEST_SECRET`.
+fn use_secret(s: &mut Sandbox, secret: &str) {
+    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
+    s.env
+        .push(("NFA_TEST_SECRET".to_string(), secret.to_string()));
+}
+
+fn decided(r: &Value) -> (&str, Option<&str>) {
+    (
+        r["decision"].as_str().unwrap(),
+        r["earlier_status"].as_str(),
+    )
+}
+
 #[test]
 fn every_policy_case_holds_for_a_live_account() {
     let mut t = healthy_tenant(2);
     t.changes("d1", vec![], vec![], "d1");
     let mut s = t.sandbox();
     add_live(&s);
-    assert_eq!(s.json(&["refresh", "c"])["decision"], "new");
-    let r = s.json(&["refresh", "c"]);
+    // none → new; COMPLETE inside the window → deduplicated
+    assert_eq!(decided(&s.json(&["refresh", "c"])), ("new", None));
     assert_eq!(
-        (r["decision"].as_str(), r["earlier_status"].as_str()),
-        (Some("deduplicated"), Some("COMPLETE"))
+        decided(&s.json(&["refresh", "c"])),
+        ("deduplicated", Some("COMPLETE"))
     );
+    // COMPLETE at the window → new; PENDING inside → deduplicated
     s.at("2026-11-30T14:00:00Z");
-    let r = s.json(&["refresh", "c", "--no-run"]);
-    assert_eq!(r["decision"], "new");
-    let r = s.json(&["refresh", "c"]);
     assert_eq!(
-        (r["decision"].as_str(), r["earlier_status"].as_str()),
-        (Some("deduplicated"), Some("PENDING"))
+        decided(&s.json(&["refresh", "c", "--no-run"])),
+        ("new", Some("COMPLETE"))
     );
-    assert_eq!(s.json(&["tasks", "run"]).as_array().unwrap().len(), 2);
+    assert_eq!(
+        decided(&s.json(&["refresh", "c"])),
+        ("deduplicated", Some("PENDING"))
+    );
+    // PENDING at the window → new
     s.at("2026-11-30T20:00:00Z");
-    // The secret stops working: both tasks fail, then only those retry.
-    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
-    s.env
-        .push(("NFA_TEST_SECRET".to_string(), "wrong".to_string()));
+    assert_eq!(
+        decided(&s.json(&["refresh", "c", "--no-run"])),
+        ("new", Some("PENDING"))
+    );
+    assert_eq!(s.json(&["tasks", "run"]).as_array().unwrap().len(), 4);
+    // The secret stops working: a new refresh fails, inside the window
+    // only the failed kinds retry, at the window it is new again.
+    use_secret(&mut s, "wrong");
     t.token_error(
         401,
         "invalid_client",
@@ -743,21 +763,55 @@ fn every_policy_case_holds_for_a_live_account() {
         "Invalid client secret provided.",
     );
     let refusal = t.mocks.pop().unwrap();
-    let r = s.json_code(3, &["refresh", "c"]);
-    assert_eq!(r["decision"], "new");
-    let r = s.json_code(3, &["refresh", "c"]);
+    s.at("2026-12-01T02:00:00Z");
     assert_eq!(
-        (r["decision"].as_str(), r["earlier_status"].as_str()),
-        (Some("retry"), Some("ERROR"))
+        decided(&s.json_code(3, &["refresh", "c"])),
+        ("new", Some("COMPLETE"))
     );
+    let r = s.json_code(3, &["refresh", "c"]);
+    assert_eq!(decided(&r), ("retry", Some("ERROR")));
     assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
-    s.env.retain(|(k, _)| k != "NFA_TEST_SECRET");
-    s.env
-        .push(("NFA_TEST_SECRET".to_string(), SECRET.to_string()));
+    s.at("2026-12-01T08:00:00Z");
+    assert_eq!(
+        decided(&s.json_code(3, &["refresh", "c"])),
+        ("new", Some("ERROR"))
+    );
+    use_secret(&mut s, SECRET);
     refusal.remove();
     let r = s.json(&["refresh", "c"]);
-    assert_eq!(r["decision"], "retry");
+    assert_eq!(decided(&r), ("retry", Some("ERROR")));
     assert_eq!(r["status_after"], "ACTIVE");
+}
+
+#[test]
+fn a_live_refresh_in_progress_is_never_duplicated() {
+    let mut t = Tenant::new();
+    t.tokens().subscription("Enabled");
+    t.full(&[vec![user(1)]], &[], "d1");
+    // Microsoft 365 takes its time to answer.
+    let slow = t
+        .graph_get("/v1.0/organization")
+        .with_chunked_body(|w| {
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+            w.write_all(br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#)
+        })
+        .create();
+    let mut s = t.sandbox();
+    add_live(&s);
+    let running = s.spawn(&["refresh", "c"]);
+    s.wait_in_progress();
+    assert_eq!(
+        decided(&s.json(&["refresh", "c"])),
+        ("deduplicated", Some("IN_PROGRESS"))
+    );
+    s.at("2026-12-01T08:00:00Z");
+    assert_eq!(
+        decided(&s.json(&["refresh", "c"])),
+        ("deduplicated", Some("IN_PROGRESS"))
+    );
+    let out = running.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    slow.assert();
 }
 
 #[test]
