@@ -84,10 +84,14 @@ impl ConnectionReport {
         self.azure.ok && self.office365.ok
     }
 
-    /// Names every failing connection and its error.
+    /// Names every failing connection (as people and as the fixture
+    /// format call it) and its error.
     pub fn failure_message(&self) -> Option<String> {
         let mut parts = vec![];
-        for (name, c) in [("Azure", &self.azure), ("Microsoft 365", &self.office365)] {
+        for (name, c) in [
+            ("Azure (azure)", &self.azure),
+            ("Microsoft 365 (office365)", &self.office365),
+        ] {
             if !c.ok {
                 parts.push(format!(
                     "{name} connection failed: {}",
@@ -273,7 +277,7 @@ mod tests {
         assert!(!r.ok());
         assert_eq!(
             r.failure_message().unwrap(),
-            "Microsoft 365 connection failed: token expired"
+            "Microsoft 365 (office365) connection failed: token expired"
         );
     }
 }

@@ -654,7 +654,7 @@ fn a_disabled_subscription_disconnects_the_account() {
     assert_eq!(r["tasks"][0]["status"], "COMPLETE");
     let e = r["tasks"][1]["error"].as_str().unwrap();
     assert!(
-        e.contains("Azure connection failed") && e.contains(SUB) && e.contains("Disabled"),
+        e.contains("Azure (azure) connection failed") && e.contains(SUB) && e.contains("Disabled"),
         "{e}"
     );
     let a = s.json(&["accounts", "show", "c"]);

@@ -246,7 +246,7 @@ fn every_failure_is_logged_with_task_and_account_ids() {
     let task = s.json(&["tasks", "show", "6"]);
     assert_eq!(
         task["error"],
-        "Microsoft 365 connection failed: token expired"
+        "Microsoft 365 (office365) connection failed: token expired"
     );
     let by_parent = s.json(&["logs", "--task", "4"]);
     assert!(
