@@ -296,3 +296,47 @@ fn log_filters_combine() {
     let out = s.run(&["-o", "csv", "logs", "--limit", "1"]);
     assert!(stdout(&out).starts_with("id,time,level,task_id,account_id,message\n"));
 }
+
+#[test]
+fn a_closed_pipe_ends_every_format_quietly() {
+    use std::io::Read;
+    let s = Sandbox::new();
+    // Far more than a pipe holds (64 KiB), so that the writer meets the
+    // closed pipe.
+    let store = nfa::store::Store::open(&s.db).unwrap();
+    let now = nfa::domain::time::parse_time(NOW).unwrap();
+    store
+        .write(|db| {
+            for i in 0..5000 {
+                db.log(
+                    nfa::model::Level::Info,
+                    None,
+                    None,
+                    &format!("line {i} of a long log"),
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    for format in ["json", "csv", "table"] {
+        let mut child = s
+            .cmd()
+            .args(["-o", format, "logs", "--limit", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away, like `| head`
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "{format}: {}", stderr(&out));
+    }
+}
