@@ -155,3 +155,30 @@ fn completions_are_printed_for_each_shell() {
     }
     assert!(!s.db.exists(), "completions need no database");
 }
+
+#[test]
+fn global_options_also_come_after_the_subcommand() {
+    let s = Sandbox::new();
+    let other = s.path("other.db");
+    let out = s
+        .cmd()
+        .args([
+            "settings",
+            "get",
+            "refresh-window",
+            "-o",
+            "json",
+            "-q",
+            "--db",
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"], "6h");
+    assert!(
+        other.exists() && !s.db.exists(),
+        "--db after the subcommand is honoured"
+    );
+}
