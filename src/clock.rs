@@ -30,10 +30,6 @@ impl Clock {
         }
     }
 
-    pub fn system() -> Clock {
-        Clock { fixed: None }
-    }
-
     /// Now, to the millisecond (the precision the database keeps).
     pub fn now(&self) -> DateTime<Utc> {
         self.fixed.unwrap_or_else(|| Utc::now().trunc_subsecs(3))

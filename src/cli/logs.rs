@@ -1,6 +1,7 @@
 //! `nfa logs`.
 
 use super::{Env, interrupt_flag, parse};
+use crate::domain::time::Since;
 use crate::error::Outcome;
 use crate::model::Level;
 use crate::ops::{accounts, logs};
@@ -22,7 +23,7 @@ pub struct Args {
     level: Option<Level>,
     /// Only lines since WHEN: a duration (6h, 30d) or an RFC 3339 time
     #[arg(long, value_parser = parse::when, value_name = "WHEN")]
-    since: Option<parse::When>,
+    since: Option<Since>,
     /// At most N lines (0: no limit)
     #[arg(long, default_value_t = 50, value_name = "N")]
     limit: u64,

@@ -216,7 +216,7 @@ pub fn interrupt_flag() -> Result<Cancel> {
 pub mod parse {
     use crate::domain::status::{AccountStatus, Lifecycle};
     use crate::domain::task::{TaskKind, TaskStatus};
-    use crate::domain::time::{Span, parse_span, parse_time};
+    use crate::domain::time::{Since, parse_time};
     use crate::model::Level;
     use chrono::{DateTime, Utc};
 
@@ -240,29 +240,7 @@ pub mod parse {
     }
 
     /// A `--since` value, resolved against "now" later.
-    #[derive(Debug, Clone, Copy)]
-    pub enum When {
-        Ago(Span),
-        At(DateTime<Utc>),
-    }
-
-    impl When {
-        pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
-            match self {
-                When::Ago(span) => now - span.to_delta(),
-                When::At(t) => t,
-            }
-        }
-    }
-
-    pub fn when(s: &str) -> Result<When, String> {
-        if let Ok(span) = parse_span(s) {
-            return Ok(When::Ago(span));
-        }
-        parse_time(s).map(When::At).map_err(|_| {
-            format!(
-                "invalid time '{s}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
-            )
-        })
+    pub fn when(s: &str) -> Result<Since, String> {
+        Since::parse(s)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{Env, parse, run_tasks};
 use crate::domain::task::{TaskKind, TaskStatus};
+use crate::domain::time::Since;
 use crate::error::Outcome;
 use crate::ops::{accounts, tasks};
 use crate::render::Format;
@@ -49,7 +50,7 @@ struct ListArgs {
     kind: Vec<TaskKind>,
     /// Only tasks created since WHEN: a duration (6h, 30d) or an RFC 3339 time
     #[arg(long, value_parser = parse::when, value_name = "WHEN")]
-    since: Option<parse::When>,
+    since: Option<Since>,
     /// At most N tasks (0: no limit)
     #[arg(long, default_value_t = 50, value_name = "N")]
     limit: u64,

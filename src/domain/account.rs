@@ -29,6 +29,24 @@ pub enum SecretRef {
     File(std::path::PathBuf),
 }
 
+impl SecretRef {
+    /// The variable's name, for a secret in the environment.
+    pub fn env_var(&self) -> Option<&str> {
+        match self {
+            SecretRef::Env(v) => Some(v),
+            SecretRef::File(_) => None,
+        }
+    }
+
+    /// The file's path, for a secret in a file.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            SecretRef::File(f) => Some(f),
+            SecretRef::Env(_) => None,
+        }
+    }
+}
+
 /// The app registration of a live account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {

@@ -84,16 +84,32 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
-/// A `--since` value: a duration before `now`, or an RFC 3339 time.
-pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    if let Ok(span) = parse_span(text) {
-        return Ok(now - span.to_delta());
+/// A `--since` value: a duration before "now", or an RFC 3339 time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    Ago(Span),
+    At(DateTime<Utc>),
+}
+
+impl Since {
+    pub fn parse(text: &str) -> Result<Since, String> {
+        if let Ok(span) = parse_span(text) {
+            return Ok(Since::Ago(span));
+        }
+        parse_time(text).map(Since::At).map_err(|_| {
+            format!(
+                "invalid time '{text}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
+            )
+        })
     }
-    parse_time(text).map_err(|_| {
-        format!(
-            "invalid time '{text}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
-        )
-    })
+
+    /// The point in time it means at `now`.
+    pub fn resolve(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Since::Ago(span) => now - span.to_delta(),
+            Since::At(t) => t,
+        }
+    }
 }
 
 /// How times are written in every output: RFC 3339, UTC, `Z`, no needless
@@ -155,12 +171,13 @@ mod tests {
     #[test]
     fn since_takes_a_duration_or_a_time() {
         let now = t("2026-11-30T08:00:00Z");
-        assert_eq!(parse_since("6h", now), Ok(t("2026-11-30T02:00:00Z")));
+        let since = |s: &str| Since::parse(s).map(|w| w.resolve(now));
+        assert_eq!(since("6h"), Ok(t("2026-11-30T02:00:00Z")));
         assert_eq!(
-            parse_since("2026-11-01T00:00:00+01:00", now),
+            since("2026-11-01T00:00:00+01:00"),
             Ok(t("2026-10-31T23:00:00Z"))
         );
-        assert!(parse_since("yesterday", now).is_err());
+        assert!(since("yesterday").is_err());
     }
 
     #[test]

@@ -203,14 +203,10 @@ pub fn show(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<AccountDe
     Ok(AccountDetail {
         account: AccountView::new(&a, &settings, now),
         client_id: creds.map(|c| c.client_id.clone()),
-        client_secret_env: secret.and_then(|s| match s {
-            SecretRef::Env(v) => Some(v.clone()),
-            SecretRef::File(_) => None,
-        }),
-        client_secret_file: secret.and_then(|s| match s {
-            SecretRef::File(f) => Some(f.display().to_string()),
-            SecretRef::Env(_) => None,
-        }),
+        client_secret_env: secret.and_then(SecretRef::env_var).map(str::to_string),
+        client_secret_file: secret
+            .and_then(SecretRef::file)
+            .map(|f| f.display().to_string()),
         subscription_id: creds.and_then(|c| c.subscription_id.clone()),
         latest_refresh,
         last_check,

@@ -4,7 +4,7 @@ use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef};
 use crate::domain::status::Lifecycle;
 use crate::model::{Account, Check};
-use crate::source::{ConnectionReport, ConnectionState, DirGroup, DirUser, DirectorySync};
+use crate::source::{ConnectionReport, ConnectionState, DirectorySync};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -105,35 +105,6 @@ impl<M> Db<'_, M> {
         }
         Ok(())
     }
-
-    /// The cached directory of an account.
-    pub fn ad_cache(&self, account_id: i64) -> Result<(Vec<DirUser>, Vec<DirGroup>)> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1 ORDER BY id",
-        )?;
-        let users = stmt
-            .query_map([account_id], |r| {
-                Ok(DirUser {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                    upn: r.get(2)?,
-                    enabled: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, display_name FROM ad_groups WHERE account_id = ?1 ORDER BY id",
-        )?;
-        let groups = stmt
-            .query_map([account_id], |r| {
-                Ok(DirGroup {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok((users, groups))
-    }
 }
 
 impl Db<'_, Write> {
@@ -156,14 +127,11 @@ impl Db<'_, Write> {
                 a.last_activity_at.map(to_db),
                 a.ad_cache_updated_at.map(to_db),
                 a.credentials.as_ref().map(|c| c.client_id.as_str()),
-                a.credentials.as_ref().and_then(|c| match &c.secret {
-                    SecretRef::Env(v) => Some(v.as_str()),
-                    SecretRef::File(_) => None,
-                }),
-                a.credentials.as_ref().and_then(|c| match &c.secret {
-                    SecretRef::File(f) => Some(f.display().to_string()),
-                    SecretRef::Env(_) => None,
-                }),
+                a.credentials.as_ref().and_then(|c| c.secret.env_var()),
+                a.credentials
+                    .as_ref()
+                    .and_then(|c| c.secret.file())
+                    .map(|f| f.display().to_string()),
                 a.credentials
                     .as_ref()
                     .and_then(|c| c.subscription_id.as_deref()),
