@@ -47,7 +47,7 @@ fn add_prints_the_new_account_and_list_shows_it() {
     ] {
         assert!(a.get(key).is_some(), "accounts list lacks {key}: {a}");
     }
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list.count(), 1);
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn a_duplicate_name_is_refused_whatever_its_case() {
         &["accounts", "add", "contoso", "--source", "fixture:t.json"],
         &["already exists"],
     );
-    assert_eq!(s.json(&["accounts"]).as_array().unwrap().len(), 1);
+    assert_eq!(s.json(&["accounts"]).count(), 1);
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn bad_account_input_is_refused_with_exit_1() {
         Some(2),
         "a bad flag value is a usage error"
     );
-    assert!(s.json(&["accounts"]).as_array().unwrap().is_empty());
+    assert!(s.json(&["accounts"]).items().is_empty());
 }
 
 #[test]
@@ -145,8 +145,7 @@ fn statuses_follow_the_facts_and_the_clock() {
     s.json(&["accounts", "import", "a.csv"]);
     let status_of = |s: &Sandbox| -> Vec<(String, String)> {
         s.json(&["accounts", "list"])
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .map(|a| {
                 (
@@ -188,16 +187,14 @@ fn statuses_follow_the_facts_and_the_clock() {
 
     let refreshable = s.json(&["accounts", "list", "--refreshable"]);
     let names: Vec<_> = refreshable
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["stale", "inactive", "dormant", "edge"]);
     assert!(
         refreshable
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .all(|a| a["refresh_available"] == true)
     );
@@ -206,8 +203,7 @@ fn statuses_follow_the_facts_and_the_clock() {
         "accounts", "list", "--status", "stale", "--status", "DELETED",
     ]);
     let names: Vec<_> = filtered
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
@@ -262,7 +258,7 @@ fn import_reads_csv_and_json_from_files_and_stdin() {
         "name,source\ngamma,fixture:t.json\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(s.json(&["accounts"]).as_array().unwrap().len(), 3);
+    assert_eq!(s.json(&["accounts"]).count(), 3);
 }
 
 #[test]
@@ -298,7 +294,7 @@ fn a_bad_import_row_imports_nothing_and_names_the_row_and_field() {
     s.fails(&["accounts", "import", "missing.csv"], &["missing.csv"]);
 
     assert!(
-        s.json(&["accounts"]).as_array().unwrap().is_empty(),
+        s.json(&["accounts"]).items().is_empty(),
         "nothing was imported"
     );
 }
@@ -385,20 +381,10 @@ fn remove_deletes_the_account_and_its_data() {
     s.fails(&["accounts", "show", "gone"], &["unknown account"]);
     let tasks = s.json(&["tasks", "--show-automated"]);
     assert!(
-        tasks
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|t| t["account"] == "kept"),
+        tasks.items().iter().all(|t| t["account"] == "kept"),
         "{tasks}"
     );
-    assert_eq!(tasks.as_array().unwrap().len(), 3);
+    assert_eq!(tasks.count(), 3);
     let logs = s.json(&["logs", "--limit", "0"]);
-    assert!(
-        logs.as_array()
-            .unwrap()
-            .iter()
-            .all(|l| l["account_id"] != 1),
-        "{logs}"
-    );
+    assert!(logs.items().iter().all(|l| l["account_id"] != 1), "{logs}");
 }

@@ -42,7 +42,7 @@ fn the_demo_runs_the_main_job_on_its_own_database() {
         .output()
         .unwrap();
     let accounts: Value = serde_json::from_slice(&accounts.stdout).unwrap();
-    assert_eq!(accounts.as_array().unwrap().len(), 6);
+    assert_eq!(accounts.count(), 6);
     // A second demo in the same place is refused rather than mixed in.
     let again = s
         .cmd()

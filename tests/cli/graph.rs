@@ -391,11 +391,7 @@ fn a_refresh_of_a_live_account_syncs_and_checks_with_one_token_per_resource() {
     let r = s.json(&["refresh", "c"]);
     assert_eq!(r["decision"], "new");
     assert!(
-        r["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["status"] == "COMPLETE"),
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
         "{r}"
     );
     assert_eq!(r["status_after"], "ACTIVE");
@@ -461,8 +457,7 @@ fn an_incremental_sync_applies_adds_changes_and_removals() {
     assert_eq!(s.json(&["accounts", "show", "c"])["ad_groups"], 1);
     let logs = s.json(&["logs", "--limit", "0"]);
     assert!(
-        logs.as_array()
-            .unwrap()
+        logs.items()
             .iter()
             .any(|l| l["message"].as_str().unwrap().contains("delta"))
     );
@@ -628,7 +623,7 @@ fn token_errors_name_their_cause() {
         let s = t.sandbox();
         add_live(&s);
         let r = s.json_code(3, &["refresh", "c"]);
-        for task in r["tasks"].as_array().unwrap() {
+        for task in r["tasks"].items() {
             let e = task["error"].as_str().unwrap();
             assert!(
                 e.contains(cause) && e.contains(&format!("AADSTS{code}")),
@@ -685,8 +680,7 @@ fn accounts_test_reports_each_connection_and_records_nothing() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let by_name = |n: &str| {
         report["connections"]
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .find(|c| c["connection"] == n)
             .unwrap()
@@ -752,7 +746,7 @@ fn every_policy_case_holds_for_a_live_account() {
         decided(&s.json(&["refresh", "c", "--no-run"])),
         ("new", Some("PENDING"))
     );
-    assert_eq!(s.json(&["tasks", "run"]).as_array().unwrap().len(), 4);
+    assert_eq!(s.json(&["tasks", "run"]).count(), 4);
     // The secret stops working: a new refresh fails, inside the window
     // only the failed kinds retry, at the window it is new again.
     use_secret(&mut s, "wrong");
@@ -770,7 +764,7 @@ fn every_policy_case_holds_for_a_live_account() {
     );
     let r = s.json_code(3, &["refresh", "c"]);
     assert_eq!(decided(&r), ("retry", Some("ERROR")));
-    assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(r["tasks"].count(), 2);
     s.at("2026-12-01T08:00:00Z");
     assert_eq!(
         decided(&s.json_code(3, &["refresh", "c"])),

@@ -167,7 +167,7 @@ impl Sandbox {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let tasks = self.json(&["tasks", "--show-automated", "--status", "IN_PROGRESS"]);
-            if !tasks.as_array().unwrap().is_empty() {
+            if !tasks.items().is_empty() {
                 return tasks;
             }
             assert!(Instant::now() < deadline, "no task went IN_PROGRESS");
@@ -216,11 +216,35 @@ pub fn o365_expired() -> Value {
     v
 }
 
+/// Reading a JSON array in assertions.
+pub trait Items {
+    /// The items of an array (panics on anything else).
+    fn items(&self) -> &Vec<Value>;
+
+    fn count(&self) -> usize {
+        self.items().len()
+    }
+
+    /// The `id` of every item.
+    fn ids(&self) -> Vec<i64> {
+        self.items()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    }
+}
+
+impl Items for Value {
+    fn items(&self) -> &Vec<Value> {
+        self.as_array()
+            .unwrap_or_else(|| panic!("not an array: {self}"))
+    }
+}
+
 /// The kinds of a JSON list of tasks.
 pub fn kinds(tasks: &Value) -> Vec<String> {
     tasks
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|t| t["kind"].as_str().unwrap().to_string())
         .collect()

@@ -15,8 +15,7 @@ fn one_account() -> (Sandbox, std::path::PathBuf) {
 
 fn activities(s: &Sandbox) -> Vec<Value> {
     s.json(&["tasks", "--kind", "UpdatingAccountStatus", "--limit", "0"])
-        .as_array()
-        .unwrap()
+        .items()
         .clone()
 }
 
@@ -36,7 +35,7 @@ fn a_first_refresh_adds_both_tasks_runs_them_and_recomputes_the_status() {
         kinds(&r["tasks"]),
         ["UpdateAdCache", "AzureAdminAndO365Status"]
     );
-    for t in r["tasks"].as_array().unwrap() {
+    for t in r["tasks"].items() {
         assert_eq!(t["status"], "COMPLETE");
         assert_eq!(t["error"], Value::Null);
         assert!(t["id"].is_i64());
@@ -96,8 +95,7 @@ fn tip_a_second_click_on_a_pending_refresh_is_recorded_and_names_the_earlier_one
     assert_eq!(first["message"], MESSAGE);
     assert!(
         first["tasks"]
-            .as_array()
-            .unwrap()
+            .items()
             .iter()
             .all(|t| t["status"] == "PENDING")
     );
@@ -149,11 +147,7 @@ fn tip_complete_within_the_window_adds_no_task() {
             .contains(&format!("#{}", first["activity_id"]))
     );
     let all = s.json(&["tasks", "--show-automated", "--limit", "0"]);
-    assert_eq!(
-        all.as_array().unwrap().len(),
-        4,
-        "two activities, two refresh tasks"
-    );
+    assert_eq!(all.count(), 4, "two activities, two refresh tasks");
     assert_eq!(all[0]["id"], r["activity_id"]);
     assert_eq!(
         all[0]["status"], "COMPLETE",
@@ -173,7 +167,7 @@ fn tip_six_hours_after_a_completed_refresh_new_tasks_are_added() {
     let r = s.json(&["refresh", "c"]);
     assert_eq!(r["decision"], "new");
     assert_eq!(r["earlier_status"], "COMPLETE");
-    assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(r["tasks"].count(), 2);
 }
 
 /// Tip: within 6 hours and the previous refresh is ERROR: the tasks that
@@ -237,7 +231,7 @@ fn error_outside_the_window_is_a_new_refresh() {
     s.at("2026-11-30T14:00:00Z");
     let r = s.json_code(3, &["refresh", "c"]);
     assert_eq!(r["decision"], "new");
-    assert_eq!(r["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(r["tasks"].count(), 2);
 }
 
 #[test]
@@ -291,11 +285,7 @@ fn tip_audit_ignores_the_policy_and_is_not_an_earlier_refresh() {
         ["UpdateAdCache", "AzureAdminAndO365Status"]
     );
     let a2 = s.json(&["audit", "c"]);
-    assert_eq!(
-        a2["tasks"].as_array().unwrap().len(),
-        2,
-        "audit never deduplicates"
-    );
+    assert_eq!(a2["tasks"].count(), 2, "audit never deduplicates");
     assert_eq!(a2["status_after"], "ACTIVE");
     let after = s.json(&["accounts", "show", "c"]);
     assert_eq!(
@@ -310,15 +300,13 @@ fn tip_audit_ignores_the_policy_and_is_not_an_earlier_refresh() {
     assert_eq!(r["earlier_activity_id"], Value::Null);
     // And a refresh does not stop the audit.
     let a3 = s.json(&["audit", "c"]);
-    assert_eq!(a3["tasks"].as_array().unwrap().len(), 2);
+    assert_eq!(a3["tasks"].count(), 2);
     // Audit tasks are automated: hidden by default.
     let visible = s.json(&["tasks"]);
-    assert_eq!(visible.as_array().unwrap().len(), 1);
+    assert_eq!(visible.count(), 1);
     assert_eq!(
         s.json(&["tasks", "--show-automated", "--limit", "0"])
-            .as_array()
-            .unwrap()
-            .len(),
+            .count(),
         9
     );
 }
@@ -331,7 +319,7 @@ fn audit_all_and_exit_3_when_a_task_fails() {
     s.add("good", &good, &[]);
     s.add("bad", &bad, &[]);
     let r = s.json_code(3, &["audit", "--all"]);
-    assert_eq!(r.as_array().unwrap().len(), 2);
+    assert_eq!(r.count(), 2);
     assert_eq!(r[1]["account"], "bad");
     assert_eq!(r[1]["tasks"][1]["status"], "ERROR");
     let r = s.json(&["audit", "good"]);
@@ -380,7 +368,7 @@ fn a_missing_or_malformed_fixture_ends_the_task_in_error_naming_the_file() {
     ]);
 
     let r = s.json_code(3, &["refresh", "missing"]);
-    for t in r["tasks"].as_array().unwrap() {
+    for t in r["tasks"].items() {
         assert_eq!(t["status"], "ERROR");
         assert!(t["error"].as_str().unwrap().contains("nowhere.json"), "{t}");
     }

@@ -23,7 +23,7 @@ fn eight_concurrent_refreshes_of_one_account_behave_as_if_serial() {
     want.sort();
     assert_eq!(decisions, want);
     let tasks = s.json(&["tasks", "--show-automated", "--limit", "0"]);
-    let tasks = tasks.as_array().unwrap();
+    let tasks = tasks.items();
     assert_eq!(
         tasks
             .iter()
@@ -46,8 +46,7 @@ fn a_killed_run_is_found_abandoned_and_then_retried() {
     running.wait().unwrap();
     let stuck = s.json(&["tasks", "--show-automated", "--status", "IN_PROGRESS"]);
     let stuck: Vec<&Value> = stuck
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .filter(|t| t["automated"] == true)
         .collect();
@@ -102,15 +101,11 @@ fn ctrl_c_ends_the_run_with_130_and_leaves_no_task_in_progress() {
     assert_eq!(r["tasks"][1]["error"], "interrupted");
     let tasks = s.json(&["tasks", "--show-automated"]);
     assert!(
-        tasks
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|t| t["status"] == "ERROR"),
+        tasks.items().iter().all(|t| t["status"] == "ERROR"),
         "{tasks}"
     );
     let errors = s.json(&["logs", "--level", "error"]);
-    assert_eq!(errors.as_array().unwrap().len(), 2);
+    assert_eq!(errors.count(), 2);
     // The next refresh sees ERROR and retries.
     s.fixture("slow.json", &healthy());
     assert_eq!(s.json(&["refresh", "c"])["decision"], "retry");
@@ -125,15 +120,12 @@ fn no_run_leaves_tasks_pending_for_tasks_run() {
     s.add("bad", &bad, &[]);
     s.json(&["refresh", "good", "bad", "--no-run"]);
     assert_eq!(
-        s.json(&["tasks", "--status", "PENDING"])
-            .as_array()
-            .unwrap()
-            .len(),
+        s.json(&["tasks", "--status", "PENDING"]).count(),
         2,
         "both activities pending"
     );
     let ran = s.json_code(3, &["tasks", "run", "--jobs", "2"]);
-    let ran = ran.as_array().unwrap();
+    let ran = ran.items();
     assert_eq!(ran.len(), 4);
     assert_eq!(ran.iter().filter(|t| t["status"] == "ERROR").count(), 1);
     assert!(
@@ -142,8 +134,7 @@ fn no_run_leaves_tasks_pending_for_tasks_run() {
     );
     let activities = s.json(&["tasks"]);
     let statuses: Vec<_> = activities
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|t| t["status"].as_str().unwrap())
         .collect();
@@ -165,8 +156,7 @@ fn several_accounts_by_name_stdin_and_refreshable() {
     s.json(&["refresh", "d"]);
     let r = s.json(&["refresh", "a", "B", "--jobs", "2"]);
     let names: Vec<_> = r
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|x| x["account"].as_str().unwrap())
         .collect();
@@ -181,10 +171,9 @@ fn several_accounts_by_name_stdin_and_refreshable() {
     let mut s = s;
     s.at("2026-12-02T08:00:00Z");
     let r = s.json(&["refresh", "--refreshable", "--jobs", "3"]);
-    assert_eq!(r.as_array().unwrap().len(), 4, "all are stale two days on");
+    assert_eq!(r.count(), 4, "all are stale two days on");
     assert!(
-        r.as_array()
-            .unwrap()
+        r.items()
             .iter()
             .all(|x| x["decision"] == "new" && x["status_after"] == "ACTIVE")
     );
@@ -200,8 +189,7 @@ fn the_json_pipeline_of_the_readme_works() {
     let list = s.run(&["-o", "json", "accounts", "list", "--refreshable"]);
     let names: Vec<String> = serde_json::from_slice::<Value>(&list.stdout)
         .unwrap()
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect();
@@ -322,7 +310,7 @@ fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
         "--level",
         "error",
     ]);
-    assert_eq!(lines.as_array().unwrap().len(), 2);
+    assert_eq!(lines.count(), 2);
     assert!(lines[0]["message"].as_str().unwrap().contains("other-host"));
 }
 

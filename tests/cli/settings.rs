@@ -7,8 +7,7 @@ fn settings_list_their_defaults() {
     let s = Sandbox::new();
     let list = s.json(&["settings"]);
     let pairs: Vec<(String, String)> = list
-        .as_array()
-        .unwrap()
+        .items()
         .iter()
         .map(|s| {
             (

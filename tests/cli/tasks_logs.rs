@@ -23,34 +23,18 @@ fn automated_tasks_are_hidden_unless_asked_for() {
         kinds(&visible),
         ["UpdatingAccountStatus", "UpdatingAccountStatus"]
     );
-    assert!(
-        visible
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|t| t["automated"] == false)
-    );
+    assert!(visible.items().iter().all(|t| t["automated"] == false));
     let all = s.json(&["tasks", "list", "--show-automated"]);
-    assert_eq!(all.as_array().unwrap().len(), 6);
+    assert_eq!(all.count(), 6);
     s.json(&["settings", "set", "display-automated-tasks", "true"]);
-    assert_eq!(
-        s.json(&["tasks"]).as_array().unwrap().len(),
-        6,
-        "the setting shows them too"
-    );
+    assert_eq!(s.json(&["tasks"]).count(), 6, "the setting shows them too");
 }
 
 #[test]
 fn task_items_carry_the_contract_fields_newest_first() {
     let s = two_refreshed();
     let all = s.json(&["tasks", "--show-automated"]);
-    let ids: Vec<i64> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, [6, 5, 4, 3, 2, 1]);
+    assert_eq!(all.ids(), [6, 5, 4, 3, 2, 1]);
     let t = &all[0];
     for key in [
         "id",
@@ -88,27 +72,14 @@ fn task_filters_combine() {
     s.at("2026-11-30T20:00:00Z");
     s.json(&["refresh", "good"]);
     let by_account = s.json(&["tasks", "--account", "GOOD", "--show-automated"]);
-    assert!(
-        by_account
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|t| t["account"] == "good")
-    );
-    assert_eq!(by_account.as_array().unwrap().len(), 6);
+    assert!(by_account.items().iter().all(|t| t["account"] == "good"));
+    assert_eq!(by_account.count(), 6);
     let errors = s.json(&["tasks", "--status", "error", "--show-automated"]);
     assert_eq!(
         kinds(&errors),
         ["AzureAdminAndO365Status", "UpdatingAccountStatus"]
     );
     // Several statuses: newest first across them, with the other filters.
-    let ids = |v: &Value| -> Vec<i64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect()
-    };
     let two = s.json(&[
         "tasks",
         "--status",
@@ -119,11 +90,11 @@ fn task_filters_combine() {
         "--limit",
         "4",
     ]);
-    assert_eq!(ids(&two), [9, 8, 7, 6]);
+    assert_eq!(two.ids(), [9, 8, 7, 6]);
     let two = s.json(&[
         "tasks", "--status", "ERROR", "--status", "COMPLETE", "--limit", "2",
     ]);
-    assert_eq!(ids(&two), [7, 4], "automated ones stay hidden");
+    assert_eq!(two.ids(), [7, 4], "automated ones stay hidden");
     let two = s.json(&[
         "tasks",
         "--status",
@@ -134,7 +105,7 @@ fn task_filters_combine() {
         "bad",
         "--show-automated",
     ]);
-    assert_eq!(ids(&two), [6, 5, 4]);
+    assert_eq!(two.ids(), [6, 5, 4]);
     let checks = s.json(&["tasks", "--kind", "AzureAdminAndO365Status"]);
     assert_eq!(
         checks,
@@ -147,7 +118,7 @@ fn task_filters_combine() {
         "AzureAdminAndO365Status",
         "--show-automated",
     ]);
-    assert_eq!(checks.as_array().unwrap().len(), 3);
+    assert_eq!(checks.count(), 3);
     let checks = s.json(&[
         "tasks",
         "--kind",
@@ -156,13 +127,13 @@ fn task_filters_combine() {
         "COMPLETE",
         "--show-automated",
     ]);
-    assert_eq!(checks.as_array().unwrap().len(), 2);
+    assert_eq!(checks.count(), 2);
     let recent = s.json(&["tasks", "--since", "1h", "--show-automated"]);
-    assert_eq!(recent.as_array().unwrap().len(), 3);
+    assert_eq!(recent.count(), 3);
     let recent = s.json(&["tasks", "--since", "2026-11-30T08:00:00Z"]);
-    assert_eq!(recent.as_array().unwrap().len(), 3);
+    assert_eq!(recent.count(), 3);
     let limited = s.json(&["tasks", "--show-automated", "--limit", "2"]);
-    assert_eq!(limited.as_array().unwrap().len(), 2);
+    assert_eq!(limited.count(), 2);
     assert_eq!(s.run(&["tasks", "--status", "DONE"]).status.code(), Some(2));
     assert_eq!(
         s.run(&["tasks", "--since", "last week"]).status.code(),
@@ -180,18 +151,10 @@ fn the_default_limit_is_fifty() {
     for _ in 0..60 {
         s.json(&["refresh", "c", "--no-run"]);
     }
-    assert_eq!(
-        s.json(&["tasks", "--show-automated"])
-            .as_array()
-            .unwrap()
-            .len(),
-        50
-    );
+    assert_eq!(s.json(&["tasks", "--show-automated"]).count(), 50);
     assert_eq!(
         s.json(&["tasks", "--show-automated", "--limit", "0"])
-            .as_array()
-            .unwrap()
-            .len(),
+            .count(),
         62
     );
 }
@@ -206,7 +169,7 @@ fn tasks_show_has_children_and_their_log_lines() {
         kinds(&t["children"]),
         ["UpdateAdCache", "AzureAdminAndO365Status"]
     );
-    let logs = t["logs"].as_array().unwrap();
+    let logs = t["logs"].items();
     let task_ids: Vec<i64> = logs
         .iter()
         .map(|l| l["task_id"].as_i64().unwrap())
@@ -231,7 +194,7 @@ fn tasks_show_has_children_and_their_log_lines() {
 fn every_failure_is_logged_with_task_and_account_ids() {
     let s = two_refreshed();
     let errors = s.json(&["logs", "--level", "error"]);
-    let errors = errors.as_array().unwrap();
+    let errors = errors.items();
     assert_eq!(errors.len(), 1);
     let line = &errors[0];
     for key in ["id", "time", "level", "task_id", "account_id", "message"] {
@@ -250,11 +213,7 @@ fn every_failure_is_logged_with_task_and_account_ids() {
     );
     let by_parent = s.json(&["logs", "--task", "4"]);
     assert!(
-        by_parent
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["id"] == line["id"]),
+        by_parent.items().iter().any(|l| l["id"] == line["id"]),
         "--task matches children's lines"
     );
 }
@@ -263,35 +222,17 @@ fn every_failure_is_logged_with_task_and_account_ids() {
 fn log_filters_combine() {
     let mut s = two_refreshed();
     let all = s.json(&["logs", "--limit", "0"]);
-    let ids: Vec<i64> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_i64().unwrap())
-        .collect();
-    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(all.ids().windows(2).all(|w| w[0] > w[1]), "newest first");
     let good = s.json(&["logs", "--account", "good", "--limit", "0"]);
-    assert!(
-        good.as_array()
-            .unwrap()
-            .iter()
-            .all(|l| l["account_id"] == 1)
-    );
-    assert!(!good.as_array().unwrap().is_empty());
+    assert!(good.items().iter().all(|l| l["account_id"] == 1));
+    assert!(!good.items().is_empty());
     let warn = s.json(&["logs", "--level", "warn", "--limit", "0"]);
-    assert_eq!(warn.as_array().unwrap().len(), 1, "warn and worse");
-    assert_eq!(
-        s.json(&["logs", "--limit", "3"]).as_array().unwrap().len(),
-        3
-    );
+    assert_eq!(warn.count(), 1, "warn and worse");
+    assert_eq!(s.json(&["logs", "--limit", "3"]).count(), 3);
     s.at("2026-11-30T12:00:00Z");
     s.json(&["refresh", "good"]);
     let recent = s.json(&["logs", "--since", "1h", "--limit", "0"]);
-    assert_eq!(
-        recent.as_array().unwrap().len(),
-        1,
-        "the deduplicated activity's line only"
-    );
+    assert_eq!(recent.count(), 1, "the deduplicated activity's line only");
     assert_eq!(s.run(&["logs", "--level", "debug"]).status.code(), Some(2));
     let out = s.run(&["-o", "csv", "logs", "--limit", "1"]);
     assert!(stdout(&out).starts_with("id,time,level,task_id,account_id,message\n"));
