@@ -216,7 +216,7 @@ impl GraphSource {
         let mut url = url.to_string();
         for page in 1..=MAX_PAGES {
             let reply = self.get(&format!("{service}, page {page}"), &url, token, cancel)?;
-            if reply.status == 410 || (reply.status == 400 && resync_code(&reply)) {
+            if reply.status == 410 || ((400..500).contains(&reply.status) && resync_code(&reply)) {
                 return Err(PageError::Resync);
             }
             if !reply.ok() {
@@ -290,7 +290,7 @@ fn unresync(r: Result<Pages, PageError>) -> Result<Pages, SourceError> {
     })
 }
 
-/// Whether a 400 from a delta link means "the delta token is no longer
+/// Whether a 4xx from a delta link means "the delta token is no longer
 /// valid" (Graph's `syncStateNotFound`, `resyncRequired`, …).
 fn resync_code(reply: &Reply) -> bool {
     let v: Value = serde_json::from_str(&reply.body).unwrap_or_default();
@@ -308,38 +308,72 @@ fn resync_code(reply: &Reply) -> bool {
     .any(|c| code.contains(c))
 }
 
-/// The objects of a delta run added or changed (built by `make` from their
-/// id and JSON), and the ids of those removed (`@removed`).
-fn split<T>(items: Vec<Value>, make: impl Fn(String, &Value) -> T) -> (Vec<T>, Vec<String>) {
-    let mut kept = vec![];
-    let mut removed = vec![];
+/// The objects of a delta run added or changed, and the ids of those
+/// removed (`@removed`). Entries are applied in order, as Graph documents:
+/// the same object may come several times, each time with what changed
+/// (`merge` folds a later entry into an earlier one), and the last word on
+/// an id wins: an object removed and then restored is kept, one sent and
+/// then removed is dropped.
+fn split<T>(
+    items: Vec<Value>,
+    make: impl Fn(String, &Value) -> T,
+    merge: impl Fn(&mut T, T),
+) -> (Vec<T>, Vec<String>) {
+    let mut order: Vec<(String, Option<T>)> = vec![];
+    let mut at: HashMap<String, usize> = HashMap::new();
     for v in items {
         let Some(id) = v["id"].as_str().map(str::to_string) else {
             continue;
         };
-        if v.get("@removed").is_some() {
-            removed.push(id);
-        } else {
-            kept.push(make(id, &v));
+        let entry = (v.get("@removed").is_none()).then(|| make(id.clone(), &v));
+        match at.get(&id) {
+            None => {
+                at.insert(id.clone(), order.len());
+                order.push((id, entry));
+            }
+            Some(&i) => match (&mut order[i].1, entry) {
+                (Some(earlier), Some(later)) => merge(earlier, later),
+                (slot, later) => *slot = later,
+            },
+        }
+    }
+    let mut kept = vec![];
+    let mut removed = vec![];
+    for (id, entry) in order {
+        match entry {
+            Some(t) => kept.push(t),
+            None => removed.push(id),
         }
     }
     (kept, removed)
 }
 
 fn split_users(items: Vec<Value>) -> (Vec<DirUser>, Vec<String>) {
-    split(items, |id, v| DirUser {
-        id,
-        display_name: v["displayName"].as_str().map(str::to_string),
-        upn: v["userPrincipalName"].as_str().map(str::to_string),
-        enabled: v["accountEnabled"].as_bool(),
-    })
+    split(
+        items,
+        |id, v| DirUser {
+            id,
+            display_name: v["displayName"].as_str().map(str::to_string),
+            upn: v["userPrincipalName"].as_str().map(str::to_string),
+            enabled: v["accountEnabled"].as_bool(),
+        },
+        |a, b| {
+            a.display_name = b.display_name.or(a.display_name.take());
+            a.upn = b.upn.or(a.upn.take());
+            a.enabled = b.enabled.or(a.enabled);
+        },
+    )
 }
 
 fn split_groups(items: Vec<Value>) -> (Vec<DirGroup>, Vec<String>) {
-    split(items, |id, v| DirGroup {
-        id,
-        display_name: v["displayName"].as_str().map(str::to_string),
-    })
+    split(
+        items,
+        |id, v| DirGroup {
+            id,
+            display_name: v["displayName"].as_str().map(str::to_string),
+        },
+        |a, b| a.display_name = b.display_name.or(a.display_name.take()),
+    )
 }
 
 /// A token endpoint error as a cause, not raw JSON: the AADSTS code of
@@ -578,5 +612,24 @@ mod tests {
         assert_eq!(users[0].enabled, Some(true));
         assert_eq!(users[0].upn, None);
         assert_eq!(removed, ["u2"]);
+    }
+
+    #[test]
+    fn delta_entries_apply_in_order_and_the_last_word_wins() {
+        let items = vec![
+            serde_json::json!({"id": "u1", "@removed": {"reason": "deleted"}}),
+            serde_json::json!({"id": "u2", "displayName": "Bo", "accountEnabled": true}),
+            serde_json::json!({"id": "u1", "displayName": "Ada restored"}),
+            serde_json::json!({"id": "u2", "@removed": {"reason": "deleted"}}),
+            serde_json::json!({"id": "u3", "displayName": "Cy"}),
+            serde_json::json!({"id": "u3", "accountEnabled": false}),
+        ];
+        let (users, removed) = split_users(items);
+        let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, ["u1", "u3"], "u1 restored, u2 removed last");
+        assert_eq!(removed, ["u2"]);
+        assert_eq!(users[0].display_name.as_deref(), Some("Ada restored"));
+        assert_eq!(users[1].display_name.as_deref(), Some("Cy"), "merged");
+        assert_eq!(users[1].enabled, Some(false));
     }
 }

@@ -41,6 +41,18 @@ impl Reply {
     }
 }
 
+/// The wait a `Retry-After` header asks for: seconds, possibly fractional
+/// (Graph's own sample sends `2.128`), or an HTTP-date (a date in the past
+/// means no wait). `None` for anything else.
+pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).ok();
+    }
+    let at: std::time::SystemTime = chrono::DateTime::parse_from_rfc2822(value).ok()?.into();
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 pub struct Http {
     agent: Agent,
 }
@@ -80,8 +92,7 @@ impl Http {
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                        .and_then(|v| retry_after(v, std::time::SystemTime::now()));
                     let body = resp.body_mut().read_to_string().map_err(|e| {
                         SourceError::Failed(format!("{service}: cannot read the answer: {e}"))
                     })?;
@@ -113,5 +124,34 @@ impl Http {
             backoff = backoff.saturating_mul(2);
         }
         unreachable!("the last attempt returns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_reads_seconds_fractions_and_http_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21T07:28:00Z
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after(" 2.128 ", now),
+            Some(Duration::from_millis(2128))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past: no wait"
+        );
+        assert_eq!(retry_after("-1", now), None);
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("NaN", now), None);
+        assert!(retry_after("1", SystemTime::now()).is_some());
     }
 }

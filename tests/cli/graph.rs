@@ -860,3 +860,108 @@ fn the_secret_and_the_tokens_never_appear_anywhere() {
         assert!(!files.contains(needle), "{needle} appeared in the database");
     }
 }
+
+#[test]
+fn delta_entries_apply_in_order_the_last_for_an_id_wins() {
+    // The initial round itself removes u2 after sending it.
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Enabled");
+    t.full(
+        &[
+            vec![user(1), user(2)],
+            vec![
+                json!({"id": "u2", "@removed": {"reason": "deleted"}}),
+                user(3),
+            ],
+        ],
+        &[group(1)],
+        "d1",
+    );
+    let s = t.sandbox();
+    add_live(&s);
+    s.json(&["audit", "c"]);
+    let ids: Vec<String> = cached_users(&s).into_iter().map(|u| u.0).collect();
+    assert_eq!(ids, ["u1", "u3"], "@removed in the initial round drops u2");
+
+    // A delta that removes u1 and then restores it, and renames u3 twice.
+    t.changes(
+        "d1",
+        vec![
+            json!({"id": "u1", "@removed": {"reason": "deleted"}}),
+            json!({"id": "u3", "displayName": "First"}),
+            json!({"id": "u1", "displayName": "User 1 restored"}),
+            json!({"id": "u3", "displayName": "Second"}),
+        ],
+        vec![],
+        "d2",
+    );
+    s.json(&["audit", "c"]);
+    assert_eq!(
+        cached_users(&s),
+        [
+            ("u1".to_string(), Some("User 1 restored".to_string()), true),
+            ("u3".to_string(), Some("Second".to_string()), true),
+        ],
+        "the restored user stays; the last rename wins"
+    );
+}
+
+#[test]
+fn a_sync_state_error_under_any_4xx_starts_a_full_sync() {
+    for status in [400, 403, 404] {
+        let mut t = healthy_tenant(3);
+        let s = t.sandbox();
+        add_live(&s);
+        s.json(&["audit", "c"]);
+        let gone = t
+            .graph_get("/v1.0/users/delta")
+            .match_query(Matcher::UrlEncoded("$deltatoken".into(), "d1".into()))
+            .with_status(status)
+            .with_header("content-type", "application/json")
+            .with_body(json!({"error": {"code": "syncStateNotFound", "message": "The sync state was not found."}}).to_string())
+            .create();
+        t.full(&[vec![user(10)]], &[group(9)], "f1");
+        let r = s.json(&["audit", "c"]);
+        assert_eq!(r["tasks"][0]["status"], "COMPLETE", "HTTP {status}: {r}");
+        gone.assert();
+        let ids: Vec<String> = cached_users(&s).into_iter().map(|u| u.0).collect();
+        assert_eq!(
+            ids,
+            ["u10"],
+            "HTTP {status}: the full copy replaced the cache"
+        );
+    }
+}
+
+#[test]
+fn retry_after_in_fractional_seconds_or_as_a_date_is_honoured() {
+    // A wait past the 60 s bound of one request: honoured, the request is
+    // given up at once rather than retried a moment later.
+    let later = (chrono::Utc::now() + chrono::TimeDelta::minutes(5))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    for value in ["61.5", later.as_str()] {
+        let mut t = Tenant::new();
+        t.tokens().subscription("Enabled");
+        let throttled = t
+            .graph_get("/v1.0/organization")
+            .with_status(429)
+            .with_header("retry-after", value)
+            .with_body(
+                json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})
+                    .to_string(),
+            )
+            .expect(1)
+            .create();
+        t.full(&[vec![user(1)]], &[], "d1");
+        let s = t.sandbox();
+        add_live(&s);
+        let r = s.json_code(3, &["audit", "c"]);
+        let err = r["tasks"][1]["error"].as_str().unwrap();
+        assert!(
+            err.contains("gave up after 1 attempts") && err.contains("60s bound"),
+            "Retry-After: {value}: {err}"
+        );
+        throttled.assert();
+    }
+}
