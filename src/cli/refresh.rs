@@ -88,12 +88,7 @@ impl Columns for TaskRow<'_> {
 pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
     let store = env.store()?;
     let targets = if args.refreshable {
-        let mut ids = vec![];
-        accounts::list(&store, env.clock.now(), &[], true, |v| {
-            ids.push(v.id.to_string());
-            Ok(())
-        })?;
-        accounts::resolve_all(&store, &ids)?
+        accounts::select(&store, env.clock.now(), true)?
     } else {
         named_accounts(&store, &args.accounts)?
     };
@@ -123,8 +118,7 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
 pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     let store = env.store()?;
     let targets = if args.all {
-        let ids: Vec<String> = store.read().account_names()?;
-        accounts::resolve_all(&store, &ids)?
+        accounts::select(&store, env.clock.now(), false)?
     } else {
         named_accounts(&store, &args.accounts)?
     };

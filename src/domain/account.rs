@@ -147,22 +147,114 @@ pub const IMPORT_FIELDS: [&str; 10] = [
     "subscription_id",
 ];
 
-/// Checks an account name: not empty, no surrounding blanks, not all digits
-/// (it would read as an account id), no control characters.
+/// Checks an account name and returns it in the form stored: Unicode NFC,
+/// without surrounding blanks. Refused: an empty name; a name that reads as
+/// an account id (`12`, `+1`, `-3`, `007`) or starts with `#` (the explicit
+/// id form, `#12`), so that an account argument can never pick the wrong
+/// account; control characters and invisible ones (zero-width, bidi
+/// controls and other format characters, line separators), so that two
+/// names that look alike are never two accounts.
 pub fn validate_name(name: &str) -> Result<String, String> {
-    let n = name.trim();
+    use unicode_normalization::UnicodeNormalization;
+    let n: String = name.trim().nfc().collect();
     if n.is_empty() {
         return Err("the name is empty".into());
     }
-    if n.chars().all(|c| c.is_ascii_digit()) {
+    if looks_like_id(&n) {
         return Err(format!(
-            "the name '{n}' is all digits, which would read as an account id"
+            "the name '{n}' is all digits (a sign allowed), which would read as an account id; give it a letter"
         ));
     }
-    if n.chars().any(char::is_control) {
-        return Err(format!("the name {n:?} contains a control character"));
+    if n.starts_with('#') {
+        return Err(format!(
+            "the name '{n}' starts with '#', which marks an account id (#12)"
+        ));
     }
-    Ok(n.to_string())
+    if let Some(c) = n.chars().find(|c| invisible(*c)) {
+        return Err(format!(
+            "the name {} contains the invisible or control character U+{:04X}",
+            n.escape_debug(),
+            u32::from(c)
+        ));
+    }
+    Ok(n)
+}
+
+/// Whether a character is a control, format (zero-width, bidi) or
+/// line/paragraph separator character: nothing a name should hold.
+pub fn invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::Surrogate
+            | GeneralCategory::PrivateUse
+    )
+}
+
+/// Whether a text reads as a number (optional sign, ASCII digits).
+fn looks_like_id(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The key two names are compared by: NFC, lower-cased (so `Café`,
+/// `CAFÉ` and `Cafe\u{301}` are one account).
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let nfc: String = name.trim().nfc().collect();
+    nfc.to_lowercase().nfc().collect()
+}
+
+/// How an `ACCOUNT` argument names an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountRef {
+    /// `#12`: the id, and only the id.
+    Id(i64),
+    /// `12` (or `+12`, `012`): the id; since no name may read as a
+    /// number, only a name stored before that rule could also match, and
+    /// then the argument is ambiguous.
+    Number(i64),
+    /// Anything else: a name, compared by [`name_key`].
+    Name(String),
+}
+
+impl AccountRef {
+    pub fn parse(text: &str) -> Result<AccountRef, String> {
+        let t = text.trim();
+        if let Some(id) = t.strip_prefix('#') {
+            return id
+                .trim()
+                .parse::<i64>()
+                .map(AccountRef::Id)
+                .map_err(|_| format!("'{t}' is not an account id (#12)"));
+        }
+        if looks_like_id(t) {
+            return t
+                .parse::<i64>()
+                .map(AccountRef::Number)
+                .map_err(|_| format!("'{t}' is not an account id: too large"));
+        }
+        Ok(AccountRef::Name(t.to_string()))
+    }
+}
+
+/// Refuses control characters (a NUL byte would cut the text short in
+/// SQLite's C API; others would reach a terminal) in a free-text field.
+pub fn check_text(field: &str, value: &str) -> Result<(), FieldError> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => Err(FieldError::new(
+            field,
+            format!(
+                "contains the control character U+{:04X}; remove it",
+                u32::from(c)
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// An optional text field: blank means absent.
@@ -204,6 +296,45 @@ mod tests {
         assert!(validate_name("1234").is_err());
         assert!(validate_name("a\tb").is_err());
         assert!(validate_name("4th coffee").is_ok());
+        for id_like in ["+1", "-1", "007", " +12 ", "#5", "#x"] {
+            assert!(validate_name(id_like).is_err(), "{id_like}");
+        }
+        for ok in ["1+1", "+1 Ltd", "12 Monkeys", "-", "C#"] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for invisible in [
+            "ab\u{200B}c",
+            "\u{202E}evil",
+            "a\u{2028}b",
+            "x\u{FEFF}",
+            "a\u{0}b",
+        ] {
+            let e = validate_name(invisible).unwrap_err();
+            assert!(e.contains("U+"), "{e}");
+        }
+    }
+
+    #[test]
+    fn names_are_stored_and_compared_in_one_unicode_form() {
+        let nfc = "Caf\u{e9}";
+        let nfd = "Cafe\u{301}";
+        assert_ne!(nfc, nfd);
+        assert_eq!(validate_name(nfd).unwrap(), nfc);
+        assert_eq!(name_key(nfd), name_key(nfc));
+        assert_eq!(name_key("CAF\u{c9}"), name_key(nfd));
+    }
+
+    #[test]
+    fn account_arguments_say_how_they_name_an_account() {
+        assert_eq!(AccountRef::parse("#12"), Ok(AccountRef::Id(12)));
+        assert_eq!(AccountRef::parse(" 12 "), Ok(AccountRef::Number(12)));
+        assert_eq!(AccountRef::parse("+1"), Ok(AccountRef::Number(1)));
+        assert_eq!(
+            AccountRef::parse("contoso"),
+            Ok(AccountRef::Name("contoso".into()))
+        );
+        assert!(AccountRef::parse("#x").is_err());
+        assert!(AccountRef::parse("99999999999999999999").is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `nfa accounts`: views with their status, lookup by id or name, add and
 //! remove.
 
-use crate::domain::account::{NewAccount, SecretRef};
+use crate::domain::account::{AccountRef, NewAccount, SecretRef, name_key};
 use crate::domain::names::suggest;
 use crate::domain::policy::Decision;
 use crate::domain::settings::Settings;
@@ -11,7 +11,7 @@ use crate::model::{Account, Level};
 use crate::render::{Columns, ser};
 use crate::source::ConnectionState;
 use crate::store::{Db, Store};
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -124,24 +124,43 @@ pub struct CheckView {
     pub office365: ConnectionState,
 }
 
-/// Finds an account by numeric id or by name (case-insensitive). The error
-/// names what was asked for and suggests close names.
+/// Finds an account by id (`#12`, or a plain number) or by name (case and
+/// Unicode form do not matter). No name may read as a number, so a plain
+/// number is an id; should a name stored before that rule match it too, the
+/// argument is refused as ambiguous rather than guessed. The error names
+/// what was asked for and suggests close names.
 pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
     let w = wanted.trim();
-    if let Ok(id) = w.parse::<i64>()
-        && let Some(a) = db.account(id)?
-    {
-        return Ok(a);
+    match AccountRef::parse(w).map_err(|e| anyhow!("unknown account: {e}"))? {
+        AccountRef::Id(id) => db
+            .account(id)?
+            .ok_or_else(|| anyhow!("unknown account: no account has id {id}")),
+        AccountRef::Number(id) => match (db.account(id)?, db.account_by_name(w)?) {
+            (Some(a), Some(b)) if a.id != b.id => bail!(
+                "'{w}' is ambiguous: it is the id of account '{}' and the name of account id {}; write #{} or #{}",
+                a.name,
+                b.id,
+                a.id,
+                b.id
+            ),
+            (Some(a), _) | (None, Some(a)) => Ok(a),
+            (None, None) => bail!("unknown account '{w}': no account has id {id}"),
+        },
+        AccountRef::Name(name) => {
+            if let Some(a) = db.account_by_name(&name)? {
+                return Ok(a);
+            }
+            let names = db.account_names()?;
+            let close = suggest(&name, names.iter().map(String::as_str));
+            if close.is_empty() {
+                bail!("unknown account '{name}'")
+            }
+            bail!(
+                "unknown account '{name}' (did you mean {}?)",
+                close.join(", ")
+            )
+        }
     }
-    if let Some(a) = db.account_by_name(w)? {
-        return Ok(a);
-    }
-    let names = db.account_names()?;
-    let close = suggest(w, names.iter().map(String::as_str));
-    if close.is_empty() {
-        bail!("unknown account '{w}'")
-    }
-    bail!("unknown account '{w}' (did you mean {}?)", close.join(", "))
 }
 
 /// Resolves several accounts, refusing the whole list if any is unknown;
@@ -155,6 +174,22 @@ pub fn resolve_all(store: &Store, wanted: &[String]) -> Result<Vec<Account>> {
             out.push(a);
         }
     }
+    Ok(out)
+}
+
+/// Every account (with `refreshable`, only those with the refresh marker),
+/// in id order.
+pub fn select(store: &Store, now: DateTime<Utc>, refreshable: bool) -> Result<Vec<Account>> {
+    let db = store.read();
+    let settings = db.settings()?;
+    let mut out = vec![];
+    db.for_each_account(|a| {
+        if !refreshable || account_status(&a.facts(), now, &settings.thresholds).refresh_available()
+        {
+            out.push(a);
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -221,6 +256,19 @@ pub fn add_all(
     accounts: &[NewAccount],
     label: impl Fn(usize) -> String,
 ) -> Result<Vec<AccountView>> {
+    // A name twice in one batch is named by its rows, before anything is
+    // written (no id of a rolled-back insert is ever shown).
+    let mut seen = std::collections::HashMap::new();
+    for (i, a) in accounts.iter().enumerate() {
+        if let Some(first) = seen.insert(name_key(&a.name), i) {
+            bail!(
+                "{}an account named '{}' already exists in this import ({})",
+                label(i),
+                a.name,
+                label(first).trim_end_matches(": ")
+            );
+        }
+    }
     let ids = store.write(|db| {
         let mut ids = vec![];
         for (i, a) in accounts.iter().enumerate() {

@@ -3,8 +3,8 @@
 //! before anything is written; the error names the row and the field.
 
 use crate::domain::account::{
-    CredentialFields, Credentials, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, optional,
-    optional_lifecycle, optional_time, validate_name,
+    CredentialFields, Credentials, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, check_text,
+    optional, optional_lifecycle, optional_time, validate_name,
 };
 use crate::source::SourceSpec;
 use crate::source::graph::check_secret_file;
@@ -48,6 +48,11 @@ pub fn account_from_fields<'a>(
     cwd: &Path,
     now: DateTime<Utc>,
 ) -> Result<NewAccount, FieldError> {
+    for field in IMPORT_FIELDS {
+        if let Some(value) = get(field) {
+            check_text(field, value)?;
+        }
+    }
     let name = optional(get("name")).ok_or_else(|| FieldError::new("name", "is required"))?;
     let name = validate_name(name).map_err(|e| FieldError::new("name", e))?;
     let source = optional(get("source")).ok_or_else(|| FieldError::new("source", "is required"))?;

@@ -1,7 +1,7 @@
 //! Accounts, their AD cache and their check results.
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
-use crate::domain::account::{Credentials, NewAccount, SecretRef};
+use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::status::Lifecycle;
 use crate::model::{Account, Check};
 use crate::source::{ConnectionReport, ConnectionState, DirectorySync};
@@ -77,13 +77,13 @@ impl<M> Db<'_, M> {
             .optional()?)
     }
 
-    /// Case-insensitive.
+    /// By [`name_key`]: case and Unicode form do not matter.
     pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.name_key = ?1");
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row([name.trim().to_lowercase()], account_row)
+            .query_row([name_key(name)], account_row)
             .optional()?)
     }
 
@@ -119,7 +119,7 @@ impl Db<'_, Write> {
             )?
             .execute(params![
                 a.name,
-                a.name.to_lowercase(),
+                name_key(&a.name),
                 a.tenant_id,
                 a.source,
                 a.lifecycle.as_str(),
@@ -137,6 +137,46 @@ impl Db<'_, Write> {
                     .and_then(|c| c.subscription_id.as_deref()),
             ])?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Recomputes every account's name key by [`name_key`] (a migration).
+    /// Two names that differ only in Unicode form keep their old keys, and
+    /// a WARN line asks to rename one.
+    pub(super) fn renormalize_name_keys(&self) -> Result<()> {
+        let rows: Vec<(i64, String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, name, name_key FROM accounts")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for (id, name, old) in rows {
+            let key = name_key(&name);
+            if key == old {
+                continue;
+            }
+            let taken: Option<i64> = self
+                .conn
+                .query_row("SELECT id FROM accounts WHERE name_key = ?1", [&key], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match taken {
+                None => {
+                    self.conn.execute(
+                        "UPDATE accounts SET name_key = ?2 WHERE id = ?1",
+                        params![id, key],
+                    )?;
+                }
+                Some(other) => {
+                    let msg = format!(
+                        "accounts #{other} and #{id} have names that differ only in Unicode form or case; rename one (nfa accounts remove/add)"
+                    );
+                    self.log(crate::model::Level::Warn, None, Some(id), &msg, Utc::now())?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Deletes an account with its tasks, cache, checks and log lines.

@@ -117,6 +117,9 @@ impl Store {
                 db.conn
                     .execute_batch(sql)
                     .with_context(|| format!("migration to schema version {}", i + 1))?;
+                if i + 1 == schema::NAME_KEYS_NFC {
+                    db.renormalize_name_keys()?;
+                }
             }
             if current < target {
                 db.conn.pragma_update(None, "user_version", target as i64)?;

@@ -9,7 +9,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE accounts (
         id                  INTEGER PRIMARY KEY,
         name                TEXT NOT NULL,
-        name_key            TEXT NOT NULL UNIQUE,   -- lower-cased name
+        name_key            TEXT NOT NULL UNIQUE,   -- domain::account::name_key(name)
         tenant_id           TEXT,
         source              TEXT NOT NULL,
         lifecycle           TEXT NOT NULL DEFAULT 'ready'
@@ -111,7 +111,13 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts ADD COLUMN subscription_id TEXT;
     ALTER TABLE accounts ADD COLUMN directory_cursor TEXT;
     "#,
+    // 4: account names compared in Unicode NFC. The keys are recomputed in
+    // Rust after this step (see `Db::renormalize_name_keys`).
+    "SELECT 1;",
 ];
+
+/// The version whose migration recomputes the account name keys.
+pub const NAME_KEYS_NFC: usize = 4;
 
 /// The schema version this build writes.
 pub const LATEST: usize = MIGRATIONS.len();

@@ -388,3 +388,115 @@ fn remove_deletes_the_account_and_its_data() {
     let logs = s.json(&["logs", "--limit", "0"]);
     assert!(logs.items().iter().all(|l| l["account_id"] != 1), "{logs}");
 }
+
+#[test]
+fn no_name_can_be_taken_for_an_id_so_no_command_picks_the_wrong_account() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    for id_like in ["+1", "-1", "007", "#1"] {
+        s.fails(
+            &[
+                "accounts",
+                "add",
+                "--source",
+                "fixture:t.json",
+                "--",
+                id_like,
+            ],
+            &[id_like, "account id"],
+        );
+    }
+    // The explicit form takes the id only.
+    assert_eq!(s.json(&["accounts", "show", "#1"])["name"], "contoso");
+    s.fails(&["accounts", "show", "#2"], &["no account has id 2"]);
+    s.fails(&["accounts", "show", "#x"], &["#x"]);
+
+    // A name stored before the rule that reads as another account's id is
+    // ambiguous: refused, nothing removed.
+    let legacy = s.add("legacy", &f, &[]);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute(
+        "UPDATE accounts SET name = '+1', name_key = '+1' WHERE id = ?1",
+        [legacy],
+    )
+    .unwrap();
+    drop(conn);
+    s.fails(&["accounts", "remove", "+1"], &["ambiguous", "#1", "#2"]);
+    assert_eq!(s.json(&["accounts"]).count(), 2, "nothing was removed");
+    // audit --all takes every account by id, the legacy one too.
+    let r = s.json(&["audit", "--all"]);
+    let audited: Vec<i64> = r
+        .items()
+        .iter()
+        .map(|a| a["account_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(audited, [1, legacy]);
+    let removed = s.json(&["accounts", "remove", "#2"]);
+    assert_eq!(removed["name"], "+1");
+    assert_eq!(s.json(&["accounts", "show", "+1"])["name"], "contoso");
+}
+
+#[test]
+fn names_that_look_alike_are_one_account_and_invisible_characters_are_refused() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    let nfc = "Caf\u{e9}";
+    let nfd = "Cafe\u{301}";
+    let added = s.json(&["accounts", "add", nfd, "--source", "fixture:t.json"]);
+    assert_eq!(added["name"], nfc, "stored in NFC");
+    s.fails(
+        &["accounts", "add", nfc, "--source", "fixture:t.json"],
+        &["already exists"],
+    );
+    assert_eq!(s.json(&["accounts", "show", "CAFE\u{301}"])["id"], 1);
+    for (name, code) in [
+        ("zero\u{200B}width", "U+200B"),
+        ("\u{202E}evil", "U+202E"),
+        ("bom\u{FEFF}", "U+FEFF"),
+        ("bell\u{7}", "U+0007"),
+    ] {
+        s.fails(
+            &["accounts", "add", name, "--source", "fixture:t.json"],
+            &[code],
+        );
+    }
+    assert_eq!(s.json(&["accounts"]).count(), 1);
+}
+
+#[test]
+fn control_characters_in_imported_fields_are_refused() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    let json = r#"[{"name": "a", "source": "fixture:t.json"},
+                   {"name": "b", "source": "fixture:t.json\u0000.evil"}]"#;
+    std::fs::write(s.path("nul.json"), json).unwrap();
+    s.fails(
+        &["accounts", "import", "nul.json"],
+        &["row 2", "source", "U+0000"],
+    );
+    let json =
+        r#"[{"name": "c", "source": "fixture:t.json", "tenant_id": "x\u001b]0;PWNED\u0007"}]"#;
+    std::fs::write(s.path("esc.json"), json).unwrap();
+    s.fails(
+        &["accounts", "import", "esc.json"],
+        &["row 1", "tenant_id", "U+001B"],
+    );
+    assert!(s.json(&["accounts"]).items().is_empty());
+}
+
+#[test]
+fn a_name_twice_in_one_import_names_both_rows() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    std::fs::write(
+        s.path("dup.csv"),
+        "name,source\nfirst,fixture:t.json\nsame,fixture:t.json\nSAME,fixture:t.json\n",
+    )
+    .unwrap();
+    let err = s.fails(
+        &["accounts", "import", "dup.csv"],
+        &["row 3", "row 2", "already exists"],
+    );
+    assert!(!err.contains("id "), "no id of a rolled-back row: {err}");
+}

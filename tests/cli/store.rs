@@ -124,3 +124,33 @@ fn the_stock_sqlite_library_reads_the_file() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     }
 }
+
+#[test]
+fn names_stored_before_nfc_are_found_in_any_form_after_the_migration() {
+    let s = Sandbox::new();
+    drop(Store::open_at(&s.db, 3).unwrap());
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    for (name, key) in [
+        ("Cafe\u{301}", "cafe\u{301}"),
+        ("Caf\u{e9}", "caf\u{e9}"),
+        ("Zu\u{308}rich", "zu\u{308}rich"),
+    ] {
+        conn.execute(
+            "INSERT INTO accounts (name, name_key, source, created_at) VALUES (?1, ?2, 'fixture:/x.json', '2026-11-01T00:00:00.000Z')",
+            [name, key],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    assert_eq!(s.json(&["accounts", "show", "Z\u{fc}rich"])["id"], 3);
+    // Two names that differ only in form keep working by id, and the log
+    // asks to rename one.
+    let warn = s.json(&["logs", "--level", "warn"]);
+    assert!(
+        warn.items()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap().contains("rename one")),
+        "{warn}"
+    );
+    assert_eq!(s.json(&["accounts", "show", "#1"])["name"], "Cafe\u{301}");
+}
