@@ -13,7 +13,10 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                nfa::render::for_terminal(&format!("{e:#}"), true)
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

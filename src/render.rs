@@ -61,10 +61,41 @@ impl Renderer {
         }
     }
 
-    /// Writes a line of text to standard output (table mode narration).
+    /// Writes a line of text to standard output (table mode narration),
+    /// control characters escaped (line breaks kept).
     pub fn line(&self, text: &str) -> Result<()> {
         let mut out = self.out.lock();
-        writeln!(out, "{text}")?;
+        writeln!(out, "{}", for_terminal(text, true))?;
+        Ok(())
+    }
+
+    /// One item of a stream that has no end (`logs --follow`): a JSON
+    /// object a line, a CSV row (after the header, once), or a line for
+    /// people made by `human`.
+    pub fn stream_item<T: Columns>(
+        &self,
+        item: &T,
+        header: &mut bool,
+        human: impl FnOnce(&T) -> String,
+    ) -> Result<()> {
+        let mut out = self.out.lock();
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut out, item)?;
+                writeln!(out)?;
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(&mut out);
+                if !*header {
+                    w.write_record(T::CSV)?;
+                    *header = true;
+                }
+                w.write_record(csv_row(item)?)?;
+                w.flush()?;
+            }
+            Format::Table => writeln!(out, "{}", for_terminal(&human(item), false))?,
+        }
+        out.flush()?;
         Ok(())
     }
 
@@ -116,7 +147,7 @@ impl Renderer {
                 let fields = flatten(&value);
                 let mut csv = csv::Writer::from_writer(self.out.lock());
                 csv.write_record(fields.iter().map(|(k, _)| k))?;
-                csv.write_record(fields.iter().map(|(_, v)| csv_text(v)))?;
+                csv.write_record(fields.iter().map(|(_, v)| csv_cell(v)))?;
                 csv.flush()?;
             }
             Format::Table => {
@@ -161,6 +192,7 @@ impl Renderer {
             },
             other => csv_text(other),
         };
+        let text = for_terminal(&text, false).into_owned();
         let cell = Cell::new(&text);
         if !self.color {
             return cell;
@@ -200,8 +232,7 @@ impl<T: Columns> ListWriter<'_, T> {
                 serde_json::to_writer(&mut out, item)?;
             }
             Format::Csv => {
-                let value = serde_json::to_value(item)?;
-                let row: Vec<String> = T::CSV.iter().map(|k| csv_text(&value[*k])).collect();
+                let row = csv_row(item)?;
                 if let Some(csv) = &mut self.csv {
                     csv.write_record(&row)?;
                 }
@@ -247,6 +278,48 @@ impl<T: Columns> ListWriter<'_, T> {
     }
 }
 
+/// The CSV cells of an item, in the order of `T::CSV`.
+fn csv_row<T: Columns>(item: &T) -> Result<Vec<String>> {
+    let value = serde_json::to_value(item)?;
+    Ok(T::CSV.iter().map(|k| csv_cell(&value[*k])).collect())
+}
+
+/// A value as a CSV cell: [`csv_text`], and text that a spreadsheet would
+/// take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) prefixed with `'`, as OWASP recommends against CSV
+/// injection. Numbers and booleans are never changed.
+fn csv_cell(v: &Value) -> String {
+    let text = csv_text(v);
+    match v {
+        Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        _ => text,
+    }
+}
+
+/// Text made safe for a terminal: control characters (ESC, BEL, …; line
+/// breaks too unless `keep_newlines`) and the bidi controls that reorder
+/// what is shown are written as visible escapes (`\u{1b}`), so that text
+/// from a tenant, a file or a log cannot move the cursor, retitle or clear
+/// the terminal, or disguise itself.
+pub fn for_terminal(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A value as CSV text: scalars as they are, `null` empty, the rest as JSON.
 fn csv_text(v: &Value) -> String {
     match v {
@@ -278,4 +351,36 @@ fn flatten(v: &Value) -> Vec<(String, Value)> {
     }
     walk("", v, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_text_has_no_live_control_or_bidi_character() {
+        let evil = "x\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{202e}txt.exe";
+        let safe = for_terminal(evil, false);
+        assert!(
+            !safe.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{safe}"
+        );
+        assert!(safe.contains("\\u{1b}]0;PWNED\\u{7}"), "{safe}");
+        assert_eq!(for_terminal("a\nb", true), "a\nb");
+        assert_eq!(for_terminal("a\nb", false), "a\\u{a}b");
+        assert!(matches!(
+            for_terminal("Café ↻", false),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn csv_cells_that_would_be_formulas_are_neutralised() {
+        for f in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(&Value::from(f)), format!("'{f}"));
+        }
+        assert_eq!(csv_cell(&Value::from("a=b")), "a=b");
+        assert_eq!(csv_cell(&serde_json::json!(-3)), "-3", "numbers are data");
+        assert_eq!(csv_cell(&Value::Null), "");
+    }
 }

@@ -94,7 +94,11 @@ impl Progress {
     pub fn println(&self, line: &str) {
         use std::io::Write;
         self.multi.suspend(|| {
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                crate::render::for_terminal(line, true)
+            );
         });
     }
 

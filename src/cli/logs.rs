@@ -5,10 +5,8 @@ use crate::domain::time::Since;
 use crate::error::Outcome;
 use crate::model::Level;
 use crate::ops::{accounts, logs};
-use crate::render::Format;
 use crate::store::LogFilter;
 use anyhow::Result;
-use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,21 +53,10 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let cancel = interrupt_flag()?;
-    let mut out = std::io::stdout().lock();
-    let mut csv_header = env.out.format == Format::Csv;
+    let mut header = false;
     logs::follow(&store, &filter, &cancel, |l| {
-        match env.out.format {
-            Format::Json => serde_json::to_writer(&mut out, &l)?,
-            Format::Csv => {
-                let mut w = csv::WriterBuilder::new()
-                    .has_headers(csv_header)
-                    .from_writer(&mut out);
-                w.serialize(&l)?;
-                w.flush()?;
-                csv_header = false;
-            }
-            Format::Table => write!(
-                out,
+        env.out.stream_item(&l, &mut header, |l| {
+            format!(
                 "{} {:<5} {}{}",
                 crate::domain::time::format_time(l.time),
                 l.level.as_str(),
@@ -77,13 +64,8 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                     .map(|t| format!("[task {t}] "))
                     .unwrap_or_default(),
                 l.message
-            )?,
-        }
-        if env.out.format != Format::Csv {
-            writeln!(out)?;
-        }
-        out.flush()?;
-        Ok(())
+            )
+        })
     })?;
     Ok(Outcome::Interrupted)
 }

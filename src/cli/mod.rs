@@ -94,7 +94,7 @@ impl Env {
     pub fn note(&self, text: &str) {
         use std::io::IsTerminal;
         if !self.quiet && std::io::stderr().is_terminal() {
-            eprintln!("{text}");
+            eprintln!("{}", crate::render::for_terminal(text, true));
         }
     }
 }

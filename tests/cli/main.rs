@@ -5,6 +5,7 @@
 mod accounts;
 mod demo;
 mod graph;
+mod hostile;
 mod refresh;
 mod runs;
 mod settings;
@@ -248,4 +249,15 @@ pub fn kinds(tasks: &Value) -> Vec<String> {
         .iter()
         .map(|t| t["kind"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Ends a background `nfa` when the test ends, however it ends.
+pub struct KillOnDrop(pub u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.0.to_string())
+            .status();
+    }
 }

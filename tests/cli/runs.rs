@@ -251,17 +251,6 @@ fn logs_follow_prints_new_lines_as_they_come() {
     assert_eq!(follow.wait().unwrap().code(), Some(130));
 }
 
-/// Ends a background `nfa` when the test ends, however it ends.
-struct KillOnDrop(u32);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg(self.0.to_string())
-            .status();
-    }
-}
-
 #[test]
 fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
     let s = Sandbox::new();
