@@ -62,6 +62,10 @@ fn tenant_text_reaches_people_escaped_and_scripts_intact() {
         .unwrap();
     assert!(!live_controls(&line), "{line:?}");
     assert!(line.contains("\\u{1b}]0;PWNED"), "{line}");
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &follow.id().to_string()])
+        .status();
+    assert_eq!(follow.wait().unwrap().code(), Some(130));
 }
 
 #[test]
