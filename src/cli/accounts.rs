@@ -181,15 +181,31 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The text of a file, or of standard input for `-`.
+/// The text of a file, or of standard input for `-`, of at most
+/// [`import::MAX_IMPORT_BYTES`] (a pipe or `/dev/zero` cannot fill the
+/// memory).
 pub fn read_input(file: &std::path::Path) -> Result<String> {
-    if file.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read standard input")?;
-        Ok(s)
+    let (name, reader): (String, Box<dyn Read>) = if file.as_os_str() == "-" {
+        ("standard input".into(), Box::new(std::io::stdin()))
     } else {
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+        let f =
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        if f.metadata().is_ok_and(|m| m.is_dir()) {
+            bail!("cannot read {}: it is a directory", file.display());
+        }
+        (file.display().to_string(), Box::new(f))
+    };
+    let max = import::MAX_IMPORT_BYTES;
+    let mut bytes = vec![];
+    reader
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > max {
+        bail!(
+            "{name} is larger than the {} MiB an import may be; split it",
+            max >> 20
+        );
     }
+    String::from_utf8(bytes).map_err(|e| anyhow!("{name} is not UTF-8 text: {e}"))
 }

@@ -16,6 +16,10 @@ pub struct Args {
     /// system's temporary directory)
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Use --dir even if it is not empty, replacing the demo's own files
+    /// there (accounts.json, tenants/*.json, nfa.db)
+    #[arg(long, requires = "dir")]
+    force: bool,
 }
 
 /// The fixture tenants the demo writes, by file name.
@@ -48,11 +52,23 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         )),
     };
     let db = dir.join("nfa.db");
-    if db.exists() {
+    let non_empty = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
+    if non_empty && !args.force {
         bail!(
-            "{} already holds a demo database; choose another --dir",
+            "{} is not empty; choose a new or empty --dir, or add --force to replace the demo's files there",
             dir.display()
         );
+    }
+    if args.force {
+        for f in ["nfa.db", "nfa.db-wal", "nfa.db-shm"] {
+            match std::fs::remove_file(dir.join(f)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("cannot replace {}", dir.join(f).display()));
+                }
+                _ => {}
+            }
+        }
     }
     let tenants = dir.join("tenants");
     std::fs::create_dir_all(&tenants)

@@ -61,7 +61,9 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
     if digits.is_empty() {
         return Err(bad());
     }
-    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let too_long = || format!("duration '{text}' is too long (at most 36500d)");
+    // All digits: only too many of them can fail to parse.
+    let n: u64 = digits.parse().map_err(|_| too_long())?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -71,7 +73,7 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
     };
     match n.checked_mul(mult) {
         Some(secs) if secs <= MAX_SECONDS => Ok(Span(secs)),
-        _ => Err(format!("duration '{text}' is too long (at most 36500d)")),
+        _ => Err(too_long()),
     }
 }
 
@@ -93,8 +95,11 @@ pub enum Since {
 
 impl Since {
     pub fn parse(text: &str) -> Result<Since, String> {
-        if let Ok(span) = parse_span(text) {
-            return Ok(Since::Ago(span));
+        match parse_span(text) {
+            Ok(span) => return Ok(Since::Ago(span)),
+            // A well-formed duration that is too long says so.
+            Err(e) if e.contains("too long") => return Err(e),
+            Err(_) => {}
         }
         parse_time(text).map(Since::At).map_err(|_| {
             format!(
@@ -139,6 +144,16 @@ mod tests {
         assert_eq!(parse_span("30d"), Ok(Span(2_592_000)));
         assert_eq!(parse_span("3600"), Ok(Span(3600)));
         assert_eq!(parse_span("0"), Ok(Span(0)));
+    }
+
+    #[test]
+    fn huge_spans_say_too_long_not_invalid() {
+        for t in ["36501d", "99999999999999999999d", "18446744073709551616"] {
+            assert!(parse_span(t).unwrap_err().contains("too long"), "{t}");
+            assert!(Since::parse(t).unwrap_err().contains("too long"), "{t}");
+        }
+        assert!(Since::parse("36500d").is_ok());
+        assert!(Since::parse("yesterday").unwrap_err().contains("invalid"));
     }
 
     #[test]

@@ -13,6 +13,9 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The largest import file read (tens of thousands of accounts).
+pub const MAX_IMPORT_BYTES: u64 = 64 << 20;
+
 /// One row as read: field → value (absent or blank = not given).
 type Record = BTreeMap<String, Option<String>>;
 
@@ -20,6 +23,8 @@ type Record = BTreeMap<String, Option<String>>;
 /// paths; accounts without `last_activity_at` get `now` (being added is
 /// management activity).
 pub fn parse(text: &str, cwd: &Path, now: DateTime<Utc>) -> Result<Vec<NewAccount>> {
+    // A byte-order mark is not content (spreadsheets and editors add one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let records = match text.trim_start().chars().next() {
         None => vec![],
         Some('[') | Some('{') => json_records(text)?,
@@ -106,8 +111,11 @@ fn csv_records(text: &str) -> Result<Vec<Record>> {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    for h in &headers {
+    for (i, h) in headers.iter().enumerate() {
         check_field(h, "CSV header: ")?;
+        if headers[..i].contains(h) {
+            bail!("CSV header: the column '{h}' appears twice; keep one");
+        }
     }
     for required in ["name", "source"] {
         if !headers.iter().any(|h| h == required) {
@@ -134,11 +142,22 @@ fn json_records(text: &str) -> Result<Vec<Record>> {
     let serde_json::Value::Array(items) = value else {
         bail!("JSON import must be an array of objects");
     };
+    // serde_json keeps the last of two equal keys: read the objects again
+    // as lists of pairs to refuse them.
+    let pairs: Vec<Option<Pairs>> = serde_json::from_str(text).unwrap_or_default();
     let mut out = vec![];
     for (i, item) in items.into_iter().enumerate() {
         let serde_json::Value::Object(map) = item else {
             bail!("{}is not a JSON object", row_label(i));
         };
+        if let Some(Some(Pairs(keys))) = pairs.get(i)
+            && let Some(k) = keys
+                .iter()
+                .enumerate()
+                .find_map(|(j, k)| keys[..j].contains(k).then_some(k))
+        {
+            bail!("{}the key '{k}' appears twice; keep one", row_label(i));
+        }
         let mut rec = Record::new();
         for (k, v) in map {
             check_field(&k, &row_label(i))?;
@@ -155,6 +174,32 @@ fn json_records(text: &str) -> Result<Vec<Record>> {
         out.push(rec);
     }
     Ok(out)
+}
+
+/// The keys of a JSON object in order, duplicates included.
+struct Pairs(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Pairs, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Pairs, A::Error> {
+                let mut keys = vec![];
+                while let Some((k, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                    keys.push(k);
+                }
+                Ok(Pairs(keys))
+            }
+        }
+        d.deserialize_map(Keys)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,43 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The largest fixture read (a directory of about a million users).
+pub const MAX_FIXTURE_BYTES: u64 = 256 << 20;
+
+/// Reads a regular file of at most `max` bytes as UTF-8 text. Anything else
+/// (a FIFO, a device, a directory) is refused without blocking on it: it is
+/// opened non-blocking and looked at before a byte is read.
+pub fn read_regular_file(path: &std::path::Path, max: u64) -> Result<String, String> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("is not a regular file (a FIFO, device or directory is refused)".into());
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "is {} bytes, more than the {} MiB limit",
+            meta.len(),
+            max >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("is more than the {} MiB limit", max >> 20));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("is not UTF-8 text ({e})"))
+}
+
 pub struct FixtureSource {
     path: PathBuf,
 }
@@ -52,7 +89,7 @@ impl FixtureSource {
 
     /// Reads the file, then waits its latency (interruptibly).
     fn load(&self, cancel: &Cancel) -> Result<Fixture, SourceError> {
-        let text = std::fs::read_to_string(&self.path).map_err(|e| self.fail(e))?;
+        let text = read_regular_file(&self.path, MAX_FIXTURE_BYTES).map_err(|e| self.fail(e))?;
         let fixture: Fixture =
             serde_json::from_str(&text).map_err(|e| self.fail(format!("malformed JSON: {e}")))?;
         if !cancel.sleep(Duration::from_millis(fixture.latency_ms)) {

@@ -52,6 +52,13 @@ impl Store {
     /// Opens the database and migrates it up to schema version `version`
     /// only: for tests that need a database of an older build.
     pub fn open_at(path: &Path, version: usize) -> Result<Store> {
+        if path.to_str().is_some_and(|p| p.starts_with("file:")) {
+            bail!(
+                "--db {}: nfa takes a file path, not an SQLite URI; write the path itself (or ./{} for a file really named so)",
+                path.display(),
+                path.display()
+            );
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| {
                 format!("cannot create the database directory {}", dir.display())
@@ -60,8 +67,7 @@ impl Store {
         check_header(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         let store = Store {
@@ -69,9 +75,57 @@ impl Store {
             path: path.to_path_buf(),
         };
         store
-            .configure(version)
+            .identify()
+            .and_then(|()| store.configure(version))
             .with_context(|| format!("database {}", path.display()))?;
         Ok(store)
+    }
+
+    /// Refuses, before anything is written to it, an SQLite file that is not
+    /// an nfa database or that a newer nfa wrote.
+    fn identify(&self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let app: i64 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app != 0 && app != schema::APPLICATION_ID {
+            bail!(
+                "{} is an SQLite database of another application (application_id {app:#x}), not an nfa database; it was left untouched",
+                self.path.display()
+            );
+        }
+        if version < 0 {
+            bail!(
+                "{} has schema version {version}, which no nfa writes: it is not an nfa database; it was left untouched",
+                self.path.display()
+            );
+        }
+        if version as usize > schema::LATEST {
+            bail!(
+                "{} was written by a newer nfa (schema version {version}; this build knows up to {}): upgrade nfa; it was left untouched",
+                self.path.display(),
+                schema::LATEST
+            );
+        }
+        if version == 0 {
+            let mut stmt = self.conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4",
+            )?;
+            let tables: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if !tables.is_empty() {
+                bail!(
+                    "{} is an SQLite database but not an nfa database (it holds the table{} {}); it was left untouched: give nfa a new file with --db",
+                    self.path.display(),
+                    if tables.len() > 1 { "s" } else { "" },
+                    tables.join(", ")
+                );
+            }
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -123,6 +177,8 @@ impl Store {
             }
             if current < target {
                 db.conn.pragma_update(None, "user_version", target as i64)?;
+                db.conn
+                    .pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             }
             Ok(())
         })
@@ -132,7 +188,7 @@ impl Store {
         let v: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        Ok(v as usize)
+        usize::try_from(v).map_err(|_| anyhow!("schema version {v} is not one nfa writes"))
     }
 
     /// A read-only view.

@@ -119,5 +119,9 @@ pub const MIGRATIONS: &[&str] = &[
 /// The version whose migration recomputes the account name keys.
 pub const NAME_KEYS_NFC: usize = 4;
 
+/// `PRAGMA application_id` of an nfa database ("nfa" and 1), so that the
+/// file tells what it is (`file(1)` reads it too).
+pub const APPLICATION_ID: i64 = 0x6e66_6101;
+
 /// The schema version this build writes.
 pub const LATEST: usize = MIGRATIONS.len();

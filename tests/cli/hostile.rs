@@ -105,3 +105,105 @@ fn csv_output_neutralises_what_a_spreadsheet_would_run() {
     let out = s.run(&["-o", "csv", "accounts", "show", "#2"]);
     assert!(stdout(&out).contains("'+SUM(A1)"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_fifo_as_fixture_fails_its_task_instead_of_hanging() {
+    let s = Sandbox::new();
+    let fifo = s.path("tenant.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    s.add("c", &fifo, &[]);
+    let mut child = s.spawn(&["refresh", "c"]);
+    let _guard = KillOnDrop(child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "refresh hangs on a FIFO"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let err = r["tasks"][0]["error"].as_str().unwrap();
+    assert!(
+        err.contains("tenant.fifo") && err.contains("not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_endless_import_is_cut_off_with_a_clear_error() {
+    let s = Sandbox::new();
+    s.fails(
+        &["accounts", "import", "/dev/zero"],
+        &["/dev/zero", "larger than the 64 MiB"],
+    );
+    assert!(s.json(&["accounts"]).items().is_empty());
+}
+
+#[test]
+fn import_reads_json_with_a_byte_order_mark_and_refuses_doubled_fields() {
+    let s = Sandbox::new();
+    s.fixture("t.json", &healthy());
+    std::fs::write(
+        s.path("bom.json"),
+        "\u{feff}[{\"name\": \"bom\", \"source\": \"fixture:t.json\"}]",
+    )
+    .unwrap();
+    let added = s.json(&["accounts", "import", "bom.json"]);
+    assert_eq!(added[0]["name"], "bom");
+
+    std::fs::write(s.path("cols.csv"), "name,source,name\na,fixture:t.json,b\n").unwrap();
+    s.fails(
+        &["accounts", "import", "cols.csv"],
+        &["column 'name' appears twice"],
+    );
+    std::fs::write(
+        s.path("keys.json"),
+        r#"[{"name": "x", "source": "fixture:t.json"}, {"name": "y", "source": "fixture:t.json", "name": "z"}]"#,
+    )
+    .unwrap();
+    s.fails(
+        &["accounts", "import", "keys.json"],
+        &["row 2", "key 'name' appears twice"],
+    );
+    assert_eq!(s.json(&["accounts"]).count(), 1);
+}
+
+#[test]
+fn the_demo_refuses_a_directory_that_holds_files_unless_forced() {
+    let s = Sandbox::new();
+    let dir = s.path("mine");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("accounts.json"), "my own accounts").unwrap();
+    s.fails(
+        &["demo", "--dir", dir.to_str().unwrap()],
+        &["not empty", "--force"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("accounts.json")).unwrap(),
+        "my own accounts"
+    );
+    assert!(!dir.join("tenants").exists());
+    let out = s
+        .cmd()
+        .args(["demo", "--quiet", "--force", "--dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = s
+        .cmd()
+        .args(["demo", "--quiet", "--force", "--dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "--force replaces the demo's own database: {}",
+        stderr(&again)
+    );
+}

@@ -258,6 +258,7 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = std::process::Command::new("kill")
             .arg(self.0.to_string())
+            .stderr(Stdio::null())
             .status();
     }
 }

@@ -154,3 +154,108 @@ fn names_stored_before_nfc_are_found_in_any_form_after_the_migration() {
     );
     assert_eq!(s.json(&["accounts", "show", "#1"])["name"], "Cafe\u{301}");
 }
+
+/// The bytes of the database file and whether a WAL or journal was made.
+fn file_state(s: &Sandbox) -> (Vec<u8>, bool) {
+    let side = ["nfa.db-wal", "nfa.db-shm", "nfa.db-journal"]
+        .iter()
+        .any(|f| s.path(f).exists());
+    (std::fs::read(&s.db).unwrap(), side)
+}
+
+#[test]
+fn sqlite_files_that_are_not_ours_are_refused_before_a_byte_is_written() {
+    // An unrelated SQLite database (rollback journal, as sqlite3 makes it).
+    let s = Sandbox::new();
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute_batch("CREATE TABLE foo(x); INSERT INTO foo VALUES (1);")
+        .unwrap();
+    drop(conn);
+    let before = file_state(&s);
+    s.fails(&["accounts", "list"], &["not an nfa database", "foo"]);
+    s.fails(
+        &["accounts", "add", "x", "--source", "fixture:x.json"],
+        &["not an nfa database"],
+    );
+    assert_eq!(file_state(&s), before, "left untouched, no WAL");
+
+    // Another application's database (application_id set).
+    let s = Sandbox::new();
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.pragma_update(None, "application_id", 0x4750_4b47)
+        .unwrap();
+    drop(conn);
+    let before = file_state(&s);
+    s.fails(
+        &["accounts", "list"],
+        &["another application", "0x47504b47"],
+    );
+    assert_eq!(file_state(&s), before);
+
+    // A schema version that no nfa writes.
+    let s = Sandbox::new();
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.pragma_update(None, "user_version", -1).unwrap();
+    drop(conn);
+    let err = s.fails(&["accounts", "list"], &["schema version -1"]);
+    assert!(!err.contains("18446744073709551615"), "{err}");
+}
+
+#[test]
+fn a_newer_database_is_refused_before_it_is_switched_to_wal() {
+    let s = Sandbox::new();
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute_batch("CREATE TABLE accounts(id INTEGER PRIMARY KEY);")
+        .unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let before = file_state(&s);
+    s.fails(
+        &["accounts", "list"],
+        &["newer nfa", "99", "left untouched"],
+    );
+    assert_eq!(file_state(&s), before);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "not switched to WAL");
+}
+
+#[test]
+fn db_takes_a_path_not_an_sqlite_uri() {
+    let s = Sandbox::new();
+    let target = s.path("x.db");
+    let uri = format!("file:{}", target.display());
+    s.fails(&["--db", &uri, "accounts", "list"], &["not an SQLite URI"]);
+    s.fails(
+        &[
+            "--db",
+            "file:x?mode=memory",
+            "accounts",
+            "add",
+            "a",
+            "--source",
+            "fixture:t.json",
+        ],
+        &["not an SQLite URI"],
+    );
+    assert!(!target.exists());
+    assert!(!s.path("file:").exists(), "no stray directory");
+    assert_eq!(
+        std::fs::read_dir(s.dir.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}
+
+#[test]
+fn a_new_database_says_it_is_an_nfa_database() {
+    let s = Sandbox::new();
+    s.json(&["accounts", "list"]);
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, schema::APPLICATION_ID);
+}
