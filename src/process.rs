@@ -21,28 +21,56 @@ impl Owner {
             Owner {
                 host: host_name(),
                 pid,
-                token: process_token(pid).unwrap_or_default(),
+                token: match probe(pid) {
+                    Probe::Runs(token) => token,
+                    Probe::Gone | Probe::Unknown => String::new(),
+                },
             }
         })
     }
 
     /// Whether this owner still runs. A process on this host is looked up
-    /// (pid and start time); one on another host is alive while its
-    /// heartbeat (`seen_at`, wall-clock seconds) is recent.
+    /// (pid and start time where the system tells them); one on another
+    /// host, or one this host cannot look up, is alive while its heartbeat
+    /// (`seen_at`, wall-clock seconds) is recent.
     pub fn is_alive(&self, seen_at: Option<i64>) -> bool {
         let me = Owner::current();
-        if self.host != me.host {
-            return seen_at
-                .is_some_and(|s| wall_clock_secs() - s <= HEARTBEAT_TIMEOUT.as_secs() as i64);
-        }
-        if self.pid == me.pid && self.token == me.token {
-            return true;
-        }
-        match process_token(self.pid) {
-            Some(token) => token == self.token,
-            None => !cfg!(target_os = "linux"),
-        }
+        let probe = if self.host == me.host {
+            probe(self.pid)
+        } else {
+            Probe::Unknown
+        };
+        judge(self, me, probe, seen_at, wall_clock_secs())
     }
+}
+
+/// What this host can tell of a process by its pid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// It runs, with this token (boot id and start time).
+    Runs(String),
+    /// No process has that pid.
+    Gone,
+    /// The system cannot tell (another host, or no way to look it up).
+    Unknown,
+}
+
+/// The liveness rule, free of the system: `owner` is the process that took
+/// a task on, `me` this process, `probe` what the host says of the owner's
+/// pid, `seen_at` its last heartbeat and `now` the wall clock (seconds).
+pub fn judge(owner: &Owner, me: &Owner, probe: Probe, seen_at: Option<i64>, now: i64) -> bool {
+    if owner == me {
+        return true;
+    }
+    match probe {
+        Probe::Runs(token) => owner.host == me.host && token == owner.token,
+        Probe::Gone => owner.host != me.host && heard_from(seen_at, now),
+        Probe::Unknown => heard_from(seen_at, now),
+    }
+}
+
+fn heard_from(seen_at: Option<i64>, now: i64) -> bool {
+    seen_at.is_some_and(|s| now - s <= HEARTBEAT_TIMEOUT.as_secs() as i64)
 }
 
 /// How often a running process marks its tasks as seen.
@@ -64,27 +92,87 @@ fn host_name() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
-/// `BOOT_ID:START_TICKS` of a running process, `None` if no such process
-/// runs (Linux); elsewhere a constant, so liveness rests on the pid alone.
+/// What this host tells of a pid: on Linux its token (`BOOT_ID:START_TICKS`)
+/// or that it is gone; on other Unix systems only whether it is gone (a pid
+/// that exists may have been reused, so the heartbeat decides); elsewhere
+/// nothing.
 #[cfg(target_os = "linux")]
-fn process_token(pid: u32) -> Option<String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+fn probe(pid: u32) -> Probe {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Probe::Gone;
+    };
     // The command name (field 2) may hold spaces and parentheses: fields
     // after the last ')' are fixed; start time is field 22 overall.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let start = rest.split_whitespace().nth(19)?;
-    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
-    Some(format!("{}:{start}", boot.trim()))
+    let start = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().nth(19));
+    match start {
+        Some(start) => {
+            let boot =
+                std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+            Probe::Runs(format!("{}:{start}", boot.trim()))
+        }
+        None => Probe::Unknown,
+    }
 }
 
-#[cfg(not(target_os = "linux"))]
-fn process_token(_pid: u32) -> Option<String> {
-    Some(String::new())
+#[cfg(all(unix, not(target_os = "linux")))]
+fn probe(pid: u32) -> Probe {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return Probe::Unknown;
+    };
+    // Signal 0 checks that the process exists without touching it.
+    // SAFETY: kill with signal 0 sends nothing.
+    let r = unsafe { libc::kill(pid, 0) };
+    if r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+        Probe::Gone
+    } else {
+        Probe::Unknown
+    }
+}
+
+#[cfg(not(unix))]
+fn probe(_pid: u32) -> Probe {
+    Probe::Unknown
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owner(host: &str, pid: u32, token: &str) -> Owner {
+        Owner {
+            host: host.into(),
+            pid,
+            token: token.into(),
+        }
+    }
+
+    #[test]
+    fn the_liveness_rule_holds_whatever_the_system_can_tell() {
+        let me = owner("h", 1, "b:1");
+        let now = 1_000_000;
+        let recent = Some(now - 10);
+        let silent = Some(now - 91);
+        assert!(judge(&me, &me, Probe::Unknown, None, now), "this process");
+        let other = owner("h", 2, "b:7");
+        // Linux: the token decides, a heartbeat never revives a dead one.
+        assert!(judge(&other, &me, Probe::Runs("b:7".into()), None, now));
+        assert!(
+            !judge(&other, &me, Probe::Runs("b:8".into()), recent, now),
+            "pid reused"
+        );
+        assert!(!judge(&other, &me, Probe::Gone, recent, now), "gone");
+        // A system that cannot tell (pid exists, or no lookup): the
+        // heartbeat decides, so a killed run does not block for ever.
+        assert!(judge(&other, &me, Probe::Unknown, recent, now));
+        assert!(!judge(&other, &me, Probe::Unknown, silent, now));
+        assert!(!judge(&other, &me, Probe::Unknown, None, now));
+        // Another host: only the heartbeat.
+        let remote = owner("elsewhere", 2, "b:7");
+        assert!(judge(&remote, &me, Probe::Unknown, recent, now));
+        assert!(!judge(&remote, &me, Probe::Unknown, silent, now));
+    }
 
     #[test]
     fn this_process_is_alive_and_a_dead_one_is_not() {
@@ -99,31 +187,34 @@ mod tests {
             ..me.clone()
         };
         assert!(
+            !dead.is_alive(Some(wall_clock_secs() - 120)),
+            "a dead local process, silent"
+        );
+        #[cfg(target_os = "linux")]
+        assert!(
             !dead.is_alive(Some(wall_clock_secs())),
             "a heartbeat does not revive a dead local process"
-        );
-        let reused = Owner {
-            token: "other-boot:1".into(),
-            ..me.clone()
-        };
-        assert!(
-            !reused.is_alive(None),
-            "same pid, different start: another process"
         );
         let remote = Owner {
             host: "elsewhere".into(),
             ..dead
         };
-        assert!(
-            remote.is_alive(Some(wall_clock_secs() - 10)),
-            "heard from recently"
-        );
-        assert!(
-            !remote.is_alive(Some(wall_clock_secs() - 91)),
-            "silent too long"
-        );
-        assert!(!remote.is_alive(None));
+        assert!(remote.is_alive(Some(wall_clock_secs() - 10)));
+        assert!(!remote.is_alive(Some(wall_clock_secs() - 91)));
     }
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records that Ctrl-C (or SIGTERM) reached this process, for waits that
+/// cannot hold a [`Cancel`] (the database's lock wait).
+pub fn mark_interrupted() {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether Ctrl-C (or SIGTERM) reached this process.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// A shared flag raised by Ctrl-C (or SIGTERM) that long work polls.

@@ -11,7 +11,7 @@ use crate::process::{Cancel, Owner};
 use crate::render::ser;
 use crate::source::{DirectorySync, SourceError};
 use crate::store::{Db, Store, Write};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -49,6 +49,9 @@ impl TaskResult {
 pub trait Observer: Sync {
     fn task_started(&self, account: &Account, kind: TaskKind);
     fn task_finished(&self, account: &Account, result: &TaskResult);
+    /// Something went wrong that the run works around (a result that could
+    /// not be recorded, an account removed meanwhile).
+    fn warn(&self, text: &str);
 }
 
 /// An observer that shows nothing.
@@ -57,6 +60,38 @@ pub struct Silent;
 impl Observer for Silent {
     fn task_started(&self, _: &Account, _: TaskKind) {}
     fn task_finished(&self, _: &Account, _: &TaskResult) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// An account removed (by another command) while a run worked on it: the
+/// run skips it; its tasks went with it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("account '{name}' (id {id}) was removed meanwhile")]
+pub struct AccountGone {
+    pub id: i64,
+    pub name: String,
+}
+
+impl AccountGone {
+    pub fn of(account: &Account) -> AccountGone {
+        AccountGone {
+            id: account.id,
+            name: account.name.clone(),
+        }
+    }
+
+    /// Whether an error is (caused by) a removed account.
+    pub fn is(err: &anyhow::Error) -> bool {
+        err.chain().any(|e| e.is::<AccountGone>())
+    }
+}
+
+/// The account as it is now, inside a write: a removed one is an
+/// [`AccountGone`] error rather than a foreign-key failure.
+fn still_there(db: &Db<'_, Write>, account: &Account) -> Result<Account> {
+    Ok(db
+        .account(account.id)?
+        .ok_or_else(|| AccountGone::of(account))?)
 }
 
 pub struct Runner<'a> {
@@ -86,6 +121,7 @@ impl Runner<'_> {
         // was planned.
         let current = self.store.write(|db| {
             let now = self.clock.now();
+            let current = still_there(db, account)?;
             db.start_task(id, now)?;
             let msg = format!(
                 "task #{id} {} started for account #{} {}",
@@ -94,38 +130,32 @@ impl Runner<'_> {
                 account.name
             );
             db.log(Level::Info, Some(id), Some(account.id), &msg, now)?;
-            db.account(account.id)
+            Ok(current)
         })?;
-        let account = current.as_ref().unwrap_or(account);
+        let account = &current;
         let source = match crate::source::open(account) {
             Ok(source) => source,
             Err(e) => return self.fail(account, id, kind, &e.to_string()),
         };
-        let outcome = match kind {
-            TaskKind::UpdateAdCache => {
-                match source.read_directory(account.directory_cursor.as_deref(), self.cancel) {
-                    Ok(read) => {
-                        let result = self.store.write(|db| {
-                            let now = self.clock.now();
-                            db.apply_directory(
-                                account.id,
-                                &read.sync,
-                                read.cursor.as_deref(),
-                                now,
-                            )?;
-                            let note = sync_note(&read.sync);
-                            finish(db, account, id, kind, None, Some(&note), now)
-                        })?;
-                        Ok(result)
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            TaskKind::AzureAdminAndO365Status => match source.check_connections(self.cancel) {
-                Ok(report) => {
-                    let failure = report.failure_message();
-                    let result = self.store.write(|db| {
+        // The answer of the tenant, then its recording (which may fail).
+        let outcome: Result<Result<TaskResult>, SourceError> = match kind {
+            TaskKind::UpdateAdCache => source
+                .read_directory(account.directory_cursor.as_deref(), self.cancel)
+                .map(|read| {
+                    self.store.write(|db| {
                         let now = self.clock.now();
+                        still_there(db, account)?;
+                        db.apply_directory(account.id, &read.sync, read.cursor.as_deref(), now)?;
+                        let note = sync_note(&read.sync);
+                        finish(db, account, id, kind, None, Some(&note), now)
+                    })
+                }),
+            TaskKind::AzureAdminAndO365Status => {
+                source.check_connections(self.cancel).map(|report| {
+                    let failure = report.failure_message();
+                    self.store.write(|db| {
+                        let now = self.clock.now();
+                        still_there(db, account)?;
                         db.insert_check(account.id, id, &report, now)?;
                         finish(
                             db,
@@ -136,17 +166,33 @@ impl Runner<'_> {
                             Some("Azure and Microsoft 365 connected"),
                             now,
                         )
-                    })?;
-                    Ok(result)
-                }
-                Err(e) => Err(e),
-            },
+                    })
+                })
+            }
             TaskKind::UpdatingAccountStatus => Err(SourceError::Failed(
                 "an activity is not a task that runs".to_string(),
             )),
         };
         let result = match outcome {
-            Ok(result) => result,
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) if AccountGone::is(&e) => return Err(e),
+            Ok(Err(e)) => {
+                // The tenant answered but the answer could not be stored:
+                // the task ends ERROR with that cause, if the database
+                // lets us write that much.
+                let cause = format!(
+                    "its result could not be recorded: {}",
+                    crate::store::explain(&e, self.store.path())
+                        .unwrap_or_else(|| format!("{e:#}"))
+                );
+                self.observer.warn(&format!(
+                    "task #{id} {} for account #{} {}: {cause}; marking it ERROR",
+                    kind.display_name(),
+                    account.id,
+                    account.name
+                ));
+                return self.fail(account, id, kind, &cause);
+            }
             Err(SourceError::Interrupted) => return self.fail(account, id, kind, INTERRUPTED),
             Err(SourceError::Failed(msg)) => return self.fail(account, id, kind, &msg),
         };
@@ -157,7 +203,11 @@ impl Runner<'_> {
     fn fail(&self, account: &Account, id: i64, kind: TaskKind, error: &str) -> Result<TaskResult> {
         let result = self
             .store
-            .write(|db| finish(db, account, id, kind, Some(error), None, self.clock.now()))?;
+            .write(|db| {
+                still_there(db, account)?;
+                finish(db, account, id, kind, Some(error), None, self.clock.now())
+            })
+            .with_context(|| format!("task #{id} could not be marked ERROR ({error})"))?;
         self.observer.task_finished(account, &result);
         Ok(result)
     }
@@ -253,14 +303,15 @@ pub fn reap_abandoned(
     Ok(reaped)
 }
 
-/// Ends in ERROR "interrupted" every unfinished task this process took on
-/// (the safety net after Ctrl-C).
-pub fn interrupt_own(db: &Db<'_, Write>, now: DateTime<Utc>) -> Result<Vec<i64>> {
+/// Ends in ERROR, with `why`, every unfinished task this process took on:
+/// "interrupted" after Ctrl-C, or the cause that stopped the run (the
+/// safety net, so that no run is left half-done).
+pub fn end_own(db: &Db<'_, Write>, why: &str, now: DateTime<Utc>) -> Result<Vec<i64>> {
     let me = Owner::current();
     let mut ended = vec![];
     for t in db.unfinished_tasks(None)? {
         if t.owner.as_ref() == Some(me) {
-            fail_task(db, &t, INTERRUPTED, me, now)?;
+            fail_task(db, &t, why, me, now)?;
             ended.push(t.id);
         }
     }
@@ -283,10 +334,10 @@ fn fail_task(
         t.account,
         owner.pid,
         owner.host,
-        if why == ABANDONED {
-            "no longer runs"
-        } else {
-            "was interrupted"
+        match why {
+            ABANDONED => "no longer runs",
+            INTERRUPTED => "was interrupted",
+            _ => "stopped",
         }
     );
     db.log(Level::Error, Some(t.id), Some(t.account_id), &msg, now)

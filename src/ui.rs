@@ -14,6 +14,7 @@ pub struct Progress {
     overall: Option<ProgressBar>,
     bars: Mutex<HashMap<i64, ProgressBar>>,
     enabled: bool,
+    quiet: bool,
 }
 
 impl Progress {
@@ -30,6 +31,7 @@ impl Progress {
             overall: None,
             bars: Mutex::default(),
             enabled,
+            quiet,
         }
     }
 
@@ -123,6 +125,17 @@ impl Observer for Progress {
         self.with_bar(account, |b| {
             b.set_message(format!("{} {}", result.name, result.status));
             b.inc(1);
+        });
+    }
+
+    /// A warning goes to standard error, terminal or not (it is not
+    /// progress: a script's log should keep it), unless `-q`.
+    fn warn(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        self.multi.suspend(|| {
+            eprintln!("warning: {}", crate::render::for_terminal(text, true));
         });
     }
 }

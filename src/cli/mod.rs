@@ -109,7 +109,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         quiet: cli.quiet,
         db: cli.db,
     };
-    match cli.command {
+    // The demo runs its commands on its own database, each explained there.
+    let own_db = !matches!(cli.command, Command::Demo(_));
+    let result = match cli.command {
         Command::Accounts(args) => accounts::run(&env, args),
         Command::Refresh(args) => refresh::run_refresh(&env, args),
         Command::Audit(args) => refresh::run_audit(&env, args),
@@ -118,7 +120,15 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Settings(args) => settings::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
-    }
+    };
+    // A database error says which database and what to do about it.
+    result.map_err(|e| match env.db_path() {
+        Ok(path) if own_db => match crate::store::explain(&e, &path) {
+            Some(text) => e.context(text),
+            None => e,
+        },
+        _ => e,
+    })
 }
 
 /// What a command that runs tasks ran, and whether Ctrl-C cut it short.
@@ -172,11 +182,41 @@ pub fn run_tasks<R>(
     });
     progress.finish();
     let interrupted = cancel.is_cancelled();
-    if interrupted {
-        store.write(|db| crate::runner::interrupt_own(db, env.clock.now()))?;
+    // Whatever this process took on and did not finish ends in ERROR: the
+    // interruption or the cause that stopped the run.
+    use crate::runner::Observer as _;
+    let why = match (&result, interrupted) {
+        (_, true) => Some(crate::runner::INTERRUPTED.to_string()),
+        (Err(e), false) => Some(format!(
+            "the run stopped: {}",
+            crate::store::explain(e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+        )),
+        (Ok(_), false) => None,
+    };
+    if let Some(why) = why {
+        let ended = store.write(|db| crate::runner::end_own(db, &why, env.clock.now()));
+        match (ended, &result) {
+            (Ok(_), _) => {}
+            (Err(e), Err(_)) => {
+                progress.warn(&format!(
+                    "the tasks this run took on could not be marked ERROR either ({}); the next command marks them abandoned",
+                    crate::store::explain(&e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+                ));
+            }
+            (Err(e), Ok(_)) if interrupted => progress.warn(&format!(
+                "after Ctrl-C, the tasks this run took on could not be marked interrupted ({e:#}); the next command marks them abandoned"
+            )),
+            (Err(e), Ok(_)) => return Err(e),
+        }
     }
     Ok(Run {
-        reports: result?.into_iter().flatten().collect(),
+        // After Ctrl-C an error is what the interruption caused: the run
+        // reports what it finished.
+        reports: match result {
+            Ok(r) => r.into_iter().flatten().collect(),
+            Err(_) if interrupted => vec![],
+            Err(e) => return Err(e),
+        },
         interrupted,
     })
 }
@@ -208,7 +248,11 @@ pub fn interrupt_flag() -> Result<Cancel> {
     }
     let cancel = Cancel::new();
     let c = cancel.clone();
-    ctrlc::set_handler(move || c.cancel()).context("cannot install the Ctrl-C handler")?;
+    ctrlc::set_handler(move || {
+        c.cancel();
+        crate::process::mark_interrupted();
+    })
+    .context("cannot install the Ctrl-C handler")?;
     Ok(FLAG.get_or_init(|| cancel).clone())
 }
 

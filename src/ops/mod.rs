@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::domain::task::TaskStatus;
 use crate::model::Account;
 use crate::process::Cancel;
-use crate::runner::{Runner, TaskResult};
+use crate::runner::{AccountGone, Observer, Runner, TaskResult};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use std::path::Path;
@@ -50,6 +50,24 @@ pub fn run_account(
     results
 }
 
+/// Runs the work of one account of a bulk run; an account removed meanwhile
+/// is skipped with a warning (its tasks went with it), and the run goes on.
+pub fn skip_if_gone<R>(
+    ctx: &RunContext<'_>,
+    account: &Account,
+    work: impl FnOnce() -> Result<R>,
+) -> Result<Option<R>> {
+    match work() {
+        Ok(r) => Ok(Some(r)),
+        Err(e) if AccountGone::is(&e) => {
+            ctx.progress.finish_account(account);
+            ctx.progress.warn(&format!("{e:#}; skipped"));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What a run reports about one account.
 pub trait AccountRun {
     fn account(&self) -> &str;
@@ -63,7 +81,7 @@ pub trait AccountRun {
 /// Runs `f` over `items` on up to `jobs` threads, each with its own
 /// connection to the database; results keep the order of `items`. After
 /// Ctrl-C no new item is started. The first error stops new work and is
-/// returned once the others have finished theirs.
+/// returned once the others have finished theirs (unless Ctrl-C came).
 pub fn parallel<T: Sync, R: Send>(
     ctx: &RunContext<'_>,
     items: &[T],
@@ -103,6 +121,9 @@ pub fn parallel<T: Sync, R: Send>(
     if let Some(e) = first_error
         .into_inner()
         .map_err(|_| anyhow!("a worker thread panicked"))?
+        // After Ctrl-C an error is what the interruption caused (a lock
+        // wait given up): the items done are still reported.
+        && !ctx.cancel.is_cancelled()
     {
         return Err(e);
     }

@@ -5,16 +5,16 @@
 //! the activity and its tasks, mark management activity), then runs the
 //! tasks it added in this process.
 
-use super::{AccountRun, RunContext, parallel, run_account};
+use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
 use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
 use crate::model::{Account, Level, Origin};
 use crate::process::Owner;
 use crate::render::Columns;
-use crate::runner::{TaskResult, reap_abandoned};
+use crate::runner::{AccountGone, TaskResult, reap_abandoned};
 use crate::store::{NewTask, Store};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use serde::Serialize;
 
 /// What the portal says when refresh tasks were added.
@@ -87,29 +87,28 @@ pub fn refresh(
     opts: &RefreshOptions,
     on_planned: &(dyn Fn(&RefreshReport) + Sync),
 ) -> Result<Vec<Option<RefreshReport>>> {
-    parallel(ctx, accounts, |store, account| {
-        let mut report = plan(store, ctx, account.id, opts.no_run)?;
-        on_planned(&report);
-        if !opts.no_run && !report.tasks.is_empty() {
-            let fresh = store
-                .read()
-                .account(account.id)?
-                .ok_or_else(|| gone(account))?;
-            report.tasks = run_account(ctx, store, &fresh, &report.tasks)?;
-        } else {
-            ctx.progress.finish_account(account);
-        }
-        report.status_after = status_now(store, ctx, account)?;
-        Ok(report)
-    })
+    let reports = parallel(ctx, accounts, |store, account| {
+        skip_if_gone(ctx, account, || {
+            let mut report = plan(store, ctx, account, opts.no_run)?;
+            on_planned(&report);
+            if !opts.no_run && !report.tasks.is_empty() {
+                let fresh = store
+                    .read()
+                    .account(account.id)?
+                    .ok_or_else(|| gone(account))?;
+                report.tasks = run_account(ctx, store, &fresh, &report.tasks)?;
+            } else {
+                ctx.progress.finish_account(account);
+            }
+            report.status_after = status_now(store, ctx, account)?;
+            Ok(report)
+        })
+    })?;
+    Ok(reports.into_iter().map(Option::flatten).collect())
 }
 
 fn gone(account: &Account) -> anyhow::Error {
-    anyhow!(
-        "account '{}' (id {}) was removed meanwhile",
-        account.name,
-        account.id
-    )
+    AccountGone::of(account).into()
 }
 
 fn status_now(store: &Store, ctx: &RunContext<'_>, account: &Account) -> Result<AccountStatus> {
@@ -126,13 +125,13 @@ fn status_now(store: &Store, ctx: &RunContext<'_>, account: &Account) -> Result<
 fn plan(
     store: &Store,
     ctx: &RunContext<'_>,
-    account_id: i64,
+    account: &Account,
     no_run: bool,
 ) -> Result<RefreshReport> {
     store.write(|db| {
         let now = ctx.clock.now();
         let settings = db.settings()?;
-        let account = db.account(account_id)?.ok_or_else(|| anyhow!("account id {account_id} was removed"))?;
+        let account = db.account(account.id)?.ok_or_else(|| gone(account))?;
         reap_abandoned(db, Some(account.id), now)?;
         let status_before = account_status(&account.facts(), now, &settings.thresholds);
         let earlier = db.earlier_refresh(account.id)?.map(|(activity, children)| EarlierRefresh {
@@ -248,41 +247,46 @@ impl AccountRun for AuditReport {
 /// ignoring the policy. Its tasks are automated, have no activity, are
 /// never an earlier refresh, and are not management activity.
 pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Result<Vec<Option<AuditReport>>> {
-    parallel(ctx, accounts, |store, account| {
-        let (before, tasks) = store.write(|db| {
-            let now = ctx.clock.now();
-            let settings = db.settings()?;
-            let a = db.account(account.id)?.ok_or_else(|| gone(account))?;
-            let before = account_status(&a.facts(), now, &settings.thresholds);
-            let mut tasks = vec![];
-            for kind in REFRESH_KINDS {
-                let id = db.insert_task(
-                    &NewTask {
-                        parent_id: None,
-                        account_id: a.id,
-                        kind,
-                        automated: true,
-                        origin: Origin::Audit,
-                        decision: None,
-                        status: TaskStatus::Pending,
-                        description: Some("Audit service"),
-                        owner: Some(Owner::current()),
-                    },
-                    now,
-                )?;
-                tasks.push(TaskResult::pending(id, kind));
-            }
-            let msg = format!("audit of account #{} {}: 2 tasks added", a.id, a.name);
-            db.log(Level::Info, None, Some(a.id), &msg, now)?;
-            Ok((before, tasks))
-        })?;
-        let tasks = run_account(ctx, store, account, &tasks)?;
-        Ok(AuditReport {
-            account_id: account.id,
-            account: account.name.clone(),
-            status_before: before,
-            status_after: status_now(store, ctx, account)?,
-            tasks,
-        })
+    let reports = parallel(ctx, accounts, |store, account| {
+        skip_if_gone(ctx, account, || audit_one(ctx, store, account))
+    })?;
+    Ok(reports.into_iter().map(Option::flatten).collect())
+}
+
+fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<AuditReport> {
+    let (before, tasks) = store.write(|db| {
+        let now = ctx.clock.now();
+        let settings = db.settings()?;
+        let a = db.account(account.id)?.ok_or_else(|| gone(account))?;
+        let before = account_status(&a.facts(), now, &settings.thresholds);
+        let mut tasks = vec![];
+        for kind in REFRESH_KINDS {
+            let id = db.insert_task(
+                &NewTask {
+                    parent_id: None,
+                    account_id: a.id,
+                    kind,
+                    automated: true,
+                    origin: Origin::Audit,
+                    decision: None,
+                    status: TaskStatus::Pending,
+                    description: Some("Audit service"),
+                    owner: Some(Owner::current()),
+                },
+                now,
+            )?;
+            tasks.push(TaskResult::pending(id, kind));
+        }
+        let msg = format!("audit of account #{} {}: 2 tasks added", a.id, a.name);
+        db.log(Level::Info, None, Some(a.id), &msg, now)?;
+        Ok((before, tasks))
+    })?;
+    let tasks = run_account(ctx, store, account, &tasks)?;
+    Ok(AuditReport {
+        account_id: account.id,
+        account: account.name.clone(),
+        status_before: before,
+        status_after: status_now(store, ctx, account)?,
+        tasks,
     })
 }

@@ -1,6 +1,6 @@
 //! `nfa tasks`: list, show, run.
 
-use super::{RunContext, parallel, run_account};
+use super::{RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::model::{Account, Task};
@@ -194,15 +194,17 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>
         Ok(batches)
     })?;
     let done = parallel(ctx, &batches, |store, (account, tasks)| {
-        let results = run_account(ctx, store, account, tasks)?;
-        Ok(results
-            .into_iter()
-            .map(|task| RunReport {
-                account_id: account.id,
-                account: account.name.clone(),
-                task,
-            })
-            .collect::<Vec<_>>())
+        skip_if_gone(ctx, account, || {
+            let results = run_account(ctx, store, account, tasks)?;
+            Ok(results
+                .into_iter()
+                .map(|task| RunReport {
+                    account_id: account.id,
+                    account: account.name.clone(),
+                    task,
+                })
+                .collect::<Vec<_>>())
+        })
     })?;
-    Ok(done.into_iter().flatten().flatten().collect())
+    Ok(done.into_iter().flatten().flatten().flatten().collect())
 }

@@ -20,8 +20,46 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long a writer waits for another process's write lock.
+/// How long a writer waits for another process's write lock, unless
+/// `NFA_LOCK_TIMEOUT` says otherwise.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a writer may still wait once Ctrl-C was pressed (to record
+/// what the interruption ended).
+const BUSY_AFTER_INTERRUPT: Duration = Duration::from_secs(1);
+/// One step of the lock wait.
+const BUSY_STEP: Duration = Duration::from_millis(10);
+
+/// The lock wait: `NFA_LOCK_TIMEOUT` (a duration such as `90s` or `5m`),
+/// else [`BUSY_TIMEOUT`]. A malformed value is an error, never ignored.
+pub fn lock_timeout() -> Result<Duration> {
+    static TIMEOUT: std::sync::OnceLock<Result<Duration, String>> = std::sync::OnceLock::new();
+    TIMEOUT
+        .get_or_init(|| match std::env::var("NFA_LOCK_TIMEOUT") {
+            Err(_) => Ok(BUSY_TIMEOUT),
+            Ok(v) => crate::domain::time::parse_span(&v)
+                .map(|s| Duration::from_secs(s.as_secs()))
+                .map_err(|e| format!("NFA_LOCK_TIMEOUT: {e}")),
+        })
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+/// SQLite's busy handler: waits in short steps for another writer, up to
+/// the lock timeout, and gives up within a second of Ctrl-C, so that an
+/// interrupted command never waits for a lock it no longer wants.
+fn busy_wait(attempt: i32) -> bool {
+    let waited = BUSY_STEP * u32::try_from(attempt).unwrap_or(u32::MAX);
+    let limit = if crate::process::interrupted() {
+        BUSY_AFTER_INTERRUPT.min(lock_timeout().unwrap_or(BUSY_TIMEOUT))
+    } else {
+        lock_timeout().unwrap_or(BUSY_TIMEOUT)
+    };
+    if waited >= limit {
+        return false;
+    }
+    std::thread::sleep(BUSY_STEP);
+    true
+}
 
 /// An open database.
 pub struct Store {
@@ -68,8 +106,10 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
+        lock_timeout()?;
+        let mut conn = Connection::open_with_flags(path, flags)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
+        conn.busy_handler(Some(busy_wait))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -133,7 +173,6 @@ impl Store {
     }
 
     fn configure(&self, version: usize) -> Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
         let mode: String = self
             .conn
@@ -223,6 +262,39 @@ impl Store {
     }
 }
 
+/// Says what a database error means for the user, naming the database and
+/// the fix: a lock held too long, a full disk, a damaged or read-only file.
+/// `None` for errors that are not the database's.
+pub fn explain(err: &anyhow::Error, path: &Path) -> Option<String> {
+    use rusqlite::ErrorCode::*;
+    let code = err
+        .chain()
+        .find_map(|e| match e.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
+            _ => None,
+        })?;
+    let db = path.display();
+    Some(match code {
+        DatabaseBusy | DatabaseLocked => {
+            let waited = lock_timeout().unwrap_or(BUSY_TIMEOUT).as_secs();
+            format!(
+                "the database {db} is locked: another nfa process kept writing for more than {waited}s; try again (NFA_LOCK_TIMEOUT sets the wait)"
+            )
+        }
+        DiskFull => format!(
+            "the disk that holds the database {db} is full: free some space and run the command again"
+        ),
+        DatabaseCorrupt | NotADatabase => format!(
+            "the database {db} is damaged (malformed): restore it from a backup (sqlite3's .recover may save its data)"
+        ),
+        ReadOnly | CannotOpen | PermissionDenied => format!(
+            "the database {db} cannot be written: check the permissions of the file and of its directory"
+        ),
+        SystemIoFailure => format!("the database {db} could not be read or written (I/O error)"),
+        _ => return None,
+    })
+}
+
 /// Refuses an existing, non-empty file that is not an SQLite database,
 /// before SQLite gets a chance to touch it.
 fn check_header(path: &Path) -> Result<()> {
@@ -290,5 +362,35 @@ mod tests {
         assert_eq!(to_db(a), "2026-11-30T08:00:00.000Z");
         assert!(to_db(a) < to_db(b));
         assert!(from_db("yesterday").is_err());
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    use super::explain;
+    use rusqlite::ffi;
+
+    fn sqlite(code: i32) -> anyhow::Error {
+        anyhow::Error::from(rusqlite::Error::SqliteFailure(ffi::Error::new(code), None))
+            .context("task #3")
+    }
+
+    #[test]
+    fn database_errors_name_the_file_and_the_fix() {
+        let path = std::path::Path::new("/srv/nfa/team.db");
+        for (code, words) in [
+            (ffi::SQLITE_BUSY, "locked"),
+            (ffi::SQLITE_FULL, "disk"),
+            (ffi::SQLITE_CORRUPT, "malformed"),
+            (ffi::SQLITE_NOTADB, "malformed"),
+            (ffi::SQLITE_READONLY, "cannot be written"),
+        ] {
+            let text = explain(&sqlite(code), path).unwrap();
+            assert!(
+                text.contains("/srv/nfa/team.db") && text.contains(words),
+                "{text}"
+            );
+        }
+        assert_eq!(explain(&anyhow::anyhow!("unknown account 'x'"), path), None);
     }
 }

@@ -207,3 +207,158 @@ fn the_demo_refuses_a_directory_that_holds_files_unless_forced() {
         stderr(&again)
     );
 }
+
+/// Holds the database's write lock, as another writer would, until dropped.
+struct WriteLock(rusqlite::Connection);
+
+impl WriteLock {
+    fn take(s: &Sandbox) -> WriteLock {
+        let conn = rusqlite::Connection::open(&s.db).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        WriteLock(conn)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+/// Waits for a child to end, at most `secs` seconds (then fails).
+fn wait_exit(child: &mut std::process::Child, secs: u64, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_account_removed_during_a_bulk_run_is_skipped_and_the_rest_finish() {
+    let s = Sandbox::new();
+    let fast = s.fixture("fast.json", &healthy());
+    let slow = s.fixture("slow.json", &slow(1500));
+    s.add("a", &fast, &[]);
+    s.add("slow4", &slow, &[]);
+    s.add("c", &fast, &[]);
+    for args in [&["audit", "--all"][..], &["refresh", "a", "slow4", "c"]] {
+        if s.json(&["accounts"]).count() < 3 {
+            s.add("slow4", &slow, &[]);
+        }
+        let child = s.spawn(args);
+        let _guard = KillOnDrop(child.id());
+        s.wait_in_progress();
+        s.json(&["accounts", "remove", "slow4"]);
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.contains("warning: account 'slow4'") && err.contains("removed meanwhile; skipped"),
+            "{args:?}: {err}"
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let names: Vec<&str> = r
+            .items()
+            .iter()
+            .map(|a| a["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "c"], "{args:?}: the others are reported");
+        for a in r.items() {
+            assert!(
+                a["tasks"].items().iter().all(|t| t["status"] == "COMPLETE"),
+                "{a}"
+            );
+        }
+    }
+    let left = s.json(&[
+        "tasks",
+        "--show-automated",
+        "--status",
+        "IN_PROGRESS",
+        "--status",
+        "PENDING",
+    ]);
+    assert!(left.items().is_empty(), "{left}");
+}
+
+#[test]
+fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
+    let mut s = Sandbox::new();
+    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+    let f = s.fixture("slow.json", &slow(800));
+    s.add("c", &f, &[]);
+    let mut child = s
+        .cmd()
+        .args(["-o", "json", "refresh", "c"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = KillOnDrop(child.id());
+    s.wait_in_progress();
+    let lock = WriteLock::take(&s);
+    // The first result cannot be written while the lock is held; nfa says
+    // so, then marks the task ERROR once the lock is free.
+    let mut errs = BufReader::new(child.stderr.take().unwrap()).lines();
+    let warning = errs.next().unwrap().unwrap();
+    assert!(
+        warning.starts_with("warning: task #2") && warning.contains("could not be recorded"),
+        "{warning}"
+    );
+    drop(lock);
+    let status = wait_exit(&mut child, 60, "refresh ends");
+    assert_eq!(status.code(), Some(3), "a task ended in ERROR");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut text).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let error = r["tasks"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("could not be recorded")
+            && error.contains("locked")
+            && error.contains("nfa.db"),
+        "{error}"
+    );
+    let task = s.json(&["tasks", "show", "2"]);
+    assert_eq!(task["status"], "ERROR", "{task}");
+    assert!(!task["error"].as_str().unwrap().contains("abandoned"));
+}
+
+#[test]
+fn a_database_locked_too_long_is_named_with_the_fix() {
+    let mut s = Sandbox::new();
+    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+    s.json(&["accounts"]);
+    let _lock = WriteLock::take(&s);
+    s.fails(
+        &["accounts", "add", "x", "--source", "fixture:x.json"],
+        &["nfa.db", "is locked", "NFA_LOCK_TIMEOUT"],
+    );
+    s.env.push(("NFA_LOCK_TIMEOUT".into(), "soon".into()));
+    s.fails(&["accounts"], &["NFA_LOCK_TIMEOUT", "soon"]);
+}
+
+#[test]
+fn ctrl_c_ends_a_wait_for_another_writers_lock() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("c", &f, &[]);
+    let lock = WriteLock::take(&s);
+    let mut child = s.spawn(&["refresh", "c"]);
+    let _guard = KillOnDrop(child.id());
+    // Give it time to start and reach the lock (the default wait is 60 s).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = wait_exit(&mut child, 20, "Ctrl-C is heard while waiting for the lock");
+    assert_eq!(status.code(), Some(130));
+    drop(lock);
+    assert!(s.json(&["tasks", "--show-automated"]).items().is_empty());
+}
