@@ -114,10 +114,53 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
+        match store.identify().and_then(|()| store.configure(version)) {
+            Ok(()) => Ok(store),
+            Err(e) if read_only(&e) && path.exists() => {
+                drop(store);
+                Store::open_read_only(path, version)
+            }
+            Err(e) => Err(e.context(format!("database {}", path.display()))),
+        }
+    }
+
+    /// Opens a database that this process may read but not write (a
+    /// read-only file or directory, e.g. a copy on a read-only share): the
+    /// commands that only read work, the others say the file cannot be
+    /// written. No one can write a WAL database whose directory admits no
+    /// new file, so it is opened as immutable.
+    fn open_read_only(path: &Path, version: usize) -> Result<Store> {
+        let absolute = std::path::absolute(path)
+            .with_context(|| format!("cannot resolve the path {}", path.display()))?;
+        let mut uri = String::from("file:");
+        for c in absolute.to_string_lossy().chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&uri, flags)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         store
             .identify()
-            .and_then(|()| store.configure(version))
             .with_context(|| format!("database {}", path.display()))?;
+        let current = store.user_version()?;
+        if current < version {
+            bail!(
+                "the database {} needs an upgrade of its schema (version {current} to {version}) but cannot be written: check the permissions of the file and of its directory",
+                path.display()
+            );
+        }
         Ok(store)
     }
 
@@ -260,6 +303,16 @@ impl Store {
             }
         }
     }
+}
+
+/// Whether an error is SQLite's "this file cannot be written".
+fn read_only(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ReadOnly
+        )
+    })
 }
 
 /// Says what a database error means for the user, naming the database and

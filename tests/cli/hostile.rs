@@ -362,3 +362,89 @@ fn ctrl_c_ends_a_wait_for_another_writers_lock() {
     drop(lock);
     assert!(s.json(&["tasks", "--show-automated"]).items().is_empty());
 }
+
+#[test]
+fn a_database_in_a_read_only_directory_can_still_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let s = Sandbox::new();
+    let dir = s.path("share");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("nfa.db");
+    let db_arg = db.to_str().unwrap();
+    s.fixture("t.json", &healthy());
+    let out = s.run(&[
+        "--db",
+        db_arg,
+        "accounts",
+        "add",
+        "contoso",
+        "--source",
+        "fixture:t.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(s.dir.path(), 0o755);
+    mode(&dir, 0o555);
+    // As a user who may read but not write there (root may write anywhere).
+    // A copy of the binary that any user may run, wherever the build is.
+    let bin = s.path("nfa");
+    std::fs::copy(env!("CARGO_BIN_EXE_nfa"), &bin).unwrap();
+    mode(&bin, 0o755);
+    let as_reader = |args: &[&str]| {
+        let mut c = s.cmd_of(&bin);
+        c.arg("--db").arg(&db).args(args);
+        let root = std::process::Command::new("id").arg("-u").output().unwrap();
+        if String::from_utf8_lossy(&root.stdout).trim() == "0" {
+            c.uid(65534).gid(65534);
+        }
+        c.output().unwrap()
+    };
+    let out = as_reader(&["-o", "json", "accounts", "list"]);
+    assert!(out.status.success(), "reads work: {}", stderr(&out));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "contoso");
+    let out = as_reader(&["accounts", "add", "x", "--source", "fixture:t.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot be written") && err.contains(db_arg),
+        "{err}"
+    );
+    mode(&dir, 0o755);
+}
+
+#[test]
+fn a_damaged_database_is_named_with_the_fix() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    for i in 0..20 {
+        s.add(&format!("account {i}"), &f, &[]);
+    }
+    // Scribble over every page but the first (the header stays valid).
+    let mut bytes = std::fs::read(&s.db).unwrap();
+    assert!(bytes.len() > 8192);
+    for b in &mut bytes[4096..] {
+        *b = 0xA5;
+    }
+    std::fs::write(&s.db, &bytes).unwrap();
+    s.fails(&["accounts", "list"], &["nfa.db", "damaged (malformed)"]);
+}
+
+#[test]
+fn a_duration_too_long_says_so() {
+    let s = Sandbox::new();
+    let out = s.run(&["tasks", "--since", "36501d"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad flag value is a usage error"
+    );
+    assert!(stderr(&out).contains("too long"), "{}", stderr(&out));
+    s.fails(
+        &["settings", "set", "refresh-window", "99999999999999999999d"],
+        &["too long"],
+    );
+}

@@ -59,7 +59,12 @@ impl Sandbox {
 
     /// `nfa` with this sandbox's database, clock and home.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_nfa"));
+        self.cmd_of(Path::new(env!("CARGO_BIN_EXE_nfa")))
+    }
+
+    /// [`Sandbox::cmd`] with another copy of the binary.
+    pub fn cmd_of(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
         c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path().join("home"))
