@@ -5,6 +5,41 @@ use crate::*;
 use std::time::Duration;
 
 #[test]
+fn eight_concurrent_refreshes_of_a_fast_failing_account_give_one_new_and_then_retries() {
+    let s = Sandbox::new();
+    let f = s.fixture("bad.json", &o365_expired());
+    s.add("bad", &f, &[]);
+    let children: Vec<_> = (0..8).map(|_| s.spawn(&["refresh", "bad"])).collect();
+    let mut decisions = vec![];
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        decisions.push(r["decision"].as_str().unwrap().to_string());
+    }
+    // As if serial: one new; each later one sees the newest run still
+    // under way (deduplicated) or already ended in ERROR (retry).
+    assert_eq!(
+        decisions.iter().filter(|d| *d == "new").count(),
+        1,
+        "{decisions:?}"
+    );
+    assert!(
+        decisions
+            .iter()
+            .all(|d| ["new", "retry", "deduplicated"].contains(&d.as_str())),
+        "{decisions:?}"
+    );
+    let retries = decisions.iter().filter(|d| *d == "retry").count();
+    let tasks = s.json(&["tasks", "--show-automated", "--limit", "0"]);
+    let automated = tasks
+        .items()
+        .iter()
+        .filter(|t| t["automated"] == true)
+        .count();
+    assert_eq!(automated, 2 + retries, "a retry adds only the failed check");
+}
+
+#[test]
 fn eight_concurrent_refreshes_of_one_account_behave_as_if_serial() {
     let s = Sandbox::new();
     let f = s.fixture("slow.json", &slow(1500));
