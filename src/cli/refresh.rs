@@ -136,6 +136,9 @@ fn show_reports<R: Columns + AccountRun + Clone>(
     run: Run<R>,
 ) -> Result<Outcome> {
     let reports = &run.reports;
+    if one && reports.is_empty() && !run.interrupted {
+        anyhow::bail!("the account was removed during the run; nothing was reported");
+    }
     match env.out.format {
         Format::Json if one && reports.len() == 1 => env.out.one(&reports[0])?,
         Format::Table => {
