@@ -4,6 +4,7 @@ use crate::domain::account::Credentials;
 use crate::domain::policy::Decision;
 use crate::domain::status::{AccountFacts, Lifecycle};
 use crate::domain::task::{TaskKind, TaskStatus};
+use crate::domain::word::Word;
 use crate::process::Owner;
 use crate::source::ConnectionState;
 use chrono::{DateTime, Utc};
@@ -53,7 +54,18 @@ impl Check {
 }
 
 /// Why a task was created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Origin {
     /// By a user's refresh (the activity and its children).
     Refresh,
@@ -61,13 +73,8 @@ pub enum Origin {
     Audit,
 }
 
-impl Origin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Refresh => "refresh",
-            Origin::Audit => "audit",
-        }
-    }
+impl Word for Origin {
+    const WHAT: &'static str = "task origin";
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,33 +98,32 @@ pub struct Task {
     pub owner_seen_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// A log level, most severe first; `warning` is accepted for WARN.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "UPPERCASE")]
+#[strum(serialize_all = "UPPERCASE", ascii_case_insensitive)]
 pub enum Level {
     Error,
+    #[strum(to_string = "WARN", serialize = "warning")]
     Warn,
     Info,
 }
 
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "ERROR",
-            Level::Warn => "WARN",
-            Level::Info => "INFO",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Level, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "error" => Ok(Level::Error),
-            "warn" | "warning" => Ok(Level::Warn),
-            "info" => Ok(Level::Info),
-            _ => Err(format!(
-                "invalid log level '{text}' (expected error, warn or info)"
-            )),
-        }
-    }
+impl Word for Level {
+    const WHAT: &'static str = "log level";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 use super::{Env, parse};
 use crate::domain::status::{AccountStatus, Lifecycle};
 use crate::domain::time::format_time;
+use crate::domain::word::Word;
 use crate::error::Outcome;
 use crate::ops::{accounts, import};
 use crate::render::Format;
@@ -53,7 +54,7 @@ enum Cmd {
 #[derive(Debug, Default, clap::Args)]
 struct ListArgs {
     /// Only accounts in this status (repeatable)
-    #[arg(long, value_parser = parse::account_status, value_name = "STATUS")]
+    #[arg(long, value_parser = parse::words::<AccountStatus>(), value_name = "STATUS")]
     status: Vec<AccountStatus>,
     /// Only accounts with the refresh marker (INACTIVE, STALE, DORMANT)
     #[arg(long)]
@@ -71,7 +72,7 @@ struct AddArgs {
     #[arg(long)]
     tenant_id: Option<String>,
     /// ready, provisioning, upgrading, deleting or deleted
-    #[arg(long, value_parser = parse::lifecycle, default_value = "ready")]
+    #[arg(long, value_parser = parse::words::<Lifecycle>(), default_value = "ready")]
     lifecycle: Lifecycle,
     /// Time of the last management activity (RFC 3339; default now)
     #[arg(long, value_parser = parse::time, value_name = "TIME")]

@@ -2,6 +2,7 @@
 
 use super::{Env, interrupt_flag, parse};
 use crate::domain::time::Since;
+use crate::domain::word::Word;
 use crate::error::Outcome;
 use crate::model::Level;
 use crate::ops::{accounts, logs};
@@ -17,7 +18,7 @@ pub struct Args {
     #[arg(long)]
     account: Option<String>,
     /// Only lines of this level or more severe: error, warn, info
-    #[arg(long, value_parser = parse::level)]
+    #[arg(long, value_parser = parse::words::<Level>())]
     level: Option<Level>,
     /// Only lines since WHEN: a duration (6h, 30d) or an RFC 3339 time
     #[arg(long, value_parser = parse::when, value_name = "WHEN")]

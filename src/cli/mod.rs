@@ -26,7 +26,13 @@ use std::path::PathBuf;
 #[command(name = "nfa", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// The database file (default: nfa.db in the per-user data directory)
-    #[arg(long, global = true, env = "NFA_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "NFA_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
 
     /// Output format: human tables, JSON, or CSV
@@ -258,27 +264,57 @@ pub fn interrupt_flag() -> Result<Cancel> {
 
 /// clap value parsers for the words of the domain.
 pub mod parse {
-    use crate::domain::status::{AccountStatus, Lifecycle};
-    use crate::domain::task::{TaskKind, TaskStatus};
     use crate::domain::time::{Since, parse_time};
-    use crate::model::Level;
+    use crate::domain::word::Word;
     use chrono::{DateTime, Utc};
+    use clap::builder::{PossibleValue, TypedValueParser};
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use std::marker::PhantomData;
 
-    pub fn account_status(s: &str) -> Result<AccountStatus, String> {
-        AccountStatus::parse(s)
+    /// A vocabulary of the domain as a flag value: any case and the
+    /// vocabulary's aliases are accepted, and its words are listed in
+    /// `--help`, in completions and in the error for a wrong one.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Words<W>(PhantomData<W>);
+
+    pub fn words<W: Word>() -> Words<W> {
+        Words(PhantomData)
     }
-    pub fn lifecycle(s: &str) -> Result<Lifecycle, String> {
-        Lifecycle::parse(s)
+
+    impl<W: Word + Clone> TypedValueParser for Words<W> {
+        type Value = W;
+
+        fn parse_ref(
+            &self,
+            cmd: &clap::Command,
+            arg: Option<&clap::Arg>,
+            value: &std::ffi::OsStr,
+        ) -> Result<W, clap::Error> {
+            let text = value.to_string_lossy();
+            W::parse(&text).map_err(|e| {
+                let mut err = clap::Error::new(ErrorKind::InvalidValue).with_cmd(cmd);
+                if let Some(arg) = arg {
+                    err.insert(
+                        ContextKind::InvalidArg,
+                        ContextValue::String(arg.to_string()),
+                    );
+                }
+                err.insert(ContextKind::InvalidValue, ContextValue::String(e.value));
+                err.insert(
+                    ContextKind::ValidValue,
+                    ContextValue::Strings(e.expected.iter().map(|s| s.to_string()).collect()),
+                );
+                err
+            })
+        }
+
+        fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+            Some(Box::new(
+                W::VARIANTS.iter().map(|w| PossibleValue::new(w.as_str())),
+            ))
+        }
     }
-    pub fn task_status(s: &str) -> Result<TaskStatus, String> {
-        TaskStatus::parse(s)
-    }
-    pub fn task_kind(s: &str) -> Result<TaskKind, String> {
-        TaskKind::parse(s)
-    }
-    pub fn level(s: &str) -> Result<Level, String> {
-        Level::parse(s)
-    }
+
     pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
         parse_time(s)
     }

@@ -42,11 +42,10 @@ struct ListArgs {
     #[arg(long)]
     account: Option<String>,
     /// Only tasks in this status (repeatable)
-    #[arg(long, value_parser = parse::task_status, value_name = "STATUS")]
+    #[arg(long, value_parser = parse::words::<TaskStatus>(), value_name = "STATUS")]
     status: Vec<TaskStatus>,
-    /// Only tasks of this kind (repeatable): UpdatingAccountStatus,
-    /// UpdateAdCache, AzureAdminAndO365Status
-    #[arg(long, value_parser = parse::task_kind, value_name = "KIND")]
+    /// Only tasks of this kind (repeatable; the display name is accepted too)
+    #[arg(long, value_parser = parse::words::<TaskKind>(), value_name = "KIND")]
     kind: Vec<TaskKind>,
     /// Only tasks created since WHEN: a duration (6h, 30d) or an RFC 3339 time
     #[arg(long, value_parser = parse::when, value_name = "WHEN")]

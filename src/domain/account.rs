@@ -3,6 +3,7 @@
 
 use super::status::Lifecycle;
 use super::time::parse_time;
+use crate::domain::word::Word;
 use chrono::{DateTime, Utc};
 
 /// A validated account, ready to be stored.
@@ -279,7 +280,7 @@ pub fn optional_lifecycle(value: Option<&str>) -> Result<Lifecycle, FieldError> 
         .map(Lifecycle::parse)
         .transpose()
         .map(|l| l.unwrap_or(Lifecycle::Ready))
-        .map_err(|e| FieldError::new("lifecycle", e))
+        .map_err(|e| FieldError::new("lifecycle", e.to_string()))
 }
 
 #[cfg(test)]

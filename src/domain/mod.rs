@@ -8,3 +8,4 @@ pub mod settings;
 pub mod status;
 pub mod task;
 pub mod time;
+pub mod word;

@@ -3,12 +3,25 @@
 
 use super::task::{REFRESH_KINDS, TaskKind, TaskStatus, aggregate};
 use super::time::Span;
+use super::word::Word;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// What a refresh does beyond recording its activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Decision {
     /// Add both refresh tasks.
     New,
@@ -18,21 +31,11 @@ pub enum Decision {
     Deduplicated,
 }
 
+impl Word for Decision {
+    const WHAT: &'static str = "decision";
+}
+
 impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::New => "new",
-            Decision::Retry => "retry",
-            Decision::Deduplicated => "deduplicated",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Decision> {
-        [Decision::New, Decision::Retry, Decision::Deduplicated]
-            .into_iter()
-            .find(|d| d.as_str() == text)
-    }
-
     /// Whether an activity with this decision triggered tasks (and so can be
     /// an earlier refresh).
     pub fn triggers_tasks(self) -> bool {

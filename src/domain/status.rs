@@ -2,13 +2,25 @@
 //! the time it is read, and the thresholds of the settings.
 
 use super::time::{Span, older_than};
+use super::word::Word;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::fmt;
 
 /// What the MSP is doing to the account (recorded, not derived).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Lifecycle {
     Ready,
     Provisioning,
@@ -17,42 +29,25 @@ pub enum Lifecycle {
     Deleted,
 }
 
-impl Lifecycle {
-    pub const ALL: [Lifecycle; 5] = [
-        Lifecycle::Ready,
-        Lifecycle::Provisioning,
-        Lifecycle::Upgrading,
-        Lifecycle::Deleting,
-        Lifecycle::Deleted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lifecycle::Ready => "ready",
-            Lifecycle::Provisioning => "provisioning",
-            Lifecycle::Upgrading => "upgrading",
-            Lifecycle::Deleting => "deleting",
-            Lifecycle::Deleted => "deleted",
-        }
-    }
-
-    /// Case-insensitive; the error lists the accepted words.
-    pub fn parse(text: &str) -> Result<Lifecycle, String> {
-        let t = text.trim();
-        Lifecycle::ALL
-            .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| {
-                format!(
-                    "invalid lifecycle '{text}' (expected one of ready, provisioning, upgrading, deleting, deleted)"
-                )
-            })
-    }
+impl Word for Lifecycle {
+    const WHAT: &'static str = "lifecycle";
 }
 
 /// The one status every account has, in order of precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum AccountStatus {
     Provisioning,
     Upgrading,
@@ -65,60 +60,17 @@ pub enum AccountStatus {
     Active,
 }
 
+impl Word for AccountStatus {
+    const WHAT: &'static str = "account status";
+}
+
 impl AccountStatus {
-    pub const ALL: [AccountStatus; 9] = [
-        AccountStatus::Provisioning,
-        AccountStatus::Upgrading,
-        AccountStatus::Deleting,
-        AccountStatus::Deleted,
-        AccountStatus::Disconnected,
-        AccountStatus::Dormant,
-        AccountStatus::Inactive,
-        AccountStatus::Stale,
-        AccountStatus::Active,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Provisioning => "PROVISIONING",
-            AccountStatus::Upgrading => "UPGRADING",
-            AccountStatus::Deleting => "DELETING",
-            AccountStatus::Deleted => "DELETED",
-            AccountStatus::Disconnected => "DISCONNECTED",
-            AccountStatus::Dormant => "DORMANT",
-            AccountStatus::Inactive => "INACTIVE",
-            AccountStatus::Stale => "STALE",
-            AccountStatus::Active => "ACTIVE",
-        }
-    }
-
-    /// Case-insensitive.
-    pub fn parse(text: &str) -> Result<AccountStatus, String> {
-        let t = text.trim();
-        AccountStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| {
-                let all: Vec<_> = AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
-                format!(
-                    "invalid account status '{text}' (expected one of {})",
-                    all.join(", ")
-                )
-            })
-    }
-
     /// The refresh marker: shown exactly for INACTIVE, STALE and DORMANT.
     pub fn refresh_available(self) -> bool {
         matches!(
             self,
             AccountStatus::Inactive | AccountStatus::Stale | AccountStatus::Dormant
         )
-    }
-}
-
-impl fmt::Display for AccountStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -329,8 +281,10 @@ mod tests {
 
     #[test]
     fn the_marker_is_shown_exactly_for_inactive_stale_dormant() {
-        let marked: Vec<_> = AccountStatus::ALL
-            .into_iter()
+        use strum::VariantArray;
+        let marked: Vec<_> = AccountStatus::VARIANTS
+            .iter()
+            .copied()
             .filter(|s| s.refresh_available())
             .collect();
         assert_eq!(

@@ -1,16 +1,40 @@
 //! Task kinds, task statuses and the aggregate status of an activity.
 
+use super::word::Word;
 use serde::Serialize;
-use std::fmt;
 
 /// What a task does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Its word is the kind's internal name; its display name (what the portal
+/// shows) is accepted too.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(ascii_case_insensitive)]
 pub enum TaskKind {
     /// The "Updating account status" activity a refresh records.
+    #[strum(
+        to_string = "UpdatingAccountStatus",
+        serialize = "Updating account status"
+    )]
     UpdatingAccountStatus,
     /// Read the tenant's directory into the AD cache.
+    #[strum(to_string = "UpdateAdCache", serialize = "Update AD cache")]
     UpdateAdCache,
     /// "Checking account status": the Azure and Microsoft 365 connections.
+    #[strum(
+        to_string = "AzureAdminAndO365Status",
+        serialize = "Checking account status"
+    )]
     AzureAdminAndO365Status,
 }
 
@@ -18,21 +42,11 @@ pub enum TaskKind {
 pub const REFRESH_KINDS: [TaskKind; 2] =
     [TaskKind::UpdateAdCache, TaskKind::AzureAdminAndO365Status];
 
+impl Word for TaskKind {
+    const WHAT: &'static str = "task kind";
+}
+
 impl TaskKind {
-    pub const ALL: [TaskKind; 3] = [
-        TaskKind::UpdatingAccountStatus,
-        TaskKind::UpdateAdCache,
-        TaskKind::AzureAdminAndO365Status,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::UpdatingAccountStatus => "UpdatingAccountStatus",
-            TaskKind::UpdateAdCache => "UpdateAdCache",
-            TaskKind::AzureAdminAndO365Status => "AzureAdminAndO365Status",
-        }
-    }
-
     /// The name the portal shows.
     pub fn display_name(self) -> &'static str {
         match self {
@@ -47,72 +61,42 @@ impl TaskKind {
     pub fn is_automated(self) -> bool {
         self != TaskKind::UpdatingAccountStatus
     }
-
-    /// Accepts the kind (any case) or its display name.
-    pub fn parse(text: &str) -> Result<TaskKind, String> {
-        let t = text.trim();
-        TaskKind::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(t) || k.display_name().eq_ignore_ascii_case(t))
-            .ok_or_else(|| {
-                format!(
-                    "invalid task kind '{text}' (expected one of UpdatingAccountStatus, UpdateAdCache, AzureAdminAndO365Status)"
-                )
-            })
-    }
 }
 
-impl fmt::Display for TaskKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// `in-progress` and `in progress` are accepted for IN_PROGRESS.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE", ascii_case_insensitive)]
 pub enum TaskStatus {
     Pending,
+    #[strum(
+        to_string = "IN_PROGRESS",
+        serialize = "in-progress",
+        serialize = "in progress"
+    )]
     InProgress,
     Complete,
     Error,
 }
 
-impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] = [
-        TaskStatus::Pending,
-        TaskStatus::InProgress,
-        TaskStatus::Complete,
-        TaskStatus::Error,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Pending => "PENDING",
-            TaskStatus::InProgress => "IN_PROGRESS",
-            TaskStatus::Complete => "COMPLETE",
-            TaskStatus::Error => "ERROR",
-        }
-    }
-
-    /// Case-insensitive; `in-progress` and `in progress` are accepted too.
-    pub fn parse(text: &str) -> Result<TaskStatus, String> {
-        let t = text.trim().replace(['-', ' '], "_");
-        TaskStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(&t))
-            .ok_or_else(|| {
-                format!("invalid task status '{text}' (expected one of PENDING, IN_PROGRESS, COMPLETE, ERROR)")
-            })
-    }
-
-    pub fn is_finished(self) -> bool {
-        matches!(self, TaskStatus::Complete | TaskStatus::Error)
-    }
+impl Word for TaskStatus {
+    const WHAT: &'static str = "task status";
 }
 
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl TaskStatus {
+    pub fn is_finished(self) -> bool {
+        matches!(self, TaskStatus::Complete | TaskStatus::Error)
     }
 }
 

@@ -9,6 +9,7 @@ use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
 use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
+use crate::domain::word::Word;
 use crate::model::{Account, Level, Origin};
 use crate::process::Owner;
 use crate::render::Columns;

@@ -3,6 +3,7 @@
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::status::Lifecycle;
+use crate::domain::word::Word;
 use crate::model::{Account, Check};
 use crate::source::{ConnectionReport, ConnectionState, DirectorySync};
 use anyhow::Result;

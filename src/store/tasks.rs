@@ -3,6 +3,7 @@
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
+use crate::domain::word::Word;
 use crate::model::{Level, LogLine, Origin, Task};
 use crate::process::{Owner, wall_clock_secs};
 use anyhow::Result;
@@ -30,7 +31,7 @@ fn task_row(r: &Row) -> rusqlite::Result<Task> {
         automated: r.get(5)?,
         status: TaskStatus::parse(&status).map_err(|_| bad_value("task status", &status))?,
         decision: match decision {
-            Some(d) => Some(Decision::parse(&d).ok_or_else(|| bad_value("decision", &d))?),
+            Some(d) => Some(Decision::parse(&d).map_err(|_| bad_value("decision", &d))?),
             None => None,
         },
         description: r.get(8)?,
