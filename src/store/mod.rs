@@ -7,11 +7,15 @@
 //! half-written.
 
 mod accounts;
+mod logs;
+#[cfg(test)]
+mod plans;
 pub mod schema;
 mod settings;
 mod tasks;
 
-pub use tasks::{LogFilter, NewTask, TaskFilter};
+pub use logs::LogFilter;
+pub use tasks::{NewTask, TaskFilter};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};

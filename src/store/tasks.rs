@@ -1,10 +1,10 @@
-//! Management tasks and the system log.
+//! Management tasks.
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
 use crate::domain::word::Word;
-use crate::model::{Level, LogLine, Origin, Task};
+use crate::model::{Origin, Task};
 use crate::process::{Owner, wall_clock_secs};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -51,18 +51,6 @@ fn task_row(r: &Row) -> rusqlite::Result<Task> {
     })
 }
 
-fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
-    let level: String = r.get(2)?;
-    Ok(LogLine {
-        id: r.get(0)?,
-        time: from_db(&r.get::<_, String>(1)?)?,
-        level: Level::parse(&level).map_err(|_| bad_value("log level", &level))?,
-        task_id: r.get(3)?,
-        account_id: r.get(4)?,
-        message: r.get(5)?,
-    })
-}
-
 /// The filters of `nfa tasks list`.
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
@@ -72,22 +60,6 @@ pub struct TaskFilter {
     pub since: Option<DateTime<Utc>>,
     pub include_automated: bool,
     pub limit: u64,
-}
-
-/// The filters of `nfa logs`.
-#[derive(Debug, Clone, Default)]
-pub struct LogFilter {
-    /// Lines of this task and of its children.
-    pub task_id: Option<i64>,
-    pub account_id: Option<i64>,
-    /// Lines of this level or more severe.
-    pub level: Option<Level>,
-    pub since: Option<DateTime<Utc>>,
-    /// Only lines written after this one (for `--follow`).
-    pub after_id: Option<i64>,
-    /// Oldest first instead of newest first.
-    pub oldest_first: bool,
-    pub limit: Option<u64>,
 }
 
 /// A task to insert.
@@ -106,7 +78,7 @@ pub struct NewTask<'a> {
 }
 
 /// `?, ?, ?` for `n` values.
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
@@ -134,6 +106,17 @@ impl<M> Db<'_, M> {
         filter: &TaskFilter,
         mut f: impl FnMut(Task) -> Result<()>,
     ) -> Result<()> {
+        let (sql, args) = self.task_query(filter)?;
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            f(task_row(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// The query of [`Db::for_each_task`] and its values.
+    pub(super) fn task_query(&self, filter: &TaskFilter) -> Result<(String, Vec<Value>)> {
         // Every filter but the status, as `AND …` terms with their values.
         let mut terms = String::new();
         let mut args: Vec<Value> = vec![];
@@ -216,12 +199,7 @@ impl<M> Db<'_, M> {
                 (sql, all)
             }
         };
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            f(task_row(row)?)?;
-        }
-        Ok(())
+        Ok((sql, args))
     }
 
     /// The newest activity of the account that triggered tasks, with its
@@ -276,77 +254,6 @@ impl<M> Db<'_, M> {
                 .collect::<rusqlite::Result<Vec<_>>>()?,
         };
         Ok(rows)
-    }
-
-    /// Whether fewer than 10,000 rows of `table` have `column` at or after
-    /// `since` (an index-only count that stops at the bound).
-    fn few_since(&self, table: &str, column: &str, since: DateTime<Utc>) -> Result<bool> {
-        const BOUND: i64 = 10_000;
-        let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= ?1 LIMIT {BOUND})"
-        );
-        let n: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([to_db(since)], |r| r.get(0))?;
-        Ok(n < BOUND)
-    }
-
-    /// Log lines matching `filter`, streamed to `f`.
-    pub fn for_each_log(
-        &self,
-        filter: &LogFilter,
-        mut f: impl FnMut(LogLine) -> Result<()>,
-    ) -> Result<()> {
-        let mut sql = "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.message FROM logs l WHERE 1 = 1"
-            .to_string();
-        let mut args: Vec<Value> = vec![];
-        if let Some(id) = filter.task_id {
-            sql.push_str(
-                " AND l.task_id IN (SELECT ? UNION ALL SELECT id FROM tasks WHERE parent_id = ?)",
-            );
-            args.push(id.into());
-            args.push(id.into());
-        }
-        if let Some(id) = filter.account_id {
-            sql.push_str(" AND l.account_id = ?");
-            args.push(id.into());
-        }
-        if let Some(level) = filter.level {
-            let levels: Vec<_> = [Level::Error, Level::Warn, Level::Info]
-                .into_iter()
-                .filter(|l| *l <= level)
-                .collect();
-            sql.push_str(&format!(" AND l.level IN ({})", placeholders(levels.len())));
-            args.extend(levels.iter().map(|l| Value::from(l.as_str().to_string())));
-        }
-        if let Some(since) = filter.since {
-            if self.few_since("logs", "time", since)? {
-                sql.push_str(" AND likelihood(l.time >= ?, 0.001)");
-            } else {
-                sql.push_str(" AND l.time >= ?");
-            }
-            args.push(to_db(since).into());
-        }
-        if let Some(after) = filter.after_id {
-            sql.push_str(" AND l.id > ?");
-            args.push(after.into());
-        }
-        sql.push_str(if filter.oldest_first {
-            " ORDER BY l.id ASC"
-        } else {
-            " ORDER BY l.id DESC"
-        });
-        if let Some(limit) = filter.limit {
-            sql.push_str(" LIMIT ?");
-            args.push((limit.min(i64::MAX as u64) as i64).into());
-        }
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            f(log_row(row)?)?;
-        }
-        Ok(())
     }
 }
 
@@ -464,20 +371,6 @@ impl Db<'_, Write> {
                  WHERE id = ?1",
             )?
             .execute(params![parent, status.as_str(), now])?;
-        Ok(())
-    }
-
-    pub fn log(
-        &self,
-        level: Level,
-        task_id: Option<i64>,
-        account_id: Option<i64>,
-        message: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO logs (time, level, task_id, account_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![to_db(now), level.as_str(), task_id, account_id, message])?;
         Ok(())
     }
 }
