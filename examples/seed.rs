@@ -26,7 +26,7 @@ fn main() -> Result<()> {
     let store = Store::open(std::path::Path::new(&path))?;
     let start = parse_time("2026-01-01T00:00:00Z").map_err(anyhow::Error::msg)?;
     // Spread the tasks evenly up to 2026-11-30T08:00:00Z.
-    let span = TimeDelta::hours(8016).num_seconds() as u64;
+    let span = u64::try_from(TimeDelta::hours(8016).num_seconds())?;
     let refreshes = tasks / 3;
     let batch = 100_000;
     store.write(|db| {
@@ -49,8 +49,8 @@ fn main() -> Result<()> {
         let end = (done + batch).min(refreshes);
         store.write(|db| {
             for r in done..end {
-                let account_id = (r % accounts + 1) as i64;
-                let now = start + TimeDelta::seconds((r * span / refreshes) as i64);
+                let account_id = i64::try_from(r % accounts + 1)?;
+                let now = start + TimeDelta::seconds(i64::try_from(r * span / refreshes)?);
                 let failed = r % 50 == 0;
                 let activity = db.insert_task(
                     &NewTask {

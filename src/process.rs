@@ -70,7 +70,8 @@ pub fn judge(owner: &Owner, me: &Owner, probe: Probe, seen_at: Option<i64>, now:
 }
 
 fn heard_from(seen_at: Option<i64>, now: i64) -> bool {
-    seen_at.is_some_and(|s| now - s <= HEARTBEAT_TIMEOUT.as_secs() as i64)
+    let timeout = i64::try_from(HEARTBEAT_TIMEOUT.as_secs()).unwrap_or(i64::MAX);
+    seen_at.is_some_and(|s| now - s <= timeout)
 }
 
 /// How often a running process marks its tasks as seen.
@@ -84,7 +85,7 @@ pub const HEARTBEAT_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 pub fn wall_clock_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
@@ -117,6 +118,7 @@ fn probe(pid: u32) -> Probe {
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
+#[allow(unsafe_code)] // kill(2) with signal 0, the one portable existence check
 fn probe(pid: u32) -> Probe {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return Probe::Unknown;

@@ -82,7 +82,8 @@ impl AccountGone {
 
     /// Whether an error is (caused by) a removed account.
     pub fn is(err: &anyhow::Error) -> bool {
-        err.chain().any(|e| e.is::<AccountGone>())
+        err.chain()
+            .any(<dyn std::error::Error + 'static>::is::<AccountGone>)
     }
 }
 

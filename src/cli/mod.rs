@@ -302,7 +302,7 @@ pub mod parse {
                 err.insert(ContextKind::InvalidValue, ContextValue::String(e.value));
                 err.insert(
                     ContextKind::ValidValue,
-                    ContextValue::Strings(e.expected.iter().map(|s| s.to_string()).collect()),
+                    ContextValue::Strings(e.expected.iter().map(ToString::to_string).collect()),
                 );
                 err
             })

@@ -30,7 +30,7 @@ impl Span {
 
     pub fn to_delta(self) -> TimeDelta {
         // MAX_SECONDS keeps every span far inside TimeDelta's range.
-        TimeDelta::seconds(self.0 as i64)
+        TimeDelta::seconds(i64::try_from(self.0).unwrap_or(i64::MAX))
     }
 }
 

@@ -82,7 +82,7 @@ impl AccountView {
             last_activity_at: a.last_activity_at,
             ad_cache_updated_at: a.ad_cache_updated_at,
             last_check_at: a.last_check.as_ref().map(|c| c.checked_at),
-            last_check_ok: a.last_check.as_ref().map(|c| c.ok()),
+            last_check_ok: a.last_check.as_ref().map(super::super::model::Check::ok),
             ad_users: a.ad_users,
             ad_groups: a.ad_groups,
             created_at: a.created_at,

@@ -37,7 +37,7 @@ pub fn read_regular_file(path: &std::path::Path, max: u64) -> Result<String, Str
             max >> 20
         ));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;

@@ -125,7 +125,7 @@ impl<M> Db<'_, M> {
         });
         if let Some(limit) = filter.limit {
             sql.push_str(" LIMIT ?");
-            args.push((limit.min(i64::MAX as u64) as i64).into());
+            args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
         }
         Ok((sql, args))
     }

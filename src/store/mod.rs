@@ -189,7 +189,7 @@ impl Store {
                 self.path.display()
             );
         }
-        if version as usize > schema::LATEST {
+        if usize::try_from(version).is_ok_and(|v| v > schema::LATEST) {
             bail!(
                 "{} was written by a newer nfa (schema version {version}; this build knows up to {}): upgrade nfa; it was left untouched",
                 self.path.display(),
@@ -262,7 +262,8 @@ impl Store {
                 }
             }
             if current < target {
-                db.conn.pragma_update(None, "user_version", target as i64)?;
+                db.conn
+                    .pragma_update(None, "user_version", i64::try_from(target)?)?;
                 db.conn
                     .pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             }

@@ -150,7 +150,7 @@ impl<M> Db<'_, M> {
             }
             args.push(to_db(since).into());
         }
-        let limit = Value::from(filter.limit.min(i64::MAX as u64) as i64);
+        let limit = Value::from(i64::try_from(filter.limit).unwrap_or(i64::MAX));
         let (sql, args) = match filter.statuses.as_slice() {
             [] => (
                 format!("{SELECT_TASK} WHERE 1 = 1{terms} ORDER BY t.id DESC LIMIT ?"),

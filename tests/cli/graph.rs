@@ -102,7 +102,7 @@ impl Tenant {
         self
     }
 
-    fn graph_get(&mut self, path: &str) -> mockito::Mock {
+    fn graph_get(&mut self, path: &str) -> Mock {
         self.server
             .mock("GET", path)
             .match_header("authorization", format!("Bearer {GRAPH_TOKEN}").as_str())
@@ -144,13 +144,7 @@ impl Tenant {
     /// A run of delta pages for `what` (users or groups): the first page is
     /// asked for with `first` (a query matcher), page i+1 by `$skiptoken`,
     /// the last page ends with a delta link carrying `$deltatoken=next`.
-    fn delta(
-        &mut self,
-        what: &str,
-        first: Matcher,
-        pages: &[Vec<serde_json::Value>],
-        next: &str,
-    ) -> &mut Self {
+    fn delta(&mut self, what: &str, first: Matcher, pages: &[Vec<Value>], next: &str) -> &mut Self {
         let path = format!("/v1.0/{what}/delta");
         for (i, page) in pages.iter().enumerate() {
             let query = if i == 0 {
@@ -181,12 +175,7 @@ impl Tenant {
     }
 
     /// A full sync: users and groups from their first page.
-    fn full(
-        &mut self,
-        users: &[Vec<serde_json::Value>],
-        groups: &[serde_json::Value],
-        next: &str,
-    ) -> &mut Self {
+    fn full(&mut self, users: &[Vec<Value>], groups: &[Value], next: &str) -> &mut Self {
         self.delta(
             "users",
             Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()),
@@ -202,13 +191,7 @@ impl Tenant {
     }
 
     /// An incremental sync from the delta links of `from`.
-    fn changes(
-        &mut self,
-        from: &str,
-        users: Vec<serde_json::Value>,
-        groups: Vec<serde_json::Value>,
-        next: &str,
-    ) {
+    fn changes(&mut self, from: &str, users: Vec<Value>, groups: Vec<Value>, next: &str) {
         self.delta(
             "users",
             Matcher::UrlEncoded("$deltatoken".into(), from.into()),
@@ -232,12 +215,12 @@ fn skiptoken(what: &str, run: &str, page: usize) -> Matcher {
     Matcher::UrlEncoded("$skiptoken".into(), skiptoken_value(what, run, page))
 }
 
-fn user(i: usize) -> serde_json::Value {
+fn user(i: usize) -> Value {
     json!({"id": format!("u{i}"), "displayName": format!("User {i}"),
            "userPrincipalName": format!("user{i}@contoso.com"), "accountEnabled": true})
 }
 
-fn group(i: usize) -> serde_json::Value {
+fn group(i: usize) -> Value {
     json!({"id": format!("g{i}"), "displayName": format!("Group {i}")})
 }
 
@@ -408,7 +391,7 @@ fn a_refresh_of_a_live_account_syncs_and_checks_with_one_token_per_resource() {
 fn a_full_sync_reads_100000_users_in_pages_of_999() {
     let mut t = Tenant::new();
     t.tokens().organization().subscription("Enabled");
-    let pages: Vec<Vec<serde_json::Value>> = (0..100_000)
+    let pages: Vec<Vec<Value>> = (0..100_000)
         .collect::<Vec<usize>>()
         .chunks(999)
         .map(|c| c.iter().map(|i| user(*i)).collect())
@@ -497,7 +480,7 @@ fn a_sync_failing_on_page_50_leaves_the_previous_cache_and_delta_link() {
     add_live(&s);
     s.json(&["audit", "c"]);
     // The next delta run breaks on its 50th page, every time.
-    let pages: Vec<Vec<serde_json::Value>> = (0..60).map(|p| vec![user(1000 + p)]).collect();
+    let pages: Vec<Vec<Value>> = (0..60).map(|p| vec![user(1000 + p)]).collect();
     t.delta(
         "users",
         Matcher::UrlEncoded("$deltatoken".into(), "d1".into()),
@@ -786,7 +769,7 @@ fn a_live_refresh_in_progress_is_never_duplicated() {
     let slow = t
         .graph_get("/v1.0/organization")
         .with_chunked_body(|w| {
-            std::thread::sleep(std::time::Duration::from_millis(2500));
+            std::thread::sleep(Duration::from_millis(2500));
             w.write_all(br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#)
         })
         .create();

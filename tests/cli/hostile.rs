@@ -51,7 +51,7 @@ fn tenant_text_reaches_people_escaped_and_scripts_intact() {
     let mut follow = s
         .cmd()
         .args(["logs", "--follow", "--level", "error"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let _guard = KillOnDrop(follow.id());
@@ -62,7 +62,7 @@ fn tenant_text_reaches_people_escaped_and_scripts_intact() {
         .unwrap();
     assert!(!live_controls(&line), "{line:?}");
     assert!(line.contains("\\u{1b}]0;PWNED"), "{line}");
-    let _ = std::process::Command::new("kill")
+    let _ = Command::new("kill")
         .args(["-INT", &follow.id().to_string()])
         .status();
     assert_eq!(follow.wait().unwrap().code(), Some(130));
@@ -110,21 +110,15 @@ fn csv_output_neutralises_what_a_spreadsheet_would_run() {
 fn a_fifo_as_fixture_fails_its_task_instead_of_hanging() {
     let s = Sandbox::new();
     let fifo = s.path("tenant.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     s.add("c", &fifo, &[]);
     let mut child = s.spawn(&["refresh", "c"]);
     let _guard = KillOnDrop(child.id());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "refresh hangs on a FIFO"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "refresh hangs on a FIFO");
+        std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
@@ -214,8 +208,7 @@ struct WriteLock(rusqlite::Connection);
 impl WriteLock {
     fn take(s: &Sandbox) -> WriteLock {
         let conn = rusqlite::Connection::open(&s.db).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .unwrap();
+        conn.busy_timeout(Duration::from_secs(30)).unwrap();
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         WriteLock(conn)
     }
@@ -228,14 +221,14 @@ impl Drop for WriteLock {
 }
 
 /// Waits for a child to end, at most `secs` seconds (then fails).
-fn wait_exit(child: &mut std::process::Child, secs: u64, what: &str) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+fn wait_exit(child: &mut Child, secs: u64, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(std::time::Instant::now() < deadline, "{what}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -296,8 +289,8 @@ fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
     let mut child = s
         .cmd()
         .args(["-o", "json", "refresh", "c"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let _guard = KillOnDrop(child.id());
@@ -352,8 +345,8 @@ fn ctrl_c_ends_a_wait_for_another_writers_lock() {
     let mut child = s.spawn(&["refresh", "c"]);
     let _guard = KillOnDrop(child.id());
     // Give it time to start and reach the lock (the default wait is 60 s).
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    std::process::Command::new("kill")
+    std::thread::sleep(Duration::from_millis(1500));
+    Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
@@ -383,8 +376,8 @@ fn a_database_in_a_read_only_directory_can_still_be_read() {
         "fixture:t.json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let mode = |p: &std::path::Path, m: u32| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    let mode = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     };
     mode(s.dir.path(), 0o755);
     mode(&dir, 0o555);
@@ -396,7 +389,7 @@ fn a_database_in_a_read_only_directory_can_still_be_read() {
     let as_reader = |args: &[&str]| {
         let mut c = s.cmd_of(&bin);
         c.arg("--db").arg(&db).args(args);
-        let root = std::process::Command::new("id").arg("-u").output().unwrap();
+        let root = Command::new("id").arg("-u").output().unwrap();
         if String::from_utf8_lossy(&root.stdout).trim() == "0" {
             c.uid(65534).gid(65534);
         }

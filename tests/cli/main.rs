@@ -261,7 +261,7 @@ pub struct KillOnDrop(pub u32);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
+        let _ = Command::new("kill")
             .arg(self.0.to_string())
             .stderr(Stdio::null())
             .status();

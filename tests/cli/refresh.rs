@@ -6,7 +6,7 @@ use crate::*;
 const MESSAGE: &str = "Update AD Cache and check Nerdio users tasks were successfully added and will be executed soon";
 
 /// A sandbox with one account `c` over a healthy fixture.
-fn one_account() -> (Sandbox, std::path::PathBuf) {
+fn one_account() -> (Sandbox, PathBuf) {
     let s = Sandbox::new();
     let f = s.fixture("t.json", &healthy());
     s.add("c", &f, &[]);

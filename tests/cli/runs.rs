@@ -124,7 +124,7 @@ fn ctrl_c_ends_the_run_with_130_and_leaves_no_task_in_progress() {
     s.add("c", &f, &[]);
     let running = s.spawn(&["refresh", "c"]);
     s.wait_in_progress();
-    let status = std::process::Command::new("kill")
+    let status = Command::new("kill")
         .args(["-INT", &running.id().to_string()])
         .status()
         .unwrap();
@@ -251,7 +251,7 @@ fn logs_follow_prints_new_lines_as_they_come() {
     let mut follow = s
         .cmd()
         .args(["-o", "json", "logs", "--follow"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     // Should an assertion fail, the follower must not outlive the test.
@@ -279,7 +279,7 @@ fn logs_follow_prints_new_lines_as_they_come() {
             .unwrap()
             .contains("Updating account status")
     );
-    std::process::Command::new("kill")
+    Command::new("kill")
         .args(["-INT", &follow.id().to_string()])
         .status()
         .unwrap();
@@ -296,7 +296,8 @@ fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64;
+        .as_secs();
+    let wall = i64::try_from(wall).unwrap();
     // As if a process on another host had taken both tasks on and started one.
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     conn.execute(

@@ -72,7 +72,7 @@ fn the_first_schema_version_migrates_to_the_current_one() {
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v as usize, schema::LATEST);
+    assert_eq!(usize::try_from(v).unwrap(), schema::LATEST);
     // The migrated database works for the refresh engine.
     let r = s.json_code(3, &["refresh", "old"]);
     assert_eq!(r["decision"], "new");
@@ -116,7 +116,7 @@ fn the_stock_sqlite_library_reads_the_file() {
         .unwrap();
     assert_eq!(users, 2);
     // And the sqlite3 shell, where the machine has one.
-    if let Ok(out) = std::process::Command::new("sqlite3")
+    if let Ok(out) = Command::new("sqlite3")
         .arg(&s.db)
         .arg("PRAGMA integrity_check;")
         .output()

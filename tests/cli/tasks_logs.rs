@@ -264,8 +264,8 @@ fn a_closed_pipe_ends_every_format_quietly() {
         let mut child = s
             .cmd()
             .args(["-o", format, "logs", "--limit", "0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut first = [0u8; 16];
