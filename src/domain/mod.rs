@@ -4,6 +4,8 @@
 pub mod account;
 pub mod names;
 pub mod policy;
+#[cfg(test)]
+mod properties;
 pub mod settings;
 pub mod status;
 pub mod task;

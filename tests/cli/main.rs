@@ -9,6 +9,7 @@ mod hostile;
 mod refresh;
 mod runs;
 mod settings;
+mod snapshots;
 mod store;
 mod tasks_logs;
 

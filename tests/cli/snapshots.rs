@@ -1,0 +1,100 @@
+//! Snapshot tests (insta) of what people read: every `--help`, and the
+//! human table output of the list, show and run commands. A change to any
+//! of them shows up as a diff to review (`cargo insta review`).
+
+use crate::*;
+
+const COMMANDS: &[&[&str]] = &[
+    &[],
+    &["accounts"],
+    &["accounts", "list"],
+    &["accounts", "show"],
+    &["accounts", "add"],
+    &["accounts", "import"],
+    &["accounts", "test"],
+    &["accounts", "remove"],
+    &["refresh"],
+    &["audit"],
+    &["tasks"],
+    &["tasks", "list"],
+    &["tasks", "show"],
+    &["tasks", "run"],
+    &["logs"],
+    &["settings"],
+    &["settings", "list"],
+    &["settings", "get"],
+    &["settings", "set"],
+    &["demo"],
+    &["completions"],
+];
+
+#[test]
+fn every_help_text() {
+    let s = Sandbox::new();
+    for cmd in COMMANDS {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = s.run(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let name = if cmd.is_empty() {
+            "help".to_string()
+        } else {
+            format!("help-{}", cmd.join("-"))
+        };
+        insta::assert_snapshot!(name, stdout(&out));
+    }
+}
+
+/// The output of `nfa ARGS` (table, no colour, not a terminal) with the
+/// sandbox's path written as `[SANDBOX]`.
+fn table(s: &Sandbox, args: &[&str], code: i32) -> String {
+    let out = s.run(args);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    stdout(&out).replace(s.dir.path().to_str().unwrap(), "[SANDBOX]")
+}
+
+#[test]
+fn the_human_tables() {
+    let s = Sandbox::new();
+    let healthy = s.fixture("healthy.json", &healthy());
+    let expired = s.fixture("expired.json", &o365_expired());
+    s.add(
+        "contoso",
+        &healthy,
+        &["--tenant-id", "contoso.onmicrosoft.com"],
+    );
+    s.add(
+        "fabrikam",
+        &expired,
+        &["--last-activity", "2026-11-20T08:00:00Z"],
+    );
+    s.add(
+        "northwind",
+        &healthy,
+        &["--last-activity", "2026-10-01T08:00:00Z"],
+    );
+    insta::assert_snapshot!("accounts-list", table(&s, &["accounts", "list"], 0));
+    insta::assert_snapshot!("refresh-one", table(&s, &["refresh", "contoso"], 0));
+    insta::assert_snapshot!(
+        "refresh-several",
+        table(&s, &["refresh", "fabrikam", "northwind"], 3)
+    );
+    insta::assert_snapshot!(
+        "refresh-deduplicated",
+        table(&s, &["refresh", "contoso"], 0)
+    );
+    insta::assert_snapshot!("audit-one", table(&s, &["audit", "northwind"], 0));
+    insta::assert_snapshot!("tasks", table(&s, &["tasks"], 0));
+    insta::assert_snapshot!(
+        "tasks-show-automated",
+        table(&s, &["tasks", "--show-automated"], 0)
+    );
+    insta::assert_snapshot!("tasks-show", table(&s, &["tasks", "show", "4"], 0));
+    insta::assert_snapshot!("logs", table(&s, &["logs"], 0));
+    insta::assert_snapshot!(
+        "accounts-show",
+        table(&s, &["accounts", "show", "fabrikam"], 0)
+    );
+    insta::assert_snapshot!("accounts-list-after", table(&s, &["accounts", "list"], 0));
+    insta::assert_snapshot!("settings", table(&s, &["settings"], 0));
+}
