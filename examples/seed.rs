@@ -7,11 +7,12 @@
 use anyhow::{Context, Result};
 use chrono::TimeDelta;
 use nfa::domain::account::NewAccount;
+use nfa::domain::log::Level;
 use nfa::domain::policy::Decision;
 use nfa::domain::status::Lifecycle;
+use nfa::domain::task::Origin;
 use nfa::domain::task::{TaskKind, TaskStatus};
 use nfa::domain::time::parse_time;
-use nfa::model::{Level, Origin};
 use nfa::store::{NewTask, Store};
 
 fn main() -> Result<()> {

@@ -1,12 +1,12 @@
 //! Plain records as the store returns them.
 
 use crate::domain::account::Credentials;
+use crate::domain::log::Level;
+use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
 use crate::domain::status::{AccountFacts, Lifecycle};
 use crate::domain::task::{TaskKind, TaskStatus};
-use crate::domain::word::Word;
-use crate::process::Owner;
-use crate::source::ConnectionState;
+use crate::domain::tenant::ConnectionState;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,30 +53,6 @@ impl Check {
     }
 }
 
-/// Why a task was created.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
-pub enum Origin {
-    /// By a user's refresh (the activity and its children).
-    Refresh,
-    /// By the audit service.
-    Audit,
-}
-
-impl Word for Origin {
-    const WHAT: &'static str = "task origin";
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     pub id: i64,
@@ -96,34 +72,6 @@ pub struct Task {
     pub owner: Option<Owner>,
     /// Wall-clock seconds of the owner's last heartbeat.
     pub owner_seen_at: Option<i64>,
-}
-
-/// A log level, most severe first; `warning` is accepted for WARN.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[strum(serialize_all = "UPPERCASE", ascii_case_insensitive)]
-pub enum Level {
-    Error,
-    #[strum(to_string = "WARN", serialize = "warning")]
-    Warn,
-    Info,
-}
-
-impl Word for Level {
-    const WHAT: &'static str = "log level";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,16 +1,9 @@
 //! Who runs a task: the identity of this process, and whether the process
 //! that took a task on still runs.
 
+pub use crate::domain::owner::HEARTBEAT_EVERY;
+use crate::domain::owner::{Owner, Probe, judge};
 use std::sync::OnceLock;
-
-/// The owner of a run: host, pid and a token that tells this process from a
-/// later one with the same pid (boot id and process start time on Linux).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub host: String,
-    pub pid: u32,
-    pub token: String,
-}
 
 impl Owner {
     /// This process.
@@ -43,42 +36,6 @@ impl Owner {
         judge(self, me, probe, seen_at, wall_clock_secs())
     }
 }
-
-/// What this host can tell of a process by its pid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
-    /// It runs, with this token (boot id and start time).
-    Runs(String),
-    /// No process has that pid.
-    Gone,
-    /// The system cannot tell (another host, or no way to look it up).
-    Unknown,
-}
-
-/// The liveness rule, free of the system: `owner` is the process that took
-/// a task on, `me` this process, `probe` what the host says of the owner's
-/// pid, `seen_at` its last heartbeat and `now` the wall clock (seconds).
-pub fn judge(owner: &Owner, me: &Owner, probe: Probe, seen_at: Option<i64>, now: i64) -> bool {
-    if owner == me {
-        return true;
-    }
-    match probe {
-        Probe::Runs(token) => owner.host == me.host && token == owner.token,
-        Probe::Gone => owner.host != me.host && heard_from(seen_at, now),
-        Probe::Unknown => heard_from(seen_at, now),
-    }
-}
-
-fn heard_from(seen_at: Option<i64>, now: i64) -> bool {
-    let timeout = i64::try_from(HEARTBEAT_TIMEOUT.as_secs()).unwrap_or(i64::MAX);
-    seen_at.is_some_and(|s| now - s <= timeout)
-}
-
-/// How often a running process marks its tasks as seen.
-pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
-/// How long a process on another host may stay silent before its tasks
-/// count as abandoned.
-pub const HEARTBEAT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// Seconds since the Unix epoch by the system clock (never `NFA_NOW`: this
 /// is about processes, not about the accounts' time).
@@ -141,40 +98,6 @@ fn probe(_pid: u32) -> Probe {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn owner(host: &str, pid: u32, token: &str) -> Owner {
-        Owner {
-            host: host.into(),
-            pid,
-            token: token.into(),
-        }
-    }
-
-    #[test]
-    fn the_liveness_rule_holds_whatever_the_system_can_tell() {
-        let me = owner("h", 1, "b:1");
-        let now = 1_000_000;
-        let recent = Some(now - 10);
-        let silent = Some(now - 91);
-        assert!(judge(&me, &me, Probe::Unknown, None, now), "this process");
-        let other = owner("h", 2, "b:7");
-        // Linux: the token decides, a heartbeat never revives a dead one.
-        assert!(judge(&other, &me, Probe::Runs("b:7".into()), None, now));
-        assert!(
-            !judge(&other, &me, Probe::Runs("b:8".into()), recent, now),
-            "pid reused"
-        );
-        assert!(!judge(&other, &me, Probe::Gone, recent, now), "gone");
-        // A system that cannot tell (pid exists, or no lookup): the
-        // heartbeat decides, so a killed run does not block for ever.
-        assert!(judge(&other, &me, Probe::Unknown, recent, now));
-        assert!(!judge(&other, &me, Probe::Unknown, silent, now));
-        assert!(!judge(&other, &me, Probe::Unknown, None, now));
-        // Another host: only the heartbeat.
-        let remote = owner("elsewhere", 2, "b:7");
-        assert!(judge(&remote, &me, Probe::Unknown, recent, now));
-        assert!(!judge(&remote, &me, Probe::Unknown, silent, now));
-    }
 
     #[test]
     fn this_process_is_alive_and_a_dead_one_is_not() {

@@ -25,24 +25,6 @@ pub trait Columns: Serialize {
     const TABLE: &'static [(&'static str, &'static str)];
 }
 
-/// Serde helpers: times as RFC 3339 UTC strings.
-pub mod ser {
-    use crate::domain::time::format_time;
-    use chrono::{DateTime, Utc};
-    use serde::Serializer;
-
-    pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_time(*t))
-    }
-
-    pub fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_str(&format_time(*t)),
-            None => s.serialize_none(),
-        }
-    }
-}
-
 pub struct Renderer {
     pub format: Format,
     color: bool,

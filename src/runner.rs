@@ -5,11 +5,14 @@
 //! the account finds abandoned.
 
 use crate::clock::Clock;
+use crate::domain::log::Level;
+use crate::domain::owner::Owner;
 use crate::domain::task::{TaskKind, TaskStatus};
-use crate::model::{Account, Level, Task};
-use crate::process::{Cancel, Owner};
-use crate::render::ser;
-use crate::source::{DirectorySync, SourceError};
+use crate::domain::tenant::DirectorySync;
+use crate::domain::time::ser;
+use crate::model::{Account, Task};
+use crate::process::Cancel;
+use crate::source::SourceError;
 use crate::store::{Db, Store, Write};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -134,10 +137,12 @@ impl Runner<'_> {
             Ok(current)
         })?;
         let account = &current;
-        let source = match crate::source::open(account) {
-            Ok(source) => source,
-            Err(e) => return self.fail(account, id, kind, &e.to_string()),
-        };
+        let source =
+            match crate::source::open(&account.name, &account.source, account.credentials.as_ref())
+            {
+                Ok(source) => source,
+                Err(e) => return self.fail(account, id, kind, &e.to_string()),
+            };
         // The answer of the tenant, then its recording (which may fail).
         let outcome: Result<Result<TaskResult>, SourceError> = match kind {
             TaskKind::UpdateAdCache => source

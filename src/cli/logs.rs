@@ -1,10 +1,10 @@
 //! `nfa logs`.
 
 use super::{Env, interrupt_flag, parse};
+use crate::domain::log::Level;
 use crate::domain::time::Since;
 use crate::domain::word::Word;
 use crate::error::Outcome;
-use crate::model::Level;
 use crate::ops::{accounts, logs};
 use crate::store::LogFilter;
 use anyhow::Result;

@@ -240,7 +240,7 @@ fn heartbeat(db_path: &std::path::Path, stopped: std::sync::mpsc::Receiver<()>) 
             store = Store::open(db_path).ok();
         }
         if let Some(store) = &store {
-            let _ = store.write(|db| db.heartbeat(crate::process::Owner::current()));
+            let _ = store.write(|db| db.heartbeat(crate::domain::owner::Owner::current()));
         }
     }
 }

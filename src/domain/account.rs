@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub name: String,
-    /// The source in canonical form (see [`crate::source::SourceSpec`]).
+    /// The source in canonical form (see [`super::tenant::SourceSpec`]).
     pub source: String,
     pub tenant_id: Option<String>,
     pub lifecycle: Lifecycle,

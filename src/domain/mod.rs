@@ -2,12 +2,15 @@
 //! here takes "now" as an argument, so it is testable at its boundaries.
 
 pub mod account;
+pub mod log;
 pub mod names;
+pub mod owner;
 pub mod policy;
 #[cfg(test)]
 mod properties;
 pub mod settings;
 pub mod status;
 pub mod task;
+pub mod tenant;
 pub mod time;
 pub mod word;

@@ -100,6 +100,30 @@ impl TaskStatus {
     }
 }
 
+/// Why a task was created.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
+pub enum Origin {
+    /// By a user's refresh (the activity and its children).
+    Refresh,
+    /// By the audit service.
+    Audit,
+}
+
+impl Word for Origin {
+    const WHAT: &'static str = "task origin";
+}
+
 /// The status of an activity from its children's: COMPLETE if all are
 /// COMPLETE (or there are none), PENDING if all are PENDING, ERROR if all have
 /// finished and any is ERROR, IN_PROGRESS otherwise.

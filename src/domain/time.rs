@@ -128,6 +128,24 @@ pub fn older_than(then: DateTime<Utc>, now: DateTime<Utc>, span: Span) -> bool {
     now - then > span.to_delta()
 }
 
+/// Serde helpers: times as RFC 3339 UTC strings.
+pub mod ser {
+    use super::format_time;
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_time(*t))
+    }
+
+    pub fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format_time(*t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

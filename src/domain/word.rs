@@ -42,9 +42,9 @@ pub trait Word:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::log::Level;
     use crate::domain::status::{AccountStatus, Lifecycle};
     use crate::domain::task::{TaskKind, TaskStatus};
-    use crate::model::Level;
 
     fn round_trips<W: Word + std::fmt::Debug>() {
         for w in W::VARIANTS {
@@ -64,7 +64,7 @@ mod tests {
         round_trips::<TaskStatus>();
         round_trips::<Level>();
         round_trips::<crate::domain::policy::Decision>();
-        round_trips::<crate::model::Origin>();
+        round_trips::<crate::domain::task::Origin>();
     }
 
     #[test]

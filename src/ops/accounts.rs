@@ -2,14 +2,16 @@
 //! remove.
 
 use crate::domain::account::{AccountRef, NewAccount, SecretRef, name_key};
+use crate::domain::log::Level;
 use crate::domain::names::suggest;
 use crate::domain::policy::Decision;
 use crate::domain::settings::Settings;
 use crate::domain::status::{AccountStatus, Lifecycle, account_status};
 use crate::domain::task::TaskStatus;
-use crate::model::{Account, Level};
-use crate::render::{Columns, ser};
-use crate::source::ConnectionState;
+use crate::domain::tenant::ConnectionState;
+use crate::domain::time::ser;
+use crate::model::Account;
+use crate::render::Columns;
 use crate::store::{Db, Store};
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -360,7 +362,7 @@ pub struct TestReport {
 /// ask, and records nothing.
 pub fn test(store: &Store, wanted: &str, cancel: &crate::process::Cancel) -> Result<TestReport> {
     let a = resolve(&store.read(), wanted)?;
-    let connections = match crate::source::open(&a) {
+    let connections = match crate::source::open(&a.name, &a.source, a.credentials.as_ref()) {
         Err(e) => vec![ConnectionTest {
             connection: "source",
             ok: false,

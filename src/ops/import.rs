@@ -6,7 +6,7 @@ use crate::domain::account::{
     CredentialFields, Credentials, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, check_text,
     optional, optional_lifecycle, optional_time, validate_name,
 };
-use crate::source::SourceSpec;
+use crate::domain::tenant::SourceSpec;
 use crate::source::graph::check_secret_file;
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};

@@ -1,8 +1,10 @@
 //! `nfa logs`: the system log.
 
-use crate::model::{Level, LogLine};
+use crate::domain::log::Level;
+use crate::domain::time::ser;
+use crate::model::LogLine;
 use crate::process::Cancel;
-use crate::render::{Columns, ser};
+use crate::render::Columns;
 use crate::store::{LogFilter, Store};
 use anyhow::Result;
 use chrono::{DateTime, Utc};

@@ -6,12 +6,14 @@
 //! tasks it added in this process.
 
 use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
+use crate::domain::log::Level;
+use crate::domain::owner::Owner;
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
 use crate::domain::status::{AccountStatus, account_status};
+use crate::domain::task::Origin;
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
 use crate::domain::word::Word;
-use crate::model::{Account, Level, Origin};
-use crate::process::Owner;
+use crate::model::Account;
 use crate::render::Columns;
 use crate::runner::{AccountGone, TaskResult, reap_abandoned};
 use crate::store::{NewTask, Store};

@@ -3,9 +3,10 @@
 use super::{RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
+use crate::domain::time::ser;
 use crate::model::{Account, Task};
 use crate::ops::logs::LogView;
-use crate::render::{Columns, ser};
+use crate::render::Columns;
 use crate::runner::{TaskResult, reap_abandoned};
 use crate::store::{LogFilter, Store, TaskFilter};
 use anyhow::{Result, anyhow};
@@ -164,7 +165,7 @@ impl Columns for RunReport {
 /// every PENDING task that no live process holds, and runs them account by
 /// account (accounts in parallel with `ctx.jobs`).
 pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>> {
-    let me = crate::process::Owner::current();
+    let me = crate::domain::owner::Owner::current();
     let batches: Vec<(Account, Vec<TaskResult>)> = store.write(|db| {
         let now = ctx.clock.now();
         reap_abandoned(db, None, now)?;

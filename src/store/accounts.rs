@@ -3,9 +3,9 @@
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::status::Lifecycle;
+use crate::domain::tenant::{ConnectionReport, ConnectionState, DirectorySync};
 use crate::domain::word::Word;
 use crate::model::{Account, Check};
-use crate::source::{ConnectionReport, ConnectionState, DirectorySync};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -173,7 +173,13 @@ impl Db<'_, Write> {
                     let msg = format!(
                         "accounts #{other} and #{id} have names that differ only in Unicode form or case; rename one (nfa accounts remove/add)"
                     );
-                    self.log(crate::model::Level::Warn, None, Some(id), &msg, Utc::now())?;
+                    self.log(
+                        crate::domain::log::Level::Warn,
+                        None,
+                        Some(id),
+                        &msg,
+                        Utc::now(),
+                    )?;
                 }
             }
         }

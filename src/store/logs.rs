@@ -2,8 +2,9 @@
 
 use super::tasks::placeholders;
 use super::{Db, Write, bad_value, from_db, to_db};
+use crate::domain::log::Level;
 use crate::domain::word::Word;
-use crate::model::{Level, LogLine};
+use crate::model::LogLine;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;

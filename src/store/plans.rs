@@ -2,8 +2,8 @@
 //! that a schema change cannot silently lose an index a list relies on.
 
 use super::{LogFilter, Store, TaskFilter};
+use crate::domain::log::Level;
 use crate::domain::task::{TaskKind, TaskStatus};
-use crate::model::Level;
 use rusqlite::params_from_iter;
 
 fn store() -> (tempfile::TempDir, Store) {

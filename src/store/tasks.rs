@@ -1,11 +1,13 @@
 //! Management tasks.
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
+use crate::domain::task::Origin;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
 use crate::domain::word::Word;
-use crate::model::{Origin, Task};
-use crate::process::{Owner, wall_clock_secs};
+use crate::model::Task;
+use crate::process::wall_clock_secs;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;

@@ -341,9 +341,9 @@ fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
 
 #[test]
 fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
+    use nfa::domain::owner::Owner;
+    use nfa::domain::task::Origin;
     use nfa::domain::task::{TaskKind, TaskStatus};
-    use nfa::model::Origin;
-    use nfa::process::Owner;
     use nfa::store::{NewTask, Store};
     let s = Sandbox::new();
     let f = s.fixture("t.json", &healthy());

@@ -250,7 +250,7 @@ fn a_closed_pipe_ends_every_format_quietly() {
         .write(|db| {
             for i in 0..5000 {
                 db.log(
-                    nfa::model::Level::Info,
+                    nfa::domain::log::Level::Info,
                     None,
                     None,
                     &format!("line {i} of a long log"),
