@@ -142,6 +142,23 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,
+/// so that a run can end its tasks cleanly.
+pub fn interrupt_flag() -> anyhow::Result<Cancel> {
+    static FLAG: OnceLock<Cancel> = OnceLock::new();
+    if let Some(c) = FLAG.get() {
+        return Ok(c.clone());
+    }
+    let cancel = Cancel::new();
+    let c = cancel.clone();
+    ctrlc::set_handler(move || {
+        c.cancel();
+        mark_interrupted();
+    })
+    .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    Ok(FLAG.get_or_init(|| cancel).clone())
+}
+
 /// A shared flag raised by Ctrl-C (or SIGTERM) that long work polls.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);

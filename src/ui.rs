@@ -51,7 +51,7 @@ impl Progress {
     }
 
     /// A bar for one account's tasks.
-    pub fn start_account(&self, account: &Account, tasks: usize) {
+    fn start_account(&self, account: &Account, tasks: usize) {
         if !self.enabled || tasks == 0 {
             return;
         }
@@ -69,7 +69,7 @@ impl Progress {
     }
 
     /// Marks one account done.
-    pub fn finish_account(&self, account: &Account) {
+    fn finish_account(&self, account: &Account) {
         if let Some(bar) = self
             .bars
             .lock()
@@ -113,6 +113,16 @@ impl Progress {
         {
             f(&bar);
         }
+    }
+}
+
+impl crate::ops::run::Progress for Progress {
+    fn account_started(&self, account: &Account, tasks: usize) {
+        self.start_account(account, tasks);
+    }
+
+    fn account_finished(&self, account: &Account) {
+        self.finish_account(account);
     }
 }
 

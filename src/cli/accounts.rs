@@ -149,7 +149,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
         Cmd::Test { account } => {
             let store = env.store()?;
-            let cancel = super::interrupt_flag()?;
+            let cancel = crate::process::interrupt_flag()?;
             let report = accounts::test(&store, &account, &cancel)?;
             if cancel.is_cancelled() {
                 return Ok(Outcome::Interrupted);

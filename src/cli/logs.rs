@@ -1,11 +1,11 @@
 //! `nfa logs`.
 
-use super::{Env, interrupt_flag, parse};
+use super::{Env, parse};
 use crate::domain::log::Level;
 use crate::domain::time::Since;
-use crate::domain::word::Word;
 use crate::error::Outcome;
 use crate::ops::{accounts, logs};
+use crate::process::interrupt_flag;
 use crate::store::LogFilter;
 use anyhow::Result;
 
@@ -56,17 +56,8 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     let cancel = interrupt_flag()?;
     let mut header = false;
     logs::follow(&store, &filter, &cancel, |l| {
-        env.out.stream_item(&l, &mut header, |l| {
-            format!(
-                "{} {:<5} {}{}",
-                crate::domain::time::format_time(l.time),
-                l.level.as_str(),
-                l.task_id
-                    .map(|t| format!("[task {t}] "))
-                    .unwrap_or_default(),
-                l.message
-            )
-        })
+        env.out
+            .stream_item(&l, &mut header, logs::LogView::follow_line)
     })?;
     Ok(Outcome::Interrupted)
 }

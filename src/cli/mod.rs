@@ -12,10 +12,9 @@ pub mod tasks;
 
 use crate::clock::Clock;
 use crate::error::Outcome;
-use crate::process::Cancel;
 use crate::render::{Format, Renderer};
 use crate::store::Store;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -137,129 +136,22 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     })
 }
 
-/// What a command that runs tasks ran, and whether Ctrl-C cut it short.
-pub struct Run<R> {
-    pub reports: Vec<R>,
-    pub interrupted: bool,
-}
-
-impl<R> Run<R> {
-    /// Exit 130 after Ctrl-C, else 3 if a task ended in ERROR, else 0.
-    pub fn outcome(&self, any_error: bool) -> Outcome {
-        if self.interrupted {
-            Outcome::Interrupted
-        } else if any_error {
-            Outcome::TasksFailed
-        } else {
-            Outcome::Success
-        }
-    }
-}
-
-/// Runs `work` as a command that runs tasks: Ctrl-C handled, progress bars
-/// on a terminal, `jobs` accounts at once. After Ctrl-C, whatever this
-/// process took on and did not finish ends in ERROR "interrupted"; the
-/// reports of the accounts done are kept.
+/// Runs `work` as a command that runs tasks ([`crate::ops::run::run_tasks`])
+/// with progress bars for `accounts` accounts on a terminal; `work` gets the
+/// bars too, to print between them.
 pub fn run_tasks<R>(
     env: &Env,
     store: &Store,
     jobs: u16,
     accounts: usize,
-    work: impl FnOnce(&crate::ops::RunContext<'_>) -> Result<Vec<Option<R>>>,
-) -> Result<Run<R>> {
-    let cancel = interrupt_flag()?;
+    work: impl FnOnce(&crate::ops::RunContext<'_>, &crate::ui::Progress) -> Result<Vec<Option<R>>>,
+) -> Result<crate::ops::run::Run<R>> {
     let progress = crate::ui::Progress::new(env.quiet).with_overall(accounts);
-    let db_path = env.db_path()?;
-    let ctx = crate::ops::RunContext {
-        db_path: &db_path,
-        clock: env.clock,
-        cancel: &cancel,
-        progress: &progress,
-        jobs: jobs.into(),
-    };
-    let result = std::thread::scope(|scope| {
-        // Dropping `running` (when the work ends, however it ends) stops
-        // the heartbeat at once.
-        let (running, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(|| heartbeat(&db_path, stopped));
-        let result = work(&ctx);
-        drop(running);
-        result
+    let run = crate::ops::run::run_tasks(store, env.clock, jobs, &progress, |ctx| {
+        work(ctx, &progress)
     });
     progress.finish();
-    let interrupted = cancel.is_cancelled();
-    // Whatever this process took on and did not finish ends in ERROR: the
-    // interruption or the cause that stopped the run.
-    use crate::runner::Observer as _;
-    let why = match (&result, interrupted) {
-        (_, true) => Some(crate::runner::INTERRUPTED.to_string()),
-        (Err(e), false) => Some(format!(
-            "the run stopped: {}",
-            crate::store::explain(e, &db_path).unwrap_or_else(|| format!("{e:#}"))
-        )),
-        (Ok(_), false) => None,
-    };
-    if let Some(why) = why {
-        let ended = store.write(|db| crate::runner::end_own(db, &why, env.clock.now()));
-        match (ended, &result) {
-            (Ok(_), _) => {}
-            (Err(e), Err(_)) => {
-                progress.warn(&format!(
-                    "the tasks this run took on could not be marked ERROR either ({}); the next command marks them abandoned",
-                    crate::store::explain(&e, &db_path).unwrap_or_else(|| format!("{e:#}"))
-                ));
-            }
-            (Err(e), Ok(_)) if interrupted => progress.warn(&format!(
-                "after Ctrl-C, the tasks this run took on could not be marked interrupted ({e:#}); the next command marks them abandoned"
-            )),
-            (Err(e), Ok(_)) => return Err(e),
-        }
-    }
-    Ok(Run {
-        // After Ctrl-C an error is what the interruption caused: the run
-        // reports what it finished.
-        reports: match result {
-            Ok(r) => r.into_iter().flatten().collect(),
-            Err(_) if interrupted => vec![],
-            Err(e) => return Err(e),
-        },
-        interrupted,
-    })
-}
-
-/// While a run goes on, marks this process's unfinished tasks as seen every
-/// [`HEARTBEAT_EVERY`](crate::process::HEARTBEAT_EVERY), so that a process on
-/// another host can tell a live run from an abandoned one. A failed beat is
-/// skipped: the run itself reports database trouble.
-fn heartbeat(db_path: &std::path::Path, stopped: std::sync::mpsc::Receiver<()>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    let mut store = None;
-    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(crate::process::HEARTBEAT_EVERY)
-    {
-        if store.is_none() {
-            store = Store::open(db_path).ok();
-        }
-        if let Some(store) = &store {
-            let _ = store.write(|db| db.heartbeat(crate::domain::owner::Owner::current()));
-        }
-    }
-}
-
-/// A flag that Ctrl-C (and SIGTERM) raise instead of killing the process,
-/// so that a run can end its tasks cleanly.
-pub fn interrupt_flag() -> Result<Cancel> {
-    static FLAG: std::sync::OnceLock<Cancel> = std::sync::OnceLock::new();
-    if let Some(c) = FLAG.get() {
-        return Ok(c.clone());
-    }
-    let cancel = Cancel::new();
-    let c = cancel.clone();
-    ctrlc::set_handler(move || {
-        c.cancel();
-        crate::process::mark_interrupted();
-    })
-    .context("cannot install the Ctrl-C handler")?;
-    Ok(FLAG.get_or_init(|| cancel).clone())
+    run
 }
 
 /// clap value parsers for the words of the domain.

@@ -1,9 +1,10 @@
 //! `nfa refresh` and `nfa audit`.
 
-use super::{Env, Run, run_tasks};
+use super::{Env, run_tasks};
 use crate::error::Outcome;
 use crate::model::Account;
 use crate::ops::refresh::{RefreshOptions, RefreshReport, audit, refresh};
+use crate::ops::run::Run;
 use crate::ops::{AccountRun, accounts};
 use crate::render::{Columns, Format};
 use crate::runner::TaskResult;
@@ -99,11 +100,11 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
     let opts = RefreshOptions {
         no_run: args.no_run,
     };
-    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx| {
+    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, progress| {
         let on_planned = |r: &RefreshReport| {
             if env.out.format == Format::Table {
                 let text = r.message.as_deref().unwrap_or(&r.description);
-                ctx.progress.println(&if several {
+                progress.println(&if several {
                     format!("{}: {text}", r.account)
                 } else {
                     text.to_string()
@@ -122,7 +123,7 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     } else {
         named_accounts(&store, &args.accounts)?
     };
-    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx| {
+    let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, _| {
         audit(ctx, &targets)
     })?;
     show_reports(env, single(&args.accounts), run)

@@ -94,7 +94,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             }
         }
         Cmd::Run { jobs } => {
-            let run = run_tasks(env, &store, jobs, 0, |ctx| {
+            let run = run_tasks(env, &store, jobs, 0, |ctx, _| {
                 Ok(tasks::run_pending(ctx, &store)?
                     .into_iter()
                     .map(Some)

@@ -2,6 +2,7 @@
 
 use crate::domain::log::Level;
 use crate::domain::time::ser;
+use crate::domain::word::Word;
 use crate::model::LogLine;
 use crate::process::Cancel;
 use crate::render::Columns;
@@ -33,6 +34,21 @@ impl Columns for LogView {
         ("account_id", "account"),
         ("message", "message"),
     ];
+}
+
+impl LogView {
+    /// The line `logs --follow` prints for people: time, level, task, message.
+    pub fn follow_line(&self) -> String {
+        format!(
+            "{} {:<5} {}{}",
+            crate::domain::time::format_time(self.time),
+            self.level.as_str(),
+            self.task_id
+                .map(|t| format!("[task {t}] "))
+                .unwrap_or_default(),
+            self.message
+        )
+    }
 }
 
 impl From<LogLine> for LogView {

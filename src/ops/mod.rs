@@ -6,29 +6,19 @@ pub mod accounts;
 pub mod import;
 pub mod logs;
 pub mod refresh;
+pub mod run;
 pub mod settings;
 pub mod tasks;
 
-use crate::clock::Clock;
+pub use run::RunContext;
+
 use crate::domain::task::TaskStatus;
 use crate::model::Account;
-use crate::process::Cancel;
-use crate::runner::{AccountGone, Observer, Runner, TaskResult};
+use crate::runner::{AccountGone, Runner, TaskResult};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
-use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// What the operations that run tasks share.
-pub struct RunContext<'a> {
-    pub db_path: &'a Path,
-    pub clock: Clock,
-    pub cancel: &'a Cancel,
-    pub progress: &'a crate::ui::Progress,
-    /// Worker threads for several accounts (at least 1).
-    pub jobs: usize,
-}
 
 /// Runs the tasks (PENDING, taken on by this process) of one account, with
 /// its progress bar.
@@ -38,7 +28,7 @@ pub fn run_account(
     account: &Account,
     tasks: &[TaskResult],
 ) -> Result<Vec<TaskResult>> {
-    ctx.progress.start_account(account, tasks.len());
+    ctx.progress.account_started(account, tasks.len());
     let runner = Runner {
         store,
         clock: ctx.clock,
@@ -46,7 +36,7 @@ pub fn run_account(
         observer: ctx.progress,
     };
     let results = runner.run(account, tasks);
-    ctx.progress.finish_account(account);
+    ctx.progress.account_finished(account);
     results
 }
 
@@ -60,7 +50,7 @@ pub fn skip_if_gone<R>(
     match work() {
         Ok(r) => Ok(Some(r)),
         Err(e) if AccountGone::is(&e) => {
-            ctx.progress.finish_account(account);
+            ctx.progress.account_finished(account);
             ctx.progress.warn(&format!("{e:#}; skipped"));
             Ok(None)
         }

@@ -101,7 +101,7 @@ pub fn refresh(
                     .ok_or_else(|| gone(account))?;
                 report.tasks = run_account(ctx, store, &fresh, &report.tasks)?;
             } else {
-                ctx.progress.finish_account(account);
+                ctx.progress.account_finished(account);
             }
             report.status_after = status_now(store, ctx, account)?;
             Ok(report)

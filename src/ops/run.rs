@@ -1,0 +1,137 @@
+//! Running tasks as a command: Ctrl-C caught, a heartbeat while the run
+//! goes on, `jobs` accounts at once, progress told to a [`Progress`], and
+//! no run left half-done: whatever this process took on and did not finish
+//! ends in ERROR with the reason (Ctrl-C, or the cause that stopped it).
+
+use crate::clock::Clock;
+use crate::domain::owner::{HEARTBEAT_EVERY, Owner};
+use crate::error::Outcome;
+use crate::model::Account;
+use crate::process::{Cancel, interrupt_flag};
+use crate::runner::{INTERRUPTED, Observer, end_own};
+use crate::store::{Store, explain};
+use anyhow::Result;
+use std::path::Path;
+
+/// What a run tells as it goes, beyond its tasks ([`Observer`]): when an
+/// account's tasks start and end (for progress bars).
+pub trait Progress: Observer {
+    /// `tasks` tasks of `account` are about to run.
+    fn account_started(&self, account: &Account, tasks: usize);
+    /// The account is done (or skipped).
+    fn account_finished(&self, account: &Account);
+}
+
+/// What the operations that run tasks share.
+pub struct RunContext<'a> {
+    pub db_path: &'a Path,
+    pub clock: Clock,
+    pub cancel: &'a Cancel,
+    pub progress: &'a dyn Progress,
+    /// Worker threads for several accounts (at least 1).
+    pub jobs: usize,
+}
+
+/// What a command that runs tasks ran, and whether Ctrl-C cut it short.
+pub struct Run<R> {
+    pub reports: Vec<R>,
+    pub interrupted: bool,
+}
+
+impl<R> Run<R> {
+    /// Exit 130 after Ctrl-C, else 3 if a task ended in ERROR, else 0.
+    pub fn outcome(&self, any_error: bool) -> Outcome {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else if any_error {
+            Outcome::TasksFailed
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// Runs `work` as a command that runs tasks: Ctrl-C handled, progress bars
+/// on a terminal, `jobs` accounts at once. After Ctrl-C, whatever this
+/// process took on and did not finish ends in ERROR "interrupted"; the
+/// reports of the accounts done are kept.
+pub fn run_tasks<R>(
+    store: &Store,
+    clock: Clock,
+    jobs: u16,
+    progress: &dyn Progress,
+    work: impl FnOnce(&RunContext<'_>) -> Result<Vec<Option<R>>>,
+) -> Result<Run<R>> {
+    let cancel = interrupt_flag()?;
+    let db_path = store.path().to_path_buf();
+    let ctx = RunContext {
+        db_path: &db_path,
+        clock,
+        cancel: &cancel,
+        progress,
+        jobs: jobs.into(),
+    };
+    let result = std::thread::scope(|scope| {
+        // Dropping `running` (when the work ends, however it ends) stops
+        // the heartbeat at once.
+        let (running, stopped) = std::sync::mpsc::channel::<()>();
+        scope.spawn(|| heartbeat(&db_path, stopped));
+        let result = work(&ctx);
+        drop(running);
+        result
+    });
+    let interrupted = cancel.is_cancelled();
+    // Whatever this process took on and did not finish ends in ERROR: the
+    // interruption or the cause that stopped the run.
+    let why = match (&result, interrupted) {
+        (_, true) => Some(INTERRUPTED.to_string()),
+        (Err(e), false) => Some(format!(
+            "the run stopped: {}",
+            explain(e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+        )),
+        (Ok(_), false) => None,
+    };
+    if let Some(why) = why {
+        let ended = store.write(|db| end_own(db, &why, clock.now()));
+        match (ended, &result) {
+            (Ok(_), _) => {}
+            (Err(e), Err(_)) => {
+                progress.warn(&format!(
+                    "the tasks this run took on could not be marked ERROR either ({}); the next command marks them abandoned",
+                    explain(&e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+                ));
+            }
+            (Err(e), Ok(_)) if interrupted => progress.warn(&format!(
+                "after Ctrl-C, the tasks this run took on could not be marked interrupted ({e:#}); the next command marks them abandoned"
+            )),
+            (Err(e), Ok(_)) => return Err(e),
+        }
+    }
+    Ok(Run {
+        // After Ctrl-C an error is what the interruption caused: the run
+        // reports what it finished.
+        reports: match result {
+            Ok(r) => r.into_iter().flatten().collect(),
+            Err(_) if interrupted => vec![],
+            Err(e) => return Err(e),
+        },
+        interrupted,
+    })
+}
+
+/// While a run goes on, marks this process's unfinished tasks as seen every
+/// [`HEARTBEAT_EVERY`], so that a process on
+/// another host can tell a live run from an abandoned one. A failed beat is
+/// skipped: the run itself reports database trouble.
+fn heartbeat(db_path: &Path, stopped: std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut store = None;
+    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT_EVERY) {
+        if store.is_none() {
+            store = Store::open(db_path).ok();
+        }
+        if let Some(store) = &store {
+            let _ = store.write(|db| db.heartbeat(Owner::current()));
+        }
+    }
+}
