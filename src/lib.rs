@@ -21,6 +21,7 @@ pub mod ops;
 pub mod process;
 pub mod render;
 pub mod runner;
+pub mod secret;
 pub mod source;
 pub mod store;
 pub mod ui;

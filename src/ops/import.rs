@@ -7,7 +7,6 @@ use crate::domain::account::{
     optional, optional_lifecycle, optional_time, validate_name,
 };
 use crate::domain::tenant::SourceSpec;
-use crate::source::graph::check_secret_file;
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -74,7 +73,7 @@ pub fn account_from_fields<'a>(
         ..
     }) = &credentials
     {
-        check_secret_file(path).map_err(|e| FieldError::new("client_secret_file", e))?;
+        crate::secret::check_file(path).map_err(|e| FieldError::new("client_secret_file", e))?;
     }
     Ok(NewAccount {
         name,

@@ -12,77 +12,14 @@ use super::{
     ConnectionReport, ConnectionState, DirGroup, DirUser, DirectoryRead, DirectorySync,
     SourceError, TenantSource,
 };
-use crate::domain::account::{Credentials, SecretRef};
+use crate::domain::account::Credentials;
 use crate::process::Cancel;
+use crate::secret::{ExposeSecret, Secret};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// A secret or a token: its text never leaves through `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl Secret {
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Refuses a secret file that group or others can read (as ssh does with
-/// keys), or that is not a readable regular file.
-pub fn check_secret_file(path: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("client secret file {}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "client secret file {} is not a regular file",
-            path.display()
-        ));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "client secret file {} is readable by group or others (mode {mode:04o}); run: chmod 600 {}",
-                path.display(),
-                path.display()
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn read_secret(r: &SecretRef) -> Result<Secret, SourceError> {
-    let text = match r {
-        SecretRef::Env(var) => std::env::var(var).map_err(|_| {
-            SourceError::Failed(format!("the client secret variable {var} is not set"))
-        })?,
-        SecretRef::File(path) => {
-            check_secret_file(path).map_err(SourceError::Failed)?;
-            std::fs::read_to_string(path).map_err(|e| {
-                SourceError::Failed(format!("client secret file {}: {e}", path.display()))
-            })?
-        }
-    };
-    let text = text.trim().to_string();
-    if text.is_empty() {
-        return Err(SourceError::Failed(
-            "the client secret is empty".to_string(),
-        ));
-    }
-    Ok(Secret(text))
-}
 
 /// Tokens of this process by tenant, app and resource, with the time they
 /// stop being reused (their lifetime less a minute).
@@ -153,14 +90,14 @@ impl GraphSource {
         {
             return Ok(t);
         }
-        let secret = read_secret(&self.creds.secret)?;
+        let secret = crate::secret::read(&self.creds.secret).map_err(SourceError::Failed)?;
         let url = format!("{}/{}/oauth2/v2.0/token", login_url(), self.tenant);
         let reply = self
             .http
             .send(&format!("{service} token"), cancel, |agent| {
                 agent.post(&url).send_form([
                     ("client_id", self.creds.client_id.as_str()),
-                    ("client_secret", secret.expose()),
+                    ("client_secret", secret.expose_secret()),
                     ("scope", scope),
                     ("grant_type", "client_credentials"),
                 ])
@@ -179,7 +116,7 @@ impl GraphSource {
                 SourceError::Failed(format!("{service} token: the answer holds no access_token"))
             })?;
         let lifetime = Duration::from_secs(v["expires_in"].as_u64().unwrap_or(300));
-        let token = Secret(token.to_string());
+        let token = Secret::from(token);
         let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
         if let Ok(mut cache) = token_cache().lock() {
             cache.insert(key, (token.clone(), until));
@@ -198,7 +135,10 @@ impl GraphSource {
         self.http.send(service, cancel, |agent| {
             agent
                 .get(url)
-                .header("Authorization", &format!("Bearer {}", token.expose()))
+                .header(
+                    "Authorization",
+                    &format!("Bearer {}", token.expose_secret()),
+                )
                 .call()
         })
     }
@@ -589,14 +529,6 @@ mod tests {
         assert_eq!(
             token_error(&reply(502, "<html>")),
             "the sign-in was refused (HTTP 502)"
-        );
-    }
-
-    #[test]
-    fn secrets_do_not_debug_print() {
-        assert_eq!(
-            format!("{:?}", Secret("hunter2".into())),
-            "Secret(<redacted>)"
         );
     }
 
