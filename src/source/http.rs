@@ -30,15 +30,39 @@ impl Reply {
     /// The message of a Graph / ARM error body (`{"error": {"code",
     /// "message"}}`), else the status.
     pub fn error_text(&self) -> String {
-        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_default();
-        let code = v["error"]["code"].as_str();
-        let msg = v["error"]["message"].as_str();
-        match (code, msg) {
+        let e = self.error_body();
+        match (e.code, e.message) {
             (Some(c), Some(m)) => format!("HTTP {} {c}: {m}", self.status),
             (Some(c), None) => format!("HTTP {} {c}", self.status),
             _ => format!("HTTP {}", self.status),
         }
     }
+
+    /// The `code` of a Graph / ARM error body.
+    pub fn error_code(&self) -> Option<String> {
+        self.error_body().code
+    }
+
+    fn error_body(&self) -> ErrorDetail {
+        serde_json::from_str::<ErrorBody>(&self.body)
+            .map(|b| b.error)
+            .unwrap_or_default()
+    }
+}
+
+/// The error body of Graph and ARM.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: ErrorDetail,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ErrorDetail {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
 }
 
 /// The wait a `Retry-After` header asks for: seconds, possibly fractional
