@@ -6,6 +6,7 @@ mod accounts;
 mod demo;
 mod graph;
 mod hostile;
+mod mock_tenant;
 mod refresh;
 mod runs;
 mod settings;
