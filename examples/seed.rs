@@ -50,7 +50,7 @@ fn main() -> Result<()> {
         let end = (done + batch).min(refreshes);
         store.write(|db| {
             for r in done..end {
-                let account_id = i64::try_from(r % accounts + 1)?;
+                let account_id = nfa::domain::ids::AccountId(i64::try_from(r % accounts + 1)?);
                 let now = start + TimeDelta::seconds(i64::try_from(r * span / refreshes)?);
                 let failed = r % 50 == 0;
                 let activity = db.insert_task(

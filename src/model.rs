@@ -1,6 +1,7 @@
 //! Plain records as the store returns them.
 
 use crate::domain::account::Credentials;
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
@@ -11,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
     pub tenant_id: Option<String>,
     pub source: String,
@@ -41,7 +42,7 @@ impl Account {
 /// The result of one "Checking account status" task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     pub checked_at: DateTime<Utc>,
     pub azure: ConnectionState,
     pub office365: ConnectionState,
@@ -55,9 +56,9 @@ impl Check {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Task {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub account_id: i64,
+    pub id: TaskId,
+    pub parent_id: Option<TaskId>,
+    pub account_id: AccountId,
     pub account: String,
     pub kind: TaskKind,
     pub automated: bool,
@@ -79,7 +80,7 @@ pub struct LogLine {
     pub id: i64,
     pub time: DateTime<Utc>,
     pub level: Level,
-    pub task_id: Option<i64>,
-    pub account_id: Option<i64>,
+    pub task_id: Option<TaskId>,
+    pub account_id: Option<AccountId>,
     pub message: String,
 }

@@ -5,6 +5,7 @@
 //! the account finds abandoned.
 
 use crate::clock::Clock;
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::owner::Owner;
 use crate::domain::task::{TaskKind, TaskStatus};
@@ -26,7 +27,7 @@ pub const ABANDONED: &str = "abandoned";
 /// A task this process ran (or added), as reported to the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaskResult {
-    pub id: i64,
+    pub id: TaskId,
     pub kind: TaskKind,
     pub name: &'static str,
     pub status: TaskStatus,
@@ -36,7 +37,7 @@ pub struct TaskResult {
 }
 
 impl TaskResult {
-    pub fn pending(id: i64, kind: TaskKind) -> TaskResult {
+    pub fn pending(id: TaskId, kind: TaskKind) -> TaskResult {
         TaskResult {
             id,
             kind,
@@ -71,7 +72,7 @@ impl Observer for Silent {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("account '{name}' (id {id}) was removed meanwhile")]
 pub struct AccountGone {
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
 }
 
@@ -116,7 +117,7 @@ impl Runner<'_> {
             .collect()
     }
 
-    fn run_one(&self, account: &Account, id: i64, kind: TaskKind) -> Result<TaskResult> {
+    fn run_one(&self, account: &Account, id: TaskId, kind: TaskKind) -> Result<TaskResult> {
         if self.cancel.is_cancelled() {
             return self.fail(account, id, kind, INTERRUPTED);
         }
@@ -206,7 +207,13 @@ impl Runner<'_> {
         Ok(result)
     }
 
-    fn fail(&self, account: &Account, id: i64, kind: TaskKind, error: &str) -> Result<TaskResult> {
+    fn fail(
+        &self,
+        account: &Account,
+        id: TaskId,
+        kind: TaskKind,
+        error: &str,
+    ) -> Result<TaskResult> {
         let result = self
             .store
             .write(|db| {
@@ -245,7 +252,7 @@ fn sync_note(sync: &DirectorySync) -> String {
 fn finish(
     db: &Db<'_, Write>,
     account: &Account,
-    id: i64,
+    id: TaskId,
     kind: TaskKind,
     error: Option<&str>,
     note: Option<&str>,
@@ -294,9 +301,9 @@ fn finish(
 /// inside the transaction that then decides about the account.
 pub fn reap_abandoned(
     db: &Db<'_, Write>,
-    account_id: Option<i64>,
+    account_id: Option<AccountId>,
     now: DateTime<Utc>,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<TaskId>> {
     let mut reaped = vec![];
     for t in db.unfinished_tasks(account_id)? {
         let Some(owner) = &t.owner else { continue };
@@ -312,7 +319,7 @@ pub fn reap_abandoned(
 /// Ends in ERROR, with `why`, every unfinished task this process took on:
 /// "interrupted" after Ctrl-C, or the cause that stopped the run (the
 /// safety net, so that no run is left half-done).
-pub fn end_own(db: &Db<'_, Write>, why: &str, now: DateTime<Utc>) -> Result<Vec<i64>> {
+pub fn end_own(db: &Db<'_, Write>, why: &str, now: DateTime<Utc>) -> Result<Vec<TaskId>> {
     let me = Owner::current();
     let mut ended = vec![];
     for t in db.unfinished_tasks(None)? {

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 pub struct Progress {
     multi: MultiProgress,
     overall: Option<ProgressBar>,
-    bars: Mutex<HashMap<i64, ProgressBar>>,
+    bars: Mutex<HashMap<crate::domain::ids::AccountId, ProgressBar>>,
     enabled: bool,
     quiet: bool,
 }

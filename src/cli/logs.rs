@@ -39,7 +39,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         None => None,
     };
     let filter = LogFilter {
-        task_id: args.task,
+        task_id: args.task.map(crate::domain::ids::TaskId),
         account_id,
         level: args.level,
         since: args.since.map(|w| w.resolve(env.clock.now())),

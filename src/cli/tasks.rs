@@ -79,7 +79,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             w.finish()?;
         }
         Cmd::Show { id } => {
-            let detail = tasks::show(&store, id)?;
+            let detail = tasks::show(&store, crate::domain::ids::TaskId(id))?;
             match env.out.format {
                 Format::Table => {
                     env.out.one(&detail.task)?;

@@ -1,6 +1,7 @@
 //! A new account as a user describes it (`accounts add`, `accounts import`),
 //! validated field by field.
 
+use super::ids::AccountId;
 use super::status::Lifecycle;
 use super::time::parse_time;
 use crate::domain::word::Word;
@@ -214,11 +215,11 @@ pub fn name_key(name: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountRef {
     /// `#12`: the id, and only the id.
-    Id(i64),
+    Id(AccountId),
     /// `12` (or `+12`, `012`): the id; since no name may read as a
     /// number, only a name stored before that rule could also match, and
     /// then the argument is ambiguous.
-    Number(i64),
+    Number(AccountId),
     /// Anything else: a name, compared by [`name_key`].
     Name(String),
 }
@@ -230,13 +231,13 @@ impl AccountRef {
             return id
                 .trim()
                 .parse::<i64>()
-                .map(AccountRef::Id)
+                .map(|id| AccountRef::Id(AccountId(id)))
                 .map_err(|_| format!("'{t}' is not an account id (#12)"));
         }
         if looks_like_id(t) {
             return t
                 .parse::<i64>()
-                .map(AccountRef::Number)
+                .map(|id| AccountRef::Number(AccountId(id)))
                 .map_err(|_| format!("'{t}' is not an account id: too large"));
         }
         Ok(AccountRef::Name(t.to_string()))
@@ -327,9 +328,15 @@ mod tests {
 
     #[test]
     fn account_arguments_say_how_they_name_an_account() {
-        assert_eq!(AccountRef::parse("#12"), Ok(AccountRef::Id(12)));
-        assert_eq!(AccountRef::parse(" 12 "), Ok(AccountRef::Number(12)));
-        assert_eq!(AccountRef::parse("+1"), Ok(AccountRef::Number(1)));
+        assert_eq!(AccountRef::parse("#12"), Ok(AccountRef::Id(AccountId(12))));
+        assert_eq!(
+            AccountRef::parse(" 12 "),
+            Ok(AccountRef::Number(AccountId(12)))
+        );
+        assert_eq!(
+            AccountRef::parse("+1"),
+            Ok(AccountRef::Number(AccountId(1)))
+        );
         assert_eq!(
             AccountRef::parse("contoso"),
             Ok(AccountRef::Name("contoso".into()))

@@ -1,6 +1,7 @@
 //! The refresh policy: the "Nerdio Tip" bullets of the product article, made
 //! precise by the table of the contract.
 
+use super::ids::TaskId;
 use super::task::{REFRESH_KINDS, TaskKind, TaskStatus, aggregate};
 use super::time::Span;
 use super::word::Word;
@@ -46,7 +47,7 @@ impl Decision {
 /// The newest activity of the account that triggered tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierRefresh {
-    pub activity_id: i64,
+    pub activity_id: TaskId,
     pub created_at: DateTime<Utc>,
     pub children: Vec<(TaskKind, TaskStatus)>,
 }
@@ -65,7 +66,7 @@ pub struct Plan {
     /// The kinds of task to add, in the order they run.
     pub kinds: Vec<TaskKind>,
     /// The earlier refresh's activity id and status, if there was one.
-    pub earlier: Option<(i64, TaskStatus)>,
+    pub earlier: Option<(TaskId, TaskStatus)>,
 }
 
 impl Plan {
@@ -158,7 +159,7 @@ mod tests {
 
     fn earlier(age: TimeDelta, children: &[(TaskKind, TaskStatus)]) -> EarlierRefresh {
         EarlierRefresh {
-            activity_id: 7,
+            activity_id: TaskId(7),
             created_at: now() - age,
             children: children.to_vec(),
         }
@@ -186,7 +187,7 @@ mod tests {
         let p = decide_at(JUST_INSIDE, &kids);
         assert_eq!(
             (p.decision, p.kinds.len(), p.earlier),
-            (Decision::Deduplicated, 0, Some((7, Pending)))
+            (Decision::Deduplicated, 0, Some((TaskId(7), Pending)))
         );
         assert_eq!(decide_at(AT_WINDOW, &kids).decision, Decision::New);
         assert_eq!(decide_at(JUST_OUTSIDE, &kids).decision, Decision::New);
@@ -201,7 +202,7 @@ mod tests {
         for age in [JUST_INSIDE, AT_WINDOW, JUST_OUTSIDE, TimeDelta::days(3)] {
             let p = decide_at(age, &kids);
             assert_eq!(p.decision, Decision::Deduplicated, "age {age}");
-            assert_eq!(p.earlier, Some((7, InProgress)));
+            assert_eq!(p.earlier, Some((TaskId(7), InProgress)));
         }
     }
 
@@ -226,7 +227,7 @@ mod tests {
         let p = decide_at(JUST_INSIDE, &kids);
         assert_eq!(p.decision, Decision::Retry);
         assert_eq!(p.kinds, [AzureAdminAndO365Status]);
-        assert_eq!(p.earlier, Some((7, Error)));
+        assert_eq!(p.earlier, Some((TaskId(7), Error)));
 
         let both = [(UpdateAdCache, Error), (AzureAdminAndO365Status, Error)];
         assert_eq!(

@@ -87,7 +87,7 @@ proptest! {
         let now = at(0);
         let window = Span::from_secs(window);
         let earlier = earlier.map(|children| EarlierRefresh {
-            activity_id: 7,
+            activity_id: super::ids::TaskId(7),
             created_at: now - TimeDelta::seconds(age),
             children,
         });
@@ -99,7 +99,7 @@ proptest! {
                 prop_assert_eq!(plan.earlier, None);
             }
             Some(e) => {
-                prop_assert_eq!(plan.earlier, Some((7, e.status())));
+                prop_assert_eq!(plan.earlier, Some((super::ids::TaskId(7), e.status())));
                 // A live run is never duplicated.
                 if e.status() == TaskStatus::InProgress {
                     prop_assert_eq!(plan.decision, Decision::Deduplicated);

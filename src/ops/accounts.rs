@@ -2,6 +2,7 @@
 //! remove.
 
 use crate::domain::account::{AccountRef, NewAccount, SecretRef, name_key};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::names::suggest;
 use crate::domain::policy::Decision;
@@ -20,7 +21,7 @@ use serde::Serialize;
 /// An account as every output shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountView {
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
     pub tenant_id: Option<String>,
     pub source: String,
@@ -108,7 +109,7 @@ pub struct AccountDetail {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RefreshSummary {
-    pub activity_id: i64,
+    pub activity_id: TaskId,
     pub decision: Option<Decision>,
     pub status: TaskStatus,
     pub description: Option<String>,
@@ -118,7 +119,7 @@ pub struct RefreshSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckView {
-    pub task_id: Option<i64>,
+    pub task_id: Option<TaskId>,
     #[serde(serialize_with = "ser::time")]
     pub checked_at: DateTime<Utc>,
     pub ok: bool,
@@ -308,7 +309,7 @@ pub fn add_all(
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Removed {
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
     pub removed: bool,
 }
@@ -351,7 +352,7 @@ impl Columns for ConnectionTest {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestReport {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub account: String,
     pub source: String,
     pub ok: bool,

@@ -1,5 +1,6 @@
 //! `nfa logs`: the system log.
 
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::time::ser;
 use crate::domain::word::Word;
@@ -18,8 +19,8 @@ pub struct LogView {
     #[serde(serialize_with = "ser::time")]
     pub time: DateTime<Utc>,
     pub level: Level,
-    pub task_id: Option<i64>,
-    pub account_id: Option<i64>,
+    pub task_id: Option<TaskId>,
+    pub account_id: Option<AccountId>,
     pub message: String,
 }
 

@@ -6,6 +6,7 @@
 //! tasks it added in this process.
 
 use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::owner::Owner;
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
@@ -25,11 +26,11 @@ pub const TASKS_ADDED: &str = "Update AD Cache and check Nerdio users tasks were
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RefreshReport {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub account: String,
-    pub activity_id: i64,
+    pub activity_id: TaskId,
     pub decision: Decision,
-    pub earlier_activity_id: Option<i64>,
+    pub earlier_activity_id: Option<TaskId>,
     pub earlier_status: Option<TaskStatus>,
     /// [`TASKS_ADDED`] on `new` and `retry`; `null` when deduplicated.
     pub message: Option<String>,
@@ -215,7 +216,7 @@ fn kind_description(kind: TaskKind) -> &'static str {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub account: String,
     pub status_before: AccountStatus,
     pub status_after: AccountStatus,

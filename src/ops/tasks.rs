@@ -1,6 +1,7 @@
 //! `nfa tasks`: list, show, run.
 
 use super::{RunContext, parallel, run_account, skip_if_gone};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::domain::time::ser;
@@ -15,9 +16,9 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskView {
-    pub id: i64,
-    pub parent_id: Option<i64>,
-    pub account_id: i64,
+    pub id: TaskId,
+    pub parent_id: Option<TaskId>,
+    pub account_id: AccountId,
     pub account: String,
     pub kind: TaskKind,
     pub name: &'static str,
@@ -112,7 +113,7 @@ pub struct TaskDetail {
     pub logs: Vec<LogView>,
 }
 
-pub fn show(store: &Store, id: i64) -> Result<TaskDetail> {
+pub fn show(store: &Store, id: TaskId) -> Result<TaskDetail> {
     let db = store.read();
     let task = db.task(id)?.ok_or_else(|| anyhow!("unknown task {id}"))?;
     let children = db.children(id)?.into_iter().map(TaskView::from).collect();
@@ -136,7 +137,7 @@ pub fn show(store: &Store, id: i64) -> Result<TaskDetail> {
 /// A task run by `nfa tasks run`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
-    pub account_id: i64,
+    pub account_id: AccountId,
     pub account: String,
     #[serde(flatten)]
     pub task: TaskResult,

@@ -2,6 +2,7 @@
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::status::Lifecycle;
 use crate::domain::tenant::{ConnectionReport, ConnectionState, DirectorySync};
 use crate::domain::word::Word;
@@ -69,7 +70,7 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
 }
 
 impl<M> Db<'_, M> {
-    pub fn account(&self, id: i64) -> Result<Option<Account>> {
+    pub fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.id = ?1");
         Ok(self
             .conn
@@ -110,7 +111,7 @@ impl<M> Db<'_, M> {
 
 impl Db<'_, Write> {
     /// Inserts an account; the caller has checked that the name is free.
-    pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<i64> {
+    pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<AccountId> {
         self.conn
             .prepare_cached(
                 "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
@@ -137,14 +138,14 @@ impl Db<'_, Write> {
                     .as_ref()
                     .and_then(|c| c.subscription_id.as_deref()),
             ])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(AccountId(self.conn.last_insert_rowid()))
     }
 
     /// Recomputes every account's name key by [`name_key`] (a migration).
     /// Two names that differ only in Unicode form keep their old keys, and
     /// a WARN line asks to rename one.
     pub(super) fn renormalize_name_keys(&self) -> Result<()> {
-        let rows: Vec<(i64, String, String)> = {
+        let rows: Vec<(AccountId, String, String)> = {
             let mut stmt = self
                 .conn
                 .prepare("SELECT id, name, name_key FROM accounts")?;
@@ -156,7 +157,7 @@ impl Db<'_, Write> {
             if key == old {
                 continue;
             }
-            let taken: Option<i64> = self
+            let taken: Option<AccountId> = self
                 .conn
                 .query_row("SELECT id FROM accounts WHERE name_key = ?1", [&key], |r| {
                     r.get(0)
@@ -187,14 +188,14 @@ impl Db<'_, Write> {
     }
 
     /// Deletes an account with its tasks, cache, checks and log lines.
-    pub fn remove_account(&self, id: i64) -> Result<()> {
+    pub fn remove_account(&self, id: AccountId) -> Result<()> {
         self.conn
             .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
         Ok(())
     }
 
     /// Records management activity on the account.
-    pub fn touch_activity(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+    pub fn touch_activity(&self, id: AccountId, now: DateTime<Utc>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1")?
             .execute(params![id, to_db(now)])?;
@@ -207,7 +208,7 @@ impl Db<'_, Write> {
     /// cache, a delta adds, changes and removes objects.
     pub fn apply_directory(
         &self,
-        account_id: i64,
+        account_id: AccountId,
         sync: &DirectorySync,
         cursor: Option<&str>,
         now: DateTime<Utc>,
@@ -275,8 +276,8 @@ impl Db<'_, Write> {
 
     pub fn insert_check(
         &self,
-        account_id: i64,
-        task_id: i64,
+        account_id: AccountId,
+        task_id: TaskId,
         report: &ConnectionReport,
         now: DateTime<Utc>,
     ) -> Result<()> {

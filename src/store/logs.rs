@@ -2,6 +2,7 @@
 
 use super::tasks::placeholders;
 use super::{Db, Write, bad_value, from_db, to_db};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::word::Word;
 use crate::model::LogLine;
@@ -26,8 +27,8 @@ fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {
     /// Lines of this task and of its children.
-    pub task_id: Option<i64>,
-    pub account_id: Option<i64>,
+    pub task_id: Option<TaskId>,
+    pub account_id: Option<AccountId>,
     /// Lines of this level or more severe.
     pub level: Option<Level>,
     pub since: Option<DateTime<Utc>>,
@@ -136,8 +137,8 @@ impl Db<'_, Write> {
     pub fn log(
         &self,
         level: Level,
-        task_id: Option<i64>,
-        account_id: Option<i64>,
+        task_id: Option<TaskId>,
+        account_id: Option<AccountId>,
         message: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {

@@ -381,6 +381,31 @@ fn check_header(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Typed ids are stored as their number.
+macro_rules! sql_id {
+    ($t:ty) => {
+        impl rusqlite::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                self.0.to_sql()
+            }
+        }
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                i64::column_result(v).map(Self)
+            }
+        }
+        impl From<$t> for rusqlite::types::Value {
+            fn from(id: $t) -> Self {
+                id.0.into()
+            }
+        }
+    };
+}
+sql_id!(crate::domain::ids::AccountId);
+sql_id!(crate::domain::ids::TaskId);
+
 /// Times are stored as fixed-width RFC 3339 UTC text with milliseconds, so
 /// that they sort as text and read well in the `sqlite3` shell.
 pub(crate) fn to_db(t: DateTime<Utc>) -> String {

@@ -2,6 +2,7 @@
 //! that a schema change cannot silently lose an index a list relies on.
 
 use super::{LogFilter, Store, TaskFilter};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
 use crate::domain::task::{TaskKind, TaskStatus};
 use rusqlite::params_from_iter;
@@ -54,7 +55,7 @@ fn every_list_filter_reads_through_its_index() {
         (
             "tasks --account",
             TaskFilter {
-                account_id: Some(1),
+                account_id: Some(AccountId(1)),
                 include_automated: true,
                 ..base.clone()
             },
@@ -115,7 +116,7 @@ fn every_list_filter_reads_through_its_index() {
         (
             "logs --task",
             LogFilter {
-                task_id: Some(7),
+                task_id: Some(TaskId(7)),
                 ..base.clone()
             },
             "logs_by_task",
@@ -123,7 +124,7 @@ fn every_list_filter_reads_through_its_index() {
         (
             "logs --task --level error",
             LogFilter {
-                task_id: Some(7),
+                task_id: Some(TaskId(7)),
                 level: Some(Level::Error),
                 ..base.clone()
             },
@@ -132,7 +133,7 @@ fn every_list_filter_reads_through_its_index() {
         (
             "logs --account",
             LogFilter {
-                account_id: Some(1),
+                account_id: Some(AccountId(1)),
                 ..base.clone()
             },
             "logs_by_account",
@@ -140,7 +141,7 @@ fn every_list_filter_reads_through_its_index() {
         (
             "logs --account --level error",
             LogFilter {
-                account_id: Some(1),
+                account_id: Some(AccountId(1)),
                 level: Some(Level::Error),
                 ..base.clone()
             },

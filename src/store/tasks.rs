@@ -1,6 +1,7 @@
 //! Management tasks.
 
 use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
 use crate::domain::task::Origin;
@@ -56,7 +57,7 @@ fn task_row(r: &Row) -> rusqlite::Result<Task> {
 /// The filters of `nfa tasks list`.
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
-    pub account_id: Option<i64>,
+    pub account_id: Option<AccountId>,
     pub statuses: Vec<TaskStatus>,
     pub kinds: Vec<TaskKind>,
     pub since: Option<DateTime<Utc>>,
@@ -67,8 +68,8 @@ pub struct TaskFilter {
 /// A task to insert.
 #[derive(Debug, Clone)]
 pub struct NewTask<'a> {
-    pub parent_id: Option<i64>,
-    pub account_id: i64,
+    pub parent_id: Option<TaskId>,
+    pub account_id: AccountId,
     pub kind: TaskKind,
     pub automated: bool,
     pub origin: Origin,
@@ -85,7 +86,7 @@ pub(super) fn placeholders(n: usize) -> String {
 }
 
 impl<M> Db<'_, M> {
-    pub fn task(&self, id: i64) -> Result<Option<Task>> {
+    pub fn task(&self, id: TaskId) -> Result<Option<Task>> {
         let sql = format!("{SELECT_TASK} WHERE t.id = ?1");
         Ok(self
             .conn
@@ -95,7 +96,7 @@ impl<M> Db<'_, M> {
     }
 
     /// The children of a task, oldest first.
-    pub fn children(&self, parent_id: i64) -> Result<Vec<Task>> {
+    pub fn children(&self, parent_id: TaskId) -> Result<Vec<Task>> {
         let sql = format!("{SELECT_TASK} WHERE t.parent_id = ?1 ORDER BY t.id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([parent_id], task_row)?;
@@ -206,7 +207,7 @@ impl<M> Db<'_, M> {
 
     /// The newest activity of the account that triggered tasks, with its
     /// children.
-    pub fn earlier_refresh(&self, account_id: i64) -> Result<Option<(Task, Vec<Task>)>> {
+    pub fn earlier_refresh(&self, account_id: AccountId) -> Result<Option<(Task, Vec<Task>)>> {
         let sql = format!(
             "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus'
                AND t.decision IN ('new','retry') ORDER BY t.id DESC LIMIT 1"
@@ -224,7 +225,7 @@ impl<M> Db<'_, M> {
     }
 
     /// The newest activity of the account, whatever it decided.
-    pub fn latest_activity(&self, account_id: i64) -> Result<Option<Task>> {
+    pub fn latest_activity(&self, account_id: AccountId) -> Result<Option<Task>> {
         let sql = format!(
             "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus' ORDER BY t.id DESC LIMIT 1"
         );
@@ -237,7 +238,7 @@ impl<M> Db<'_, M> {
 
     /// PENDING and IN_PROGRESS tasks (of one account, or of all), oldest
     /// first.
-    pub fn unfinished_tasks(&self, account_id: Option<i64>) -> Result<Vec<Task>> {
+    pub fn unfinished_tasks(&self, account_id: Option<AccountId>) -> Result<Vec<Task>> {
         let sql = match account_id {
             Some(_) => format!(
                 "{SELECT_TASK} WHERE t.account_id = ?1 AND t.status IN ('PENDING','IN_PROGRESS') ORDER BY t.id"
@@ -260,7 +261,7 @@ impl<M> Db<'_, M> {
 }
 
 impl Db<'_, Write> {
-    pub fn insert_task(&self, t: &NewTask<'_>, now: DateTime<Utc>) -> Result<i64> {
+    pub fn insert_task(&self, t: &NewTask<'_>, now: DateTime<Utc>) -> Result<TaskId> {
         let finished = t.status.is_finished().then(|| to_db(now));
         self.conn
             .prepare_cached(
@@ -285,12 +286,12 @@ impl Db<'_, Write> {
                 t.owner.map(|o| o.token.as_str()),
                 t.owner.map(|_| wall_clock_secs()),
             ])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(TaskId(self.conn.last_insert_rowid()))
     }
 
     /// Takes a PENDING task on for `owner`; false if it is no longer
     /// PENDING.
-    pub fn claim_task(&self, id: i64, owner: &Owner) -> Result<bool> {
+    pub fn claim_task(&self, id: TaskId, owner: &Owner) -> Result<bool> {
         let n = self
             .conn
             .prepare_cached(
@@ -320,7 +321,7 @@ impl Db<'_, Write> {
     }
 
     /// PENDING → IN_PROGRESS.
-    pub fn start_task(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+    pub fn start_task(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE tasks SET status = 'IN_PROGRESS', started_at = ?2 WHERE id = ?1",
@@ -333,7 +334,7 @@ impl Db<'_, Write> {
     /// status up to date.
     pub fn finish_task(
         &self,
-        id: i64,
+        id: TaskId,
         status: TaskStatus,
         error: Option<&str>,
         now: DateTime<Utc>,
@@ -348,8 +349,8 @@ impl Db<'_, Write> {
     }
 
     /// Recomputes the status of the parent of task `id` from its children.
-    fn sync_parent_of(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        let parent: Option<i64> = self
+    fn sync_parent_of(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
+        let parent: Option<TaskId> = self
             .conn
             .prepare_cached("SELECT parent_id FROM tasks WHERE id = ?1")?
             .query_row([id], |r| r.get(0))?;

@@ -364,7 +364,7 @@ fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
     .map(|(owner, status)| {
         let t = NewTask {
             parent_id: None,
-            account_id: 1,
+            account_id: nfa::domain::ids::AccountId(1),
             kind: TaskKind::UpdateAdCache,
             automated: true,
             origin: Origin::Audit,
@@ -373,7 +373,7 @@ fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
             description: None,
             owner: Some(owner),
         };
-        store.write(|db| db.insert_task(&t, now)).unwrap()
+        store.write(|db| db.insert_task(&t, now)).unwrap().0
     })
     .collect();
     let conn = rusqlite::Connection::open(&s.db).unwrap();
