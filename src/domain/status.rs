@@ -105,7 +105,8 @@ pub struct AccountFacts {
     pub last_check_ok: Option<bool>,
 }
 
-/// The status of `domain.md`: the first row of its table that applies wins.
+/// The status of an account: the first row of the table of statuses (in
+/// precedence order, as README.md lists them) that applies wins.
 /// Every threshold is strict: "older than", never "exactly as old as".
 pub fn account_status(facts: &AccountFacts, now: DateTime<Utc>, th: &Thresholds) -> AccountStatus {
     match facts.lifecycle {
