@@ -156,7 +156,7 @@ pub fn run_tasks<R>(
 
 /// clap value parsers for the words of the domain.
 pub mod parse {
-    use crate::domain::time::{Since, parse_time};
+    use crate::domain::time::{Since, TimeError, parse_time};
     use crate::domain::word::Word;
     use chrono::{DateTime, Utc};
     use clap::builder::{PossibleValue, TypedValueParser};
@@ -207,12 +207,12 @@ pub mod parse {
         }
     }
 
-    pub fn time(s: &str) -> Result<DateTime<Utc>, String> {
+    pub fn time(s: &str) -> Result<DateTime<Utc>, TimeError> {
         parse_time(s)
     }
 
     /// A `--since` value, resolved against "now" later.
-    pub fn when(s: &str) -> Result<Since, String> {
+    pub fn when(s: &str) -> Result<Since, TimeError> {
         Since::parse(s)
     }
 }

@@ -272,7 +272,7 @@ pub fn optional_time(
     optional(value)
         .map(parse_time)
         .transpose()
-        .map_err(|e| FieldError::new(field, e))
+        .map_err(|e| FieldError::new(field, e.to_string()))
 }
 
 /// Parses an optional lifecycle field (default `ready`).

@@ -50,18 +50,31 @@ impl fmt::Display for Span {
     }
 }
 
+/// A duration or a time that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("invalid duration '{0}' (expected e.g. 90s, 45m, 6h, 30d, or seconds)")]
+    InvalidDuration(String),
+    #[error("duration '{0}' is too long (at most 36500d)")]
+    TooLong(String),
+    #[error("invalid time '{text}' ({reason}; expected RFC 3339, e.g. 2026-11-30T08:00:00Z)")]
+    InvalidTime { text: String, reason: String },
+    #[error("invalid time '{0}' (expected a duration such as 6h or 30d, or an RFC 3339 time)")]
+    InvalidSince(String),
+}
+
 /// Parses `90s`, `45m`, `6h`, `30d`, or a plain number of seconds.
-pub fn parse_span(text: &str) -> Result<Span, String> {
+pub fn parse_span(text: &str) -> Result<Span, TimeError> {
     let t = text.trim();
     let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => (&t[..i], &t[i..]),
         None => (t, ""),
     };
-    let bad = || format!("invalid duration '{text}' (expected e.g. 90s, 45m, 6h, 30d, or seconds)");
+    let bad = || TimeError::InvalidDuration(text.to_string());
     if digits.is_empty() {
         return Err(bad());
     }
-    let too_long = || format!("duration '{text}' is too long (at most 36500d)");
+    let too_long = || TimeError::TooLong(text.to_string());
     // All digits: only too many of them can fail to parse.
     let n: u64 = digits.parse().map_err(|_| too_long())?;
     let mult = match unit {
@@ -78,11 +91,12 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
 }
 
 /// Parses an RFC 3339 time (any offset) into UTC.
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, TimeError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            format!("invalid time '{text}' ({e}; expected RFC 3339, e.g. 2026-11-30T08:00:00Z)")
+        .map_err(|e| TimeError::InvalidTime {
+            text: text.to_string(),
+            reason: e.to_string(),
         })
 }
 
@@ -94,18 +108,16 @@ pub enum Since {
 }
 
 impl Since {
-    pub fn parse(text: &str) -> Result<Since, String> {
+    pub fn parse(text: &str) -> Result<Since, TimeError> {
         match parse_span(text) {
             Ok(span) => return Ok(Since::Ago(span)),
             // A well-formed duration that is too long says so.
-            Err(e) if e.contains("too long") => return Err(e),
+            Err(e @ TimeError::TooLong(_)) => return Err(e),
             Err(_) => {}
         }
-        parse_time(text).map(Since::At).map_err(|_| {
-            format!(
-                "invalid time '{text}' (expected a duration such as 6h or 30d, or an RFC 3339 time)"
-            )
-        })
+        parse_time(text)
+            .map(Since::At)
+            .map_err(|_| TimeError::InvalidSince(text.to_string()))
     }
 
     /// The point in time it means at `now`.
@@ -167,11 +179,14 @@ mod tests {
     #[test]
     fn huge_spans_say_too_long_not_invalid() {
         for t in ["36501d", "99999999999999999999d", "18446744073709551616"] {
-            assert!(parse_span(t).unwrap_err().contains("too long"), "{t}");
-            assert!(Since::parse(t).unwrap_err().contains("too long"), "{t}");
+            assert_eq!(parse_span(t), Err(TimeError::TooLong(t.into())), "{t}");
+            assert_eq!(Since::parse(t), Err(TimeError::TooLong(t.into())), "{t}");
         }
         assert!(Since::parse("36500d").is_ok());
-        assert!(Since::parse("yesterday").unwrap_err().contains("invalid"));
+        assert!(matches!(
+            Since::parse("yesterday"),
+            Err(TimeError::InvalidSince(_))
+        ));
     }
 
     #[test]
