@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod completions;
 pub mod demo;
 pub mod logs;
+pub mod prune;
 pub mod refresh;
 pub mod settings;
 pub mod tasks;
@@ -63,6 +64,9 @@ pub enum Command {
     Logs(logs::Args),
     /// Show and change settings
     Settings(settings::Args),
+    /// Delete finished history older than keep-history (or --older-than):
+    /// never an account's newest refresh, never a run under way
+    Prune(prune::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -123,6 +127,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Tasks(args) => tasks::run(&env, args),
         Command::Logs(args) => logs::run(&env, args),
         Command::Settings(args) => settings::run(&env, args),
+        Command::Prune(args) => prune::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

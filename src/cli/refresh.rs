@@ -126,6 +126,17 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, _| {
         audit(ctx, &targets)
     })?;
+    // The nightly `audit --all` keeps the history as long as keep-history
+    // says (nothing when it is 0).
+    if args.all && !run.interrupted {
+        let pruned = crate::ops::prune::prune(&store, env.clock, None, false)?;
+        if pruned.tasks + pruned.log_lines > 0 {
+            env.note(&format!(
+                "pruned {} tasks and {} log lines older than keep-history",
+                pruned.tasks, pruned.log_lines
+            ));
+        }
+    }
     show_reports(env, single(&args.accounts), run)
 }
 

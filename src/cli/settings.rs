@@ -18,7 +18,8 @@ enum Cmd {
     List,
     /// One setting's value (plain text in table output, for scripts)
     Get {
-        /// display-automated-tasks, refresh-window, stale-after, inactive-after or dormant-after
+        /// display-automated-tasks, refresh-window, stale-after, inactive-after,
+        /// dormant-after or keep-history
         key: String,
     },
     /// Change a setting; an unknown key or invalid value changes nothing

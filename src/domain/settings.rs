@@ -23,8 +23,9 @@ pub const REFRESH_WINDOW: &str = "refresh-window";
 pub const STALE_AFTER: &str = "stale-after";
 pub const INACTIVE_AFTER: &str = "inactive-after";
 pub const DORMANT_AFTER: &str = "dormant-after";
+pub const KEEP_HISTORY: &str = "keep-history";
 
-pub const KEYS: [Key; 5] = [
+pub const KEYS: [Key; 6] = [
     Key {
         name: DISPLAY_AUTOMATED_TASKS,
         default: "false",
@@ -53,6 +54,12 @@ pub const KEYS: [Key; 5] = [
         name: DORMANT_AFTER,
         default: "30d",
         help: "no management activity for longer makes the account DORMANT",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: KEEP_HISTORY,
+        default: "0s",
+        help: "finished history older than this is pruned (nfa prune, audit --all); 0 keeps everything",
         kind: ValueKind::Span,
     },
 ];
@@ -102,6 +109,8 @@ pub struct Settings {
     pub display_automated_tasks: bool,
     pub refresh_window: Span,
     pub thresholds: Thresholds,
+    /// How much finished history to keep; zero keeps everything.
+    pub keep_history: Span,
 }
 
 impl Default for Settings {
@@ -110,6 +119,7 @@ impl Default for Settings {
             display_automated_tasks: false,
             refresh_window: Span::from_hours(6),
             thresholds: Thresholds::default(),
+            keep_history: Span::from_secs(0),
         }
     }
 }
@@ -134,6 +144,7 @@ impl Settings {
                 STALE_AFTER => s.thresholds.stale_after = span(),
                 INACTIVE_AFTER => s.thresholds.inactive_after = span(),
                 DORMANT_AFTER => s.thresholds.dormant_after = span(),
+                KEEP_HISTORY => s.keep_history = span(),
                 _ => unreachable!("every key is matched"),
             }
         }
@@ -141,9 +152,41 @@ impl Settings {
     }
 }
 
+/// The point before which finished history is pruned: `older_than` when
+/// given, else the `keep-history` setting; `None` when that keeps
+/// everything (zero).
+pub fn prune_cutoff(
+    now: chrono::DateTime<chrono::Utc>,
+    older_than: Option<Span>,
+    keep_history: Span,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match older_than {
+        Some(span) => Some(now - span.to_delta()),
+        None if keep_history.as_secs() == 0 => None,
+        None => Some(now - keep_history.to_delta()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prune_cutoff_comes_from_the_flag_else_the_setting() {
+        let now = crate::domain::time::parse_time("2026-11-30T08:00:00Z").unwrap();
+        let day = Span::from_days(1);
+        assert_eq!(
+            prune_cutoff(now, None, Span::from_secs(0)),
+            None,
+            "0 keeps all"
+        );
+        assert_eq!(prune_cutoff(now, None, day), Some(now - day.to_delta()));
+        assert_eq!(
+            prune_cutoff(now, Some(Span::from_secs(0)), day),
+            Some(now),
+            "--older-than 0: everything finished"
+        );
+    }
 
     #[test]
     fn defaults_match_the_key_table() {

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod import;
 pub mod logs;
+pub mod prune;
 pub mod refresh;
 pub mod run;
 pub mod settings;

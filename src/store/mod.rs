@@ -10,11 +10,13 @@ mod accounts;
 mod logs;
 #[cfg(test)]
 mod plans;
+mod prune;
 pub mod schema;
 mod settings;
 mod tasks;
 
 pub use logs::LogFilter;
+pub use prune::Pruned;
 pub use tasks::{NewTask, TaskFilter};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -221,6 +223,13 @@ impl Store {
 
     fn configure(&self, version: usize) -> Result<()> {
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        if self.user_version()? == 0 {
+            // A new database (identify refused any other with version 0):
+            // pruned pages can go back to the file system. Only takes
+            // effect before the first table.
+            self.conn
+                .pragma_update(None, "auto_vacuum", "incremental")?;
+        }
         let mode: String = self
             .conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))?;

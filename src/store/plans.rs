@@ -185,3 +185,15 @@ fn the_policy_reads_of_one_account_use_their_indexes() {
     );
     assert!(p.contains("tasks_refreshes"), "{p}");
 }
+
+#[test]
+fn pruning_reads_the_oldest_tasks_through_the_creation_time_index() {
+    let (_dir, s) = store();
+    let p = plan(
+        &s,
+        &format!("{} ORDER BY t.created_at LIMIT 10", super::prune::DOOMED),
+        vec![super::to_db(chrono::Utc::now()).into()],
+    );
+    assert!(p.contains("tasks_by_created"), "{p}");
+    assert!(!p.contains("USE TEMP B-TREE FOR ORDER BY"), "{p}");
+}

@@ -7,6 +7,7 @@ mod demo;
 mod graph;
 mod hostile;
 mod mock_tenant;
+mod prune;
 mod refresh;
 mod runs;
 mod settings;

@@ -22,6 +22,7 @@ fn settings_list_their_defaults() {
         ("stale-after", "24h"),
         ("inactive-after", "7d"),
         ("dormant-after", "30d"),
+        ("keep-history", "0s"),
     ];
     assert_eq!(pairs.len(), want.len());
     for (k, v) in want {

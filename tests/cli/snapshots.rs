@@ -24,6 +24,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "list"],
     &["settings", "get"],
     &["settings", "set"],
+    &["prune"],
     &["demo"],
     &["completions"],
 ];
