@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use chrono::TimeDelta;
 use nfa::domain::account::NewAccount;
-use nfa::domain::log::Level;
+use nfa::domain::log::{Level, LogEvent};
 use nfa::domain::policy::Decision;
 use nfa::domain::status::Lifecycle;
 use nfa::domain::task::Origin;
@@ -67,15 +67,18 @@ fn main() -> Result<()> {
                             TaskStatus::Complete
                         },
                         description: Some("Update AD cache, check Azure and O365 status"),
+                        earlier: None,
                         owner: None,
                     },
                     now,
                 )?;
+                // The log lines a real run writes.
                 db.log(
                     Level::Info,
+                    LogEvent::Activity(Decision::New),
                     Some(activity),
                     Some(account_id),
-                    "activity recorded",
+                    None,
                     now,
                 )?;
                 for kind in [TaskKind::UpdateAdCache, TaskKind::AzureAdminAndO365Status] {
@@ -89,6 +92,7 @@ fn main() -> Result<()> {
                             decision: None,
                             status: TaskStatus::Pending,
                             description: None,
+                            earlier: None,
                             owner: None,
                         },
                         now,
@@ -106,7 +110,19 @@ fn main() -> Result<()> {
                     } else {
                         Level::Info
                     };
-                    db.log(level, Some(id), Some(account_id), "task finished", now)?;
+                    db.log(
+                        Level::Info,
+                        LogEvent::Started(kind),
+                        Some(id),
+                        Some(account_id),
+                        None,
+                        now,
+                    )?;
+                    let (event, detail) = match error {
+                        Some(e) => (LogEvent::Failed(kind), Some(e)),
+                        None => (LogEvent::Completed(kind), note(kind)),
+                    };
+                    db.log(level, event, Some(id), Some(account_id), detail, now)?;
                 }
             }
             Ok(())
@@ -115,4 +131,12 @@ fn main() -> Result<()> {
         eprintln!("{done} refreshes ({} tasks)", done * 3);
     }
     Ok(())
+}
+
+/// The note a finished task logs, as the runner writes it.
+fn note(kind: TaskKind) -> Option<&'static str> {
+    match kind {
+        TaskKind::UpdateAdCache => Some("2 users, 1 groups"),
+        _ => None, // worded when read
+    }
 }

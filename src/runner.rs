@@ -6,7 +6,7 @@
 
 use crate::clock::Clock;
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
+use crate::domain::log::{Level, LogEvent};
 use crate::domain::owner::Owner;
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::domain::tenant::DirectorySync;
@@ -128,13 +128,14 @@ impl Runner<'_> {
             let now = self.clock.now();
             let current = still_there(db, account)?;
             db.start_task(id, now)?;
-            let msg = format!(
-                "task #{id} {} started for account #{} {}",
-                kind.display_name(),
-                account.id,
-                account.name
-            );
-            db.log(Level::Info, Some(id), Some(account.id), &msg, now)?;
+            db.log(
+                Level::Info,
+                LogEvent::Started(kind),
+                Some(id),
+                Some(account.id),
+                None,
+                now,
+            )?;
             Ok(current)
         })?;
         let account = &current;
@@ -170,7 +171,7 @@ impl Runner<'_> {
                             id,
                             kind,
                             failure.as_deref(),
-                            Some("Azure and Microsoft 365 connected"),
+                            None, // LogEvent words it: CONNECTED
                             now,
                         )
                     })
@@ -264,28 +265,11 @@ fn finish(
         TaskStatus::Complete
     };
     db.finish_task(id, status, error, now)?;
-    let (level, msg) = match error {
-        Some(e) => (
-            Level::Error,
-            format!(
-                "task #{id} {} failed for account #{} {}: {e}",
-                kind.display_name(),
-                account.id,
-                account.name
-            ),
-        ),
-        None => (
-            Level::Info,
-            format!(
-                "task #{id} {} complete for account #{} {}{}",
-                kind.display_name(),
-                account.id,
-                account.name,
-                note.map(|n| format!(": {n}")).unwrap_or_default()
-            ),
-        ),
+    let (level, event, detail) = match error {
+        Some(e) => (Level::Error, LogEvent::Failed(kind), Some(e)),
+        None => (Level::Info, LogEvent::Completed(kind), note),
     };
-    db.log(level, Some(id), Some(account.id), &msg, now)?;
+    db.log(level, event, Some(id), Some(account.id), detail, now)?;
     Ok(TaskResult {
         id,
         kind,
@@ -339,12 +323,8 @@ fn fail_task(
     now: DateTime<Utc>,
 ) -> Result<()> {
     db.finish_task(t.id, TaskStatus::Error, Some(why), now)?;
-    let msg = format!(
-        "task #{} {} for account #{} {}: {why} (it was taken on by pid {} on {}, which {})",
-        t.id,
-        t.kind.display_name(),
-        t.account_id,
-        t.account,
+    let detail = format!(
+        "{why} (it was taken on by pid {} on {}, which {})",
         owner.pid,
         owner.host,
         match why {
@@ -353,5 +333,12 @@ fn fail_task(
             _ => "stopped",
         }
     );
-    db.log(Level::Error, Some(t.id), Some(t.account_id), &msg, now)
+    db.log(
+        Level::Error,
+        LogEvent::Ended(t.kind),
+        Some(t.id),
+        Some(t.account_id),
+        Some(&detail),
+        now,
+    )
 }

@@ -1,6 +1,10 @@
-//! The levels of the system log.
+//! The system log: its levels, and the events its lines tell.
 
+use super::ids::{AccountId, TaskId};
+use super::policy::Decision;
+use super::task::TaskKind;
 use super::word::Word;
+use strum::VariantArray;
 
 /// A log level, most severe first; `warning` is accepted for WARN.
 #[derive(
@@ -28,4 +32,158 @@ pub enum Level {
 
 impl Word for Level {
     const WHAT: &'static str = "log level";
+}
+
+/// What a line of the system log tells, as facts: the line is stored as its
+/// event, task, account and a detail (an error, a note), and worded when it
+/// is read, rather than stored as a sentence repeated a million times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogEvent {
+    /// A line whose whole message is its detail (and every line written
+    /// before messages were stored as facts).
+    Text,
+    /// An account was added.
+    AccountAdded,
+    /// A refresh recorded its activity with this decision; the detail is the
+    /// activity's description when it is not the usual one.
+    Activity(Decision),
+    /// The audit service added its two tasks.
+    AuditAdded,
+    Started(TaskKind),
+    /// The detail is the note of what the task did.
+    Completed(TaskKind),
+    /// The detail is the error.
+    Failed(TaskKind),
+    /// A task ended by someone else than its run (abandoned, interrupted);
+    /// the detail says why.
+    Ended(TaskKind),
+}
+
+/// What a passed "Checking account status" says (worded, not stored).
+pub const CONNECTED: &str = "Azure and Microsoft 365 connected";
+
+/// The description of an activity that adds both refresh tasks.
+pub const NEW_ACTIVITY: &str = "Update AD cache, check Azure and O365 status";
+
+impl LogEvent {
+    /// The event's number as stored (part of the schema: never renumber).
+    pub fn code(self) -> i64 {
+        let index = |w: usize| i64::try_from(w).unwrap_or(i64::MAX);
+        match self {
+            LogEvent::Text => 0,
+            LogEvent::AccountAdded => 1,
+            LogEvent::AuditAdded => 2,
+            LogEvent::Activity(d) => 10 + index(d as usize),
+            LogEvent::Started(k) => 20 + index(k as usize),
+            LogEvent::Completed(k) => 30 + index(k as usize),
+            LogEvent::Failed(k) => 40 + index(k as usize),
+            LogEvent::Ended(k) => 50 + index(k as usize),
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<LogEvent> {
+        let kind = |i: i64| TaskKind::VARIANTS.get(usize::try_from(i).ok()?).copied();
+        let decision = |i: i64| Decision::VARIANTS.get(usize::try_from(i).ok()?).copied();
+        Some(match code {
+            0 => LogEvent::Text,
+            1 => LogEvent::AccountAdded,
+            2 => LogEvent::AuditAdded,
+            10..=19 => LogEvent::Activity(decision(code - 10)?),
+            20..=29 => LogEvent::Started(kind(code - 20)?),
+            30..=39 => LogEvent::Completed(kind(code - 30)?),
+            40..=49 => LogEvent::Failed(kind(code - 40)?),
+            50..=59 => LogEvent::Ended(kind(code - 50)?),
+            _ => return None,
+        })
+    }
+
+    /// The line as people read it, from its facts.
+    pub fn message(
+        self,
+        task: Option<TaskId>,
+        account: Option<(AccountId, &str)>,
+        detail: Option<&str>,
+    ) -> String {
+        let t = task.map_or_else(|| "?".to_string(), |t| t.to_string());
+        let a = account.map_or_else(|| "#? ?".to_string(), |(id, name)| format!("#{id} {name}"));
+        let detail_or = |none: &str| detail.unwrap_or(none).to_string();
+        match self {
+            LogEvent::Text => detail_or(""),
+            LogEvent::AccountAdded => format!("account {a} added"),
+            LogEvent::AuditAdded => format!("audit of account {a}: 2 tasks added"),
+            LogEvent::Activity(d) => format!(
+                "activity #{t} Updating account status for account {a}: {} ({})",
+                d.as_str(),
+                detail_or(NEW_ACTIVITY)
+            ),
+            LogEvent::Started(k) => {
+                format!("task #{t} {} started for account {a}", k.display_name())
+            }
+            LogEvent::Completed(k) => format!(
+                "task #{t} {} complete for account {a}{}",
+                k.display_name(),
+                detail
+                    .or((k == TaskKind::AzureAdminAndO365Status).then_some(CONNECTED))
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            ),
+            LogEvent::Failed(k) => format!(
+                "task #{t} {} failed for account {a}: {}",
+                k.display_name(),
+                detail_or("")
+            ),
+            LogEvent::Ended(k) => format!(
+                "task #{t} {} for account {a}: {}",
+                k.display_name(),
+                detail_or("")
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_reads_back_from_its_code() {
+        let mut all = vec![LogEvent::Text, LogEvent::AccountAdded, LogEvent::AuditAdded];
+        for k in TaskKind::VARIANTS {
+            all.extend([
+                LogEvent::Started(*k),
+                LogEvent::Completed(*k),
+                LogEvent::Failed(*k),
+                LogEvent::Ended(*k),
+            ]);
+        }
+        all.extend(Decision::VARIANTS.iter().map(|d| LogEvent::Activity(*d)));
+        for e in all {
+            assert_eq!(LogEvent::from_code(e.code()), Some(e), "{e:?}");
+        }
+        assert_eq!(LogEvent::from_code(99), None);
+        // The stored numbers are part of the schema.
+        assert_eq!(
+            LogEvent::Failed(TaskKind::AzureAdminAndO365Status).code(),
+            42
+        );
+        assert_eq!(LogEvent::Activity(Decision::Deduplicated).code(), 12);
+    }
+
+    #[test]
+    fn lines_are_worded_as_they_always_were() {
+        let a = Some((AccountId(3), "northwind"));
+        let t = Some(TaskId(9));
+        assert_eq!(
+            LogEvent::Completed(TaskKind::UpdateAdCache).message(t, a, Some("2 users, 1 groups")),
+            "task #9 Update AD cache complete for account #3 northwind: 2 users, 1 groups"
+        );
+        assert_eq!(
+            LogEvent::Activity(Decision::New).message(t, a, None),
+            "activity #9 Updating account status for account #3 northwind: new (Update AD cache, check Azure and O365 status)"
+        );
+        assert_eq!(
+            LogEvent::AccountAdded.message(None, a, None),
+            "account #3 northwind added"
+        );
+    }
 }

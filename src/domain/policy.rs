@@ -72,32 +72,40 @@ pub struct Plan {
 impl Plan {
     /// The description the activity carries in the task list.
     pub fn description(&self) -> String {
-        let names = || {
-            self.kinds
-                .iter()
-                .map(|k| k.display_name())
-                .collect::<Vec<_>>()
-                .join(" and ")
-        };
-        match (self.decision, self.earlier) {
-            (Decision::Deduplicated, Some((id, status))) => {
-                let state = match status {
-                    TaskStatus::Pending => "is already pending",
-                    TaskStatus::InProgress => "is already in progress",
-                    _ => "was completed",
-                };
-                format!(
-                    "An earlier refresh task (activity #{id}, {status}) {state}; no new task added"
-                )
-            }
-            (Decision::Retry, Some((id, _))) => {
-                format!(
-                    "Retrying {} after the earlier refresh task (activity #{id}, ERROR) failed",
-                    names()
-                )
-            }
-            _ => "Update AD cache, check Azure and O365 status".to_string(),
+        activity_description(self.decision, self.earlier, &self.kinds)
+    }
+}
+
+/// The description of an activity: what it decided about the earlier
+/// refresh it saw (`kinds`: the kinds a retry added again).
+pub fn activity_description(
+    decision: Decision,
+    earlier: Option<(TaskId, TaskStatus)>,
+    kinds: &[TaskKind],
+) -> String {
+    let names = || {
+        kinds
+            .iter()
+            .map(|k| k.display_name())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    match (decision, earlier) {
+        (Decision::Deduplicated, Some((id, status))) => {
+            let state = match status {
+                TaskStatus::Pending => "is already pending",
+                TaskStatus::InProgress => "is already in progress",
+                _ => "was completed",
+            };
+            format!("An earlier refresh task (activity #{id}, {status}) {state}; no new task added")
         }
+        (Decision::Retry, Some((id, _))) => {
+            format!(
+                "Retrying {} after the earlier refresh task (activity #{id}, ERROR) failed",
+                names()
+            )
+        }
+        _ => super::log::NEW_ACTIVITY.to_string(),
     }
 }
 

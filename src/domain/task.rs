@@ -124,6 +124,21 @@ impl Word for Origin {
     const WHAT: &'static str = "task origin";
 }
 
+impl TaskKind {
+    /// What a task of this kind does, as its description says (the audit's
+    /// tasks say "Audit service").
+    pub fn description(self, origin: Origin) -> &'static str {
+        match (origin, self) {
+            (Origin::Audit, _) => "Audit service",
+            (_, TaskKind::UpdateAdCache) => "Read the tenant's users and groups into the AD cache",
+            (_, TaskKind::AzureAdminAndO365Status) => {
+                "Check the Azure admin and Microsoft 365 connections"
+            }
+            (_, TaskKind::UpdatingAccountStatus) => super::log::NEW_ACTIVITY,
+        }
+    }
+}
+
 /// The status of an activity from its children's: COMPLETE if all are
 /// COMPLETE (or there are none), PENDING if all are PENDING, ERROR if all have
 /// finished and any is ERROR, IN_PROGRESS otherwise.

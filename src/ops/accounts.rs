@@ -3,7 +3,7 @@
 
 use crate::domain::account::{AccountRef, NewAccount, SecretRef, name_key};
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
+use crate::domain::log::{Level, LogEvent};
 use crate::domain::names::suggest;
 use crate::domain::policy::Decision;
 use crate::domain::settings::Settings;
@@ -286,9 +286,10 @@ pub fn add_all(
             let id = db.insert_account(a, now)?;
             db.log(
                 Level::Info,
+                LogEvent::AccountAdded,
                 None,
                 Some(id),
-                &format!("account #{id} {} added", a.name),
+                None,
                 now,
             )?;
             ids.push(id);
@@ -318,11 +319,16 @@ pub fn remove(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<Removed
     store.write(|db| {
         let a = resolve(db, wanted)?;
         db.remove_account(a.id)?;
+        // The account's own lines go with it: this one names it in full.
         db.log(
             Level::Info,
+            LogEvent::Text,
             None,
             None,
-            &format!("account #{} {} removed with its data", a.id, a.name),
+            Some(&format!(
+                "account #{} {} removed with its data",
+                a.id, a.name
+            )),
             now,
         )?;
         Ok(Removed {

@@ -7,13 +7,12 @@
 
 use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
+use crate::domain::log::{Level, LogEvent, NEW_ACTIVITY};
 use crate::domain::owner::Owner;
 use crate::domain::policy::{Decision, EarlierRefresh, decide};
 use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::Origin;
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
-use crate::domain::word::Word;
 use crate::model::Account;
 use crate::render::Columns;
 use crate::runner::{AccountGone, TaskResult, reap_abandoned};
@@ -138,11 +137,13 @@ fn plan(
         let account = db.account(account.id)?.ok_or_else(|| gone(account))?;
         reap_abandoned(db, Some(account.id), now)?;
         let status_before = account_status(&account.facts(), now, &settings.thresholds);
-        let earlier = db.earlier_refresh(account.id)?.map(|(activity, children)| EarlierRefresh {
-            activity_id: activity.id,
-            created_at: activity.created_at,
-            children: children.iter().map(|c| (c.kind, c.status)).collect(),
-        });
+        let earlier = db
+            .earlier_refresh(account.id)?
+            .map(|(activity, children)| EarlierRefresh {
+                activity_id: activity.id,
+                created_at: activity.created_at,
+                children: children.iter().map(|c| (c.kind, c.status)).collect(),
+            });
         let plan = decide(earlier.as_ref(), now, settings.refresh_window);
         let description = plan.description();
         let activity_id = db.insert_task(
@@ -153,8 +154,13 @@ fn plan(
                 automated: false,
                 origin: Origin::Refresh,
                 decision: Some(plan.decision),
-                status: if plan.kinds.is_empty() { TaskStatus::Complete } else { TaskStatus::Pending },
+                status: if plan.kinds.is_empty() {
+                    TaskStatus::Complete
+                } else {
+                    TaskStatus::Pending
+                },
                 description: Some(&description),
+                earlier: plan.earlier,
                 owner: None,
             },
             now,
@@ -171,7 +177,8 @@ fn plan(
                     origin: Origin::Refresh,
                     decision: None,
                     status: TaskStatus::Pending,
-                    description: Some(kind_description(*kind)),
+                    description: Some(kind.description(Origin::Refresh)),
+                    earlier: None,
                     owner,
                 },
                 now,
@@ -179,13 +186,17 @@ fn plan(
             tasks.push(TaskResult::pending(id, *kind));
         }
         db.touch_activity(account.id, now)?;
-        let msg = format!(
-            "activity #{activity_id} Updating account status for account #{} {}: {} ({description})",
-            account.id,
-            account.name,
-            plan.decision.as_str()
-        );
-        db.log(Level::Info, Some(activity_id), Some(account.id), &msg, now)?;
+        // The log line is worded from its facts; only an unusual
+        // description is stored with it.
+        let detail = (description != NEW_ACTIVITY).then_some(description.as_str());
+        db.log(
+            Level::Info,
+            LogEvent::Activity(plan.decision),
+            Some(activity_id),
+            Some(account.id),
+            detail,
+            now,
+        )?;
         let status_after = {
             let a = db.account(account.id)?.ok_or_else(|| gone(&account))?;
             account_status(&a.facts(), now, &settings.thresholds)
@@ -197,21 +208,16 @@ fn plan(
             decision: plan.decision,
             earlier_activity_id: plan.earlier.map(|(id, _)| id),
             earlier_status: plan.earlier.map(|(_, s)| s),
-            message: plan.decision.triggers_tasks().then(|| TASKS_ADDED.to_string()),
+            message: plan
+                .decision
+                .triggers_tasks()
+                .then(|| TASKS_ADDED.to_string()),
             description,
             status_before,
             status_after,
             tasks,
         })
     })
-}
-
-fn kind_description(kind: TaskKind) -> &'static str {
-    match kind {
-        TaskKind::UpdateAdCache => "Read the tenant's users and groups into the AD cache",
-        TaskKind::AzureAdminAndO365Status => "Check the Azure admin and Microsoft 365 connections",
-        TaskKind::UpdatingAccountStatus => "Update AD cache, check Azure and O365 status",
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -274,15 +280,22 @@ fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<A
                     origin: Origin::Audit,
                     decision: None,
                     status: TaskStatus::Pending,
-                    description: Some("Audit service"),
+                    description: Some(kind.description(Origin::Audit)),
+                    earlier: None,
                     owner: Some(Owner::current()),
                 },
                 now,
             )?;
             tasks.push(TaskResult::pending(id, kind));
         }
-        let msg = format!("audit of account #{} {}: 2 tasks added", a.id, a.name);
-        db.log(Level::Info, None, Some(a.id), &msg, now)?;
+        db.log(
+            Level::Info,
+            LogEvent::AuditAdded,
+            None,
+            Some(a.id),
+            None,
+            now,
+        )?;
         Ok((before, tasks))
     })?;
     let tasks = run_account(ctx, store, account, &tasks)?;

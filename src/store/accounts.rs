@@ -1,6 +1,6 @@
 //! Accounts, their AD cache and their check results.
 
-use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::status::Lifecycle;
@@ -21,11 +21,11 @@ const SELECT_ACCOUNT: &str = "
 
 fn account_row(r: &Row) -> rusqlite::Result<Account> {
     let lifecycle: String = r.get(4)?;
-    let checked_at: Option<String> = r.get(11)?;
+    let checked_at: Option<i64> = r.get(11)?;
     let last_check = match checked_at {
         Some(at) => Some(Check {
             task_id: r.get(10)?,
-            checked_at: from_db(&at)?,
+            checked_at: from_ms(at)?,
             azure: ConnectionState {
                 ok: r.get(12)?,
                 error: r.get(13)?,
@@ -174,12 +174,11 @@ impl Db<'_, Write> {
                     let msg = format!(
                         "accounts #{other} and #{id} have names that differ only in Unicode form or case; rename one (nfa accounts remove/add)"
                     );
-                    self.log(
-                        crate::domain::log::Level::Warn,
-                        None,
-                        Some(id),
-                        &msg,
-                        Utc::now(),
+                    // The system log as schema version 4 has it (this runs
+                    // in that migration).
+                    self.conn.execute(
+                        "INSERT INTO logs (time, level, account_id, message) VALUES (?1, 'WARN', ?2, ?3)",
+                        params![to_db(Utc::now()), id, msg],
                     )?;
                 }
             }
@@ -289,7 +288,7 @@ impl Db<'_, Write> {
             .execute(params![
                 account_id,
                 task_id,
-                to_db(now),
+                ms(now),
                 report.azure.ok,
                 report.azure.error,
                 report.office365.ok,

@@ -1,25 +1,36 @@
 //! The system log.
 
-use super::tasks::placeholders;
-use super::{Db, Write, bad_value, from_db, to_db};
+use super::{Db, Write, bad_value, code, from_ms, ms, word};
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
-use crate::domain::word::Word;
+use crate::domain::log::{Level, LogEvent};
 use crate::model::LogLine;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Row, params, params_from_iter};
 
+/// A line and what its message is worded from: its event and detail, and
+/// the name of its account.
+const SELECT_LOG: &str =
+    "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.event, l.detail, a.name
+    FROM logs l LEFT JOIN accounts a ON a.id = l.account_id";
+
 fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
-    let level: String = r.get(2)?;
+    let task_id: Option<TaskId> = r.get(3)?;
+    let account_id: Option<AccountId> = r.get(4)?;
+    let code: i64 = r.get(5)?;
+    let event =
+        LogEvent::from_code(code).ok_or_else(|| bad_value("log event", &code.to_string()))?;
+    let detail: Option<String> = r.get(6)?;
+    let name: Option<String> = r.get(7)?;
+    let account = account_id.zip(name.as_deref());
     Ok(LogLine {
         id: r.get(0)?,
-        time: from_db(&r.get::<_, String>(1)?)?,
-        level: Level::parse(&level).map_err(|_| bad_value("log level", &level))?,
-        task_id: r.get(3)?,
-        account_id: r.get(4)?,
-        message: r.get(5)?,
+        time: from_ms(r.get(1)?)?,
+        level: word(r.get(2)?)?,
+        task_id,
+        account_id,
+        message: event.message(task_id, account, detail.as_deref()),
     })
 }
 
@@ -55,7 +66,7 @@ impl<M> Db<'_, M> {
         let n: i64 = self
             .conn
             .prepare_cached(&sql)?
-            .query_row([to_db(since)], |r| r.get(0))?;
+            .query_row([ms(since)], |r| r.get(0))?;
         Ok(n < BOUND)
     }
 
@@ -76,8 +87,7 @@ impl<M> Db<'_, M> {
 
     /// The query of [`Db::for_each_log`] and its values.
     pub(super) fn log_query(&self, filter: &LogFilter) -> Result<(String, Vec<Value>)> {
-        let mut sql = "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.message FROM logs l WHERE 1 = 1"
-            .to_string();
+        let mut sql = format!("{SELECT_LOG} WHERE 1 = 1");
         let mut args: Vec<Value> = vec![];
         if let Some(id) = filter.task_id {
             sql.push_str(
@@ -87,26 +97,28 @@ impl<M> Db<'_, M> {
             args.push(id.into());
         }
         if let Some(id) = filter.account_id {
-            sql.push_str(" AND l.account_id = ?");
+            // The account's task lines through its tasks; its lines of no
+            // task (added, audited) through their own small index.
+            sql.push_str(
+                " AND (l.task_id IN (SELECT id FROM tasks WHERE account_id = ?)
+                       OR (l.task_id IS NULL AND l.account_id = ?))",
+            );
+            args.push(id.into());
             args.push(id.into());
         }
-        if let Some(level) = filter.level {
-            let levels: Vec<_> = [Level::Error, Level::Warn, Level::Info]
-                .into_iter()
-                .filter(|l| *l <= level)
-                .collect();
-            // With a task or an account, their own lines are the smaller
-            // set: the level is then checked, not searched (`+`).
-            let column = if filter.task_id.is_some() || filter.account_id.is_some() {
-                "+l.level"
+        // Levels are stored most severe first (0 ERROR, 1 WARN, 2 INFO):
+        // "this level or more severe" is `level <= code`; INFO is every line.
+        if let Some(level) = filter.level.filter(|l| *l != Level::Info) {
+            let codes: Vec<String> = (0..=code(level)).map(|c| c.to_string()).collect();
+            let codes = codes.join(", ");
+            if filter.task_id.is_some() || filter.account_id.is_some() {
+                // A task's or an account's own lines are the smaller set:
+                // the level is checked, not searched (`+`).
+                sql.push_str(&format!(" AND +l.level IN ({codes})"));
             } else {
-                "l.level"
-            };
-            sql.push_str(&format!(
-                " AND {column} IN ({})",
-                placeholders(levels.len())
-            ));
-            args.extend(levels.iter().map(|l| Value::from(l.as_str().to_string())));
+                // The term `level < 2` lets the partial index serve.
+                sql.push_str(&format!(" AND l.level IN ({codes}) AND l.level < 2"));
+            }
         }
         if let Some(since) = filter.since {
             if self.few_since("logs", "time", since)? {
@@ -114,7 +126,7 @@ impl<M> Db<'_, M> {
             } else {
                 sql.push_str(" AND l.time >= ?");
             }
-            args.push(to_db(since).into());
+            args.push(ms(since).into());
         }
         if let Some(after) = filter.after_id {
             sql.push_str(" AND l.id > ?");
@@ -134,17 +146,30 @@ impl<M> Db<'_, M> {
 }
 
 impl Db<'_, Write> {
+    /// Writes a line of the system log: its event and detail, worded when
+    /// read (`LogEvent::message`).
     pub fn log(
         &self,
         level: Level,
+        event: LogEvent,
         task_id: Option<TaskId>,
         account_id: Option<AccountId>,
-        message: &str,
+        detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.conn
-            .prepare_cached("INSERT INTO logs (time, level, task_id, account_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![to_db(now), level.as_str(), task_id, account_id, message])?;
+            .prepare_cached(
+                "INSERT INTO logs (time, level, event, task_id, account_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                ms(now),
+                code(level),
+                event.code(),
+                task_id,
+                account_id,
+                detail
+            ])?;
         Ok(())
     }
 }

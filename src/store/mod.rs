@@ -254,7 +254,14 @@ impl Store {
         if current >= target {
             return Ok(());
         }
-        self.write(|db| {
+        // Rebuilding a table follows SQLite's recipe: foreign keys off
+        // (a no-op inside a transaction, so set here), checked before the
+        // commit, on again after.
+        let rebuilds = current < schema::COMPACT && target >= schema::COMPACT;
+        if rebuilds {
+            self.conn.pragma_update(None, "foreign_keys", false)?;
+        }
+        let result = self.write(|db| {
             // Another process may have migrated while we waited for the lock.
             let current = self.user_version()?;
             for (i, sql) in schema::MIGRATIONS
@@ -271,13 +278,25 @@ impl Store {
                 }
             }
             if current < target {
+                let broken: i64 = db.conn.query_row(
+                    "SELECT count(*) FROM pragma_foreign_key_check",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if broken > 0 {
+                    bail!("the migration would leave {broken} rows pointing at nothing");
+                }
                 db.conn
                     .pragma_update(None, "user_version", i64::try_from(target)?)?;
                 db.conn
                     .pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             }
             Ok(())
-        })
+        });
+        if rebuilds {
+            self.conn.pragma_update(None, "foreign_keys", true)?;
+        }
+        result
     }
 
     pub fn user_version(&self) -> Result<usize> {
@@ -415,6 +434,35 @@ macro_rules! sql_id {
 sql_id!(crate::domain::ids::AccountId);
 sql_id!(crate::domain::ids::TaskId);
 
+/// Task, log and check times are stored as Unix milliseconds.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| bad_value("time", &ms.to_string()))
+}
+
+pub(crate) fn opt_from_ms(ms: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    ms.map(from_ms).transpose()
+}
+
+/// A word of a closed vocabulary as stored: its position in the enum (part
+/// of the schema: `store::tests` pins them, so an enum is never reordered
+/// unnoticed).
+pub(crate) fn code<W: crate::domain::word::Word>(w: W) -> i64 {
+    let i = W::VARIANTS.iter().position(|v| *v == w).unwrap_or(0);
+    i64::try_from(i).unwrap_or(0)
+}
+
+/// The word stored as `code`.
+pub(crate) fn word<W: crate::domain::word::Word>(code: i64) -> rusqlite::Result<W> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| W::VARIANTS.get(i).copied())
+        .ok_or_else(|| bad_value(W::WHAT, &code.to_string()))
+}
+
 /// Times are stored as fixed-width RFC 3339 UTC text with milliseconds, so
 /// that they sort as text and read well in the `sqlite3` shell.
 pub(crate) fn to_db(t: DateTime<Utc>) -> String {
@@ -446,6 +494,31 @@ pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_codes_of_the_vocabularies_never_move() {
+        use crate::domain::log::Level;
+        use crate::domain::policy::Decision;
+        use crate::domain::task::{Origin, TaskKind, TaskStatus};
+        // The numbers the schema's SQL uses (schema.rs, tasks.rs, prune.rs).
+        assert_eq!(code(TaskKind::UpdatingAccountStatus), 0);
+        assert_eq!(code(TaskKind::UpdateAdCache), 1);
+        assert_eq!(code(TaskKind::AzureAdminAndO365Status), 2);
+        assert_eq!(code(TaskStatus::Pending), 0);
+        assert_eq!(code(TaskStatus::InProgress), 1);
+        assert_eq!(code(TaskStatus::Complete), 2);
+        assert_eq!(code(TaskStatus::Error), 3);
+        assert_eq!(code(Decision::New), 0);
+        assert_eq!(code(Decision::Retry), 1);
+        assert_eq!(code(Decision::Deduplicated), 2);
+        assert_eq!(code(Origin::Refresh), 0);
+        assert_eq!(code(Origin::Audit), 1);
+        assert_eq!(code(Level::Error), 0);
+        assert_eq!(code(Level::Warn), 1);
+        assert_eq!(code(Level::Info), 2);
+        assert_eq!(word::<TaskStatus>(3).unwrap(), TaskStatus::Error);
+        assert!(word::<TaskStatus>(4).is_err());
+    }
 
     #[test]
     fn stored_times_round_trip_and_sort_as_text() {

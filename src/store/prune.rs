@@ -1,7 +1,7 @@
 //! Retention: deleting finished history older than a cutoff, in bounded
 //! batches, so that a refresh never waits long for the lock.
 
-use super::{Db, Write, to_db};
+use super::{Db, Write, ms};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -10,18 +10,19 @@ use rusqlite::params;
 /// at `?1` (a cutoff) would delete: created before it, finished with all
 /// their children, and neither an account's newest refresh (the policy
 /// needs it) nor the task that holds an account's newest check (its status
-/// needs it).
+/// needs it). Codes: status 0-1 unfinished, 2-3 finished; kind 0 is the
+/// activity; decisions 0-1 new and retry.
 pub(super) const DOOMED: &str = "
     SELECT t.id FROM tasks t
     WHERE t.parent_id IS NULL AND t.created_at < ?1
-      AND +t.status IN ('COMPLETE', 'ERROR')
+      AND +t.status IN (2, 3)
       AND NOT EXISTS (SELECT 1 FROM tasks c
-                      WHERE c.parent_id = t.id AND c.status IN ('PENDING', 'IN_PROGRESS'))
+                      WHERE c.parent_id = t.id AND c.status IN (0, 1))
       AND t.id NOT IN (
           SELECT newest FROM (
               SELECT (SELECT max(r.id) FROM tasks r
-                      WHERE r.account_id = a.id AND r.kind = 'UpdatingAccountStatus'
-                        AND r.decision IN ('new', 'retry')) AS newest
+                      WHERE r.account_id = a.id AND r.kind = 0
+                        AND r.decision IN (0, 1)) AS newest
               FROM accounts a)
           WHERE newest IS NOT NULL)
       AND t.id NOT IN (
@@ -65,14 +66,14 @@ impl<M> Db<'_, M> {
                   gone(id) AS (SELECT id FROM doomed
                                UNION ALL SELECT c.id FROM tasks c JOIN doomed d ON c.parent_id = d.id)
              SELECT (SELECT count(*) FROM doomed d JOIN tasks t ON t.id = d.id
-                     WHERE t.kind = 'UpdatingAccountStatus'),
+                     WHERE t.kind = 0),
                     (SELECT count(*) FROM gone),
                     (SELECT count(*) FROM logs l WHERE l.task_id IN (SELECT id FROM gone))
                       + (SELECT count(*) FROM logs l WHERE l.task_id IS NULL AND l.time < ?1),
                     (SELECT count(*) FROM checks k WHERE k.task_id IN (SELECT id FROM gone))"
         );
         let (activities, tasks, log_lines, checks) =
-            self.conn.query_row(&sql, [to_db(cutoff)], |r| {
+            self.conn.query_row(&sql, [ms(cutoff)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?;
         Ok(Pruned {
@@ -90,7 +91,7 @@ impl Db<'_, Write> {
     /// task-less log lines older than `cutoff`. Nothing left to delete gives
     /// an empty count.
     pub fn prune_batch(&self, cutoff: DateTime<Utc>, batch: usize) -> Result<Pruned> {
-        let at = to_db(cutoff);
+        let at = ms(cutoff);
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
         self.conn.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS prune_top(id INTEGER PRIMARY KEY);
@@ -111,7 +112,7 @@ impl Db<'_, Write> {
         )?;
         let activities: i64 = self.conn.query_row(
             "SELECT count(*) FROM prune_top p JOIN tasks t ON t.id = p.id
-             WHERE t.kind = 'UpdatingAccountStatus'",
+             WHERE t.kind = 0",
             [],
             |r| r.get(0),
         )?;

@@ -114,10 +114,123 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: account names compared in Unicode NFC. The keys are recomputed in
     // Rust after this step (see `Db::renormalize_name_keys`).
     "SELECT 1;",
+    // 5: compact storage. Times as Unix milliseconds, the closed
+    // vocabularies as small integers (their position in the enum: see
+    // `store::code`), the usual descriptions and log sentences worded when
+    // read rather than stored (`domain::log::LogEvent`), a run's owner
+    // cleared once its task ends, and partial indexes where a list needs
+    // only the rare rows. Tables are rebuilt (foreign keys are off meanwhile
+    // and checked before the commit: see `Store::migrate_to`).
+    r#"
+    CREATE TABLE tasks_new (
+        id             INTEGER PRIMARY KEY,
+        parent_id      INTEGER REFERENCES tasks_new(id) ON DELETE CASCADE,
+        account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind           INTEGER NOT NULL,  -- 0 UpdatingAccountStatus, 1 UpdateAdCache, 2 AzureAdminAndO365Status
+        automated      INTEGER NOT NULL,
+        origin         INTEGER NOT NULL,  -- 0 refresh, 1 audit
+        decision       INTEGER,           -- 0 new, 1 retry, 2 deduplicated
+        status         INTEGER NOT NULL,  -- 0 PENDING, 1 IN_PROGRESS, 2 COMPLETE, 3 ERROR
+        earlier_id     INTEGER,           -- an activity's earlier refresh, as the policy saw it
+        earlier_status INTEGER,
+        description    TEXT,              -- NULL: the usual one (domain::task::usual_description)
+        error          TEXT,
+        created_at     INTEGER NOT NULL,  -- Unix milliseconds
+        started_at     INTEGER,
+        finished_at    INTEGER,
+        owner_host     TEXT,              -- the process that took it on; cleared when it ends
+        owner_pid      INTEGER,
+        owner_token    TEXT,
+        owner_seen_at  INTEGER            -- wall-clock seconds of the owner's last heartbeat
+    );
+    INSERT INTO tasks_new
+    SELECT id, parent_id, account_id,
+           CASE kind WHEN 'UpdatingAccountStatus' THEN 0 WHEN 'UpdateAdCache' THEN 1 ELSE 2 END,
+           automated,
+           CASE origin WHEN 'refresh' THEN 0 ELSE 1 END,
+           CASE decision WHEN 'new' THEN 0 WHEN 'retry' THEN 1 WHEN 'deduplicated' THEN 2 END,
+           CASE status WHEN 'PENDING' THEN 0 WHEN 'IN_PROGRESS' THEN 1 WHEN 'COMPLETE' THEN 2 ELSE 3 END,
+           NULL, NULL,
+           CASE
+             WHEN origin = 'audit' AND description = 'Audit service' THEN NULL
+             WHEN origin = 'refresh' AND kind = 'UpdateAdCache'
+                  AND description = 'Read the tenant''s users and groups into the AD cache' THEN NULL
+             WHEN origin = 'refresh' AND kind = 'AzureAdminAndO365Status'
+                  AND description = 'Check the Azure admin and Microsoft 365 connections' THEN NULL
+             WHEN kind = 'UpdatingAccountStatus' AND decision = 'new'
+                  AND description = 'Update AD cache, check Azure and O365 status' THEN NULL
+             ELSE description
+           END,
+           error,
+           CAST(round(unixepoch(created_at, 'subsec') * 1000) AS INTEGER), CAST(round(unixepoch(started_at, 'subsec') * 1000) AS INTEGER), CAST(round(unixepoch(finished_at, 'subsec') * 1000) AS INTEGER),
+           CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN owner_host END,
+           CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN owner_pid END,
+           CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN owner_token END,
+           CASE WHEN status IN ('PENDING', 'IN_PROGRESS') THEN owner_seen_at END
+    FROM tasks;
+    DROP TABLE tasks;
+    ALTER TABLE tasks_new RENAME TO tasks;
+    -- tasks --account, newest first
+    CREATE INDEX tasks_by_account ON tasks(account_id, id);
+    -- children of an activity; `tasks show`, `logs --task`
+    CREATE INDEX tasks_by_parent ON tasks(parent_id) WHERE parent_id IS NOT NULL;
+    -- tasks --status, tasks run: the rare statuses (COMPLETE is most rows,
+    -- read newest first by id)
+    CREATE INDEX tasks_by_status ON tasks(status, id) WHERE status <> 2;
+    -- tasks --since and pruning: a few recent tasks, or the oldest
+    CREATE INDEX tasks_by_created ON tasks(created_at);
+    -- the default list: user tasks only, newest first
+    CREATE INDEX tasks_user ON tasks(id) WHERE automated = 0;
+    -- the earlier refresh of an account
+    CREATE INDEX tasks_refreshes ON tasks(account_id, id) WHERE kind = 0 AND decision IN (0, 1);
+    -- unfinished tasks of an account, checked for abandoned runs
+    CREATE INDEX tasks_unfinished ON tasks(account_id) WHERE status IN (0, 1);
+
+    CREATE TABLE logs_new (
+        id         INTEGER PRIMARY KEY,
+        time       INTEGER NOT NULL,  -- Unix milliseconds
+        level      INTEGER NOT NULL,  -- 0 ERROR, 1 WARN, 2 INFO
+        event      INTEGER NOT NULL,  -- domain::log::LogEvent::code (0: the detail is the message)
+        task_id    INTEGER,
+        account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        detail     TEXT               -- the error or note of the event
+    );
+    INSERT INTO logs_new
+    SELECT id, CAST(round(unixepoch(time, 'subsec') * 1000) AS INTEGER), CASE level WHEN 'ERROR' THEN 0 WHEN 'WARN' THEN 1 ELSE 2 END,
+           0, task_id, account_id, message
+    FROM logs;
+    DROP TABLE logs;
+    ALTER TABLE logs_new RENAME TO logs;
+    CREATE INDEX logs_by_task ON logs(task_id) WHERE task_id IS NOT NULL;
+    -- logs --account: its lines of no task (the others come through its tasks)
+    CREATE INDEX logs_by_account ON logs(account_id, id) WHERE task_id IS NULL;
+    -- logs --level warn|error: the rare lines
+    CREATE INDEX logs_by_level ON logs(level, id) WHERE level < 2;
+    CREATE INDEX logs_by_time ON logs(time);
+
+    CREATE TABLE checks_new (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        task_id         INTEGER,
+        checked_at      INTEGER NOT NULL,  -- Unix milliseconds
+        azure_ok        INTEGER NOT NULL,
+        azure_error     TEXT,
+        office365_ok    INTEGER NOT NULL,
+        office365_error TEXT
+    );
+    INSERT INTO checks_new
+    SELECT id, account_id, task_id, CAST(round(unixepoch(checked_at, 'subsec') * 1000) AS INTEGER), azure_ok, azure_error, office365_ok, office365_error
+    FROM checks;
+    DROP TABLE checks;
+    ALTER TABLE checks_new RENAME TO checks;
+    CREATE INDEX checks_by_account ON checks(account_id, id);
+    "#,
 ];
 
 /// The version whose migration recomputes the account name keys.
 pub const NAME_KEYS_NFC: usize = 4;
+/// The version whose migration rebuilds tables (foreign keys off meanwhile).
+pub const COMPACT: usize = 5;
 
 /// `PRAGMA application_id` of an nfa database ("nfa" and 1), so that the
 /// file tells what it is (`file(1)` reads it too).

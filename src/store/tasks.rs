@@ -1,9 +1,9 @@
 //! Management tasks.
 
-use super::{Db, Write, bad_value, from_db, opt_from_db, to_db};
+use super::{Db, Write, code, from_ms, ms, opt_from_ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::owner::Owner;
-use crate::domain::policy::Decision;
+use crate::domain::policy::{Decision, activity_description};
 use crate::domain::task::Origin;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
 use crate::domain::word::Word;
@@ -17,31 +17,56 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 const SELECT_TASK: &str = "
     SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
            t.description, t.error, t.created_at, t.started_at, t.finished_at,
-           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at
+           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
+           t.origin, t.earlier_id, t.earlier_status
     FROM tasks t JOIN accounts a ON a.id = t.account_id";
 
+/// The description a task has when none is stored: the usual one of its
+/// kind, or of its activity's decision (a retry's is always stored: it
+/// names the kinds retried).
+fn usual_description(
+    kind: TaskKind,
+    origin: Origin,
+    decision: Option<Decision>,
+    earlier: Option<(TaskId, TaskStatus)>,
+) -> Option<String> {
+    match (kind, decision) {
+        (TaskKind::UpdatingAccountStatus, Some(Decision::Retry)) => None,
+        (TaskKind::UpdatingAccountStatus, Some(Decision::Deduplicated)) if earlier.is_none() => {
+            None
+        }
+        (TaskKind::UpdatingAccountStatus, Some(d)) => Some(activity_description(d, earlier, &[])),
+        (kind, _) => Some(kind.description(origin).to_string()),
+    }
+}
+
 fn task_row(r: &Row) -> rusqlite::Result<Task> {
-    let kind: String = r.get(4)?;
-    let status: String = r.get(6)?;
-    let decision: Option<String> = r.get(7)?;
+    let kind: TaskKind = word(r.get(4)?)?;
+    let decision: Option<Decision> = r.get::<_, Option<i64>>(7)?.map(word).transpose()?;
+    let origin: Origin = word(r.get(17)?)?;
+    let earlier = match (
+        r.get::<_, Option<TaskId>>(18)?,
+        r.get::<_, Option<i64>>(19)?,
+    ) {
+        (Some(id), Some(status)) => Some((id, word(status)?)),
+        _ => None,
+    };
     let host: Option<String> = r.get(13)?;
+    let stored: Option<String> = r.get(8)?;
     Ok(Task {
         id: r.get(0)?,
         parent_id: r.get(1)?,
         account_id: r.get(2)?,
         account: r.get(3)?,
-        kind: TaskKind::parse(&kind).map_err(|_| bad_value("task kind", &kind))?,
+        kind,
         automated: r.get(5)?,
-        status: TaskStatus::parse(&status).map_err(|_| bad_value("task status", &status))?,
-        decision: match decision {
-            Some(d) => Some(Decision::parse(&d).map_err(|_| bad_value("decision", &d))?),
-            None => None,
-        },
-        description: r.get(8)?,
+        status: word(r.get(6)?)?,
+        decision,
+        description: stored.or_else(|| usual_description(kind, origin, decision, earlier)),
         error: r.get(9)?,
-        created_at: from_db(&r.get::<_, String>(10)?)?,
-        started_at: opt_from_db(r.get(11)?)?,
-        finished_at: opt_from_db(r.get(12)?)?,
+        created_at: from_ms(r.get(10)?)?,
+        started_at: opt_from_ms(r.get(11)?)?,
+        finished_at: opt_from_ms(r.get(12)?)?,
         owner: match host {
             Some(host) => Some(Owner {
                 host,
@@ -52,6 +77,16 @@ fn task_row(r: &Row) -> rusqlite::Result<Task> {
         },
         owner_seen_at: r.get(16)?,
     })
+}
+
+/// A closed-vocabulary value as an SQL literal (the planner can then match
+/// partial indexes; the values come from enums, never from input).
+fn literals<W: Word>(words: &[W]) -> String {
+    words
+        .iter()
+        .map(|w| code(*w).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The filters of `nfa tasks list`.
@@ -76,13 +111,20 @@ pub struct NewTask<'a> {
     pub decision: Option<Decision>,
     pub status: TaskStatus,
     pub description: Option<&'a str>,
+    /// For an activity: the earlier refresh the policy saw.
+    pub earlier: Option<(TaskId, TaskStatus)>,
     /// The process that takes the task on to run, if one does now.
     pub owner: Option<&'a Owner>,
 }
 
-/// `?, ?, ?` for `n` values.
-pub(super) fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// With statuses that are all rare (not COMPLETE), the term that lets the
+/// planner use the partial status index.
+fn rare(statuses: &[TaskStatus]) -> &'static str {
+    if statuses.contains(&TaskStatus::Complete) {
+        ""
+    } else {
+        " AND t.status <> 2"
+    }
 }
 
 impl<M> Db<'_, M> {
@@ -131,16 +173,7 @@ impl<M> Db<'_, M> {
             args.push(id.into());
         }
         if !filter.kinds.is_empty() {
-            terms.push_str(&format!(
-                " AND t.kind IN ({})",
-                placeholders(filter.kinds.len())
-            ));
-            args.extend(
-                filter
-                    .kinds
-                    .iter()
-                    .map(|k| Value::from(k.as_str().to_string())),
-            );
+            terms.push_str(&format!(" AND t.kind IN ({})", literals(&filter.kinds)));
         }
         if let Some(since) = filter.since {
             // A time range that holds few tasks is read through its index; one
@@ -151,7 +184,7 @@ impl<M> Db<'_, M> {
             } else {
                 terms.push_str(" AND t.created_at >= ?");
             }
-            args.push(to_db(since).into());
+            args.push(ms(since).into());
         }
         let limit = Value::from(i64::try_from(filter.limit).unwrap_or(i64::MAX));
         let (sql, args) = match filter.statuses.as_slice() {
@@ -167,15 +200,12 @@ impl<M> Db<'_, M> {
             // an account, that account's own tasks are the smaller set.
             statuses if filter.account_id.is_some() || statuses.len() == 1 => (
                 format!(
-                    "{SELECT_TASK} WHERE t.status IN ({}){terms} ORDER BY t.id DESC LIMIT ?",
-                    placeholders(statuses.len())
+                    "{SELECT_TASK} WHERE t.status IN ({}){}{terms} ORDER BY t.id DESC LIMIT ?",
+                    literals(statuses),
+                    rare(statuses)
                 ),
                 {
-                    let mut a: Vec<Value> = statuses
-                        .iter()
-                        .map(|s| Value::from(s.as_str().to_string()))
-                        .collect();
-                    a.extend(args);
+                    let mut a = args;
                     a.push(limit);
                     a
                 },
@@ -188,9 +218,10 @@ impl<M> Db<'_, M> {
                 let mut all = vec![];
                 for st in several {
                     union.push(format!(
-                        "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = ?{terms} ORDER BY t.id DESC LIMIT ?)"
+                        "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = {}{}{terms} ORDER BY t.id DESC LIMIT ?)",
+                        code(*st),
+                        rare(std::slice::from_ref(st))
                     ));
-                    all.push(Value::from(st.as_str().to_string()));
                     all.extend(args.iter().cloned());
                     all.push(limit.clone());
                 }
@@ -206,11 +237,12 @@ impl<M> Db<'_, M> {
     }
 
     /// The newest activity of the account that triggered tasks, with its
-    /// children.
+    /// children. (Codes: kind 0 is the activity, decisions 0 and 1 are new
+    /// and retry.)
     pub fn earlier_refresh(&self, account_id: AccountId) -> Result<Option<(Task, Vec<Task>)>> {
         let sql = format!(
-            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus'
-               AND t.decision IN ('new','retry') ORDER BY t.id DESC LIMIT 1"
+            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0
+               AND t.decision IN (0, 1) ORDER BY t.id DESC LIMIT 1"
         );
         let Some(activity) = self
             .conn
@@ -227,7 +259,7 @@ impl<M> Db<'_, M> {
     /// The newest activity of the account, whatever it decided.
     pub fn latest_activity(&self, account_id: AccountId) -> Result<Option<Task>> {
         let sql = format!(
-            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 'UpdatingAccountStatus' ORDER BY t.id DESC LIMIT 1"
+            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0 ORDER BY t.id DESC LIMIT 1"
         );
         Ok(self
             .conn
@@ -241,10 +273,10 @@ impl<M> Db<'_, M> {
     pub fn unfinished_tasks(&self, account_id: Option<AccountId>) -> Result<Vec<Task>> {
         let sql = match account_id {
             Some(_) => format!(
-                "{SELECT_TASK} WHERE t.account_id = ?1 AND t.status IN ('PENDING','IN_PROGRESS') ORDER BY t.id"
+                "{SELECT_TASK} WHERE t.account_id = ?1 AND t.status IN (0, 1) ORDER BY t.id"
             ),
             None => {
-                format!("{SELECT_TASK} WHERE t.status IN ('PENDING','IN_PROGRESS') ORDER BY t.id")
+                format!("{SELECT_TASK} WHERE t.status IN (0, 1) ORDER BY t.id")
             }
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -262,29 +294,34 @@ impl<M> Db<'_, M> {
 
 impl Db<'_, Write> {
     pub fn insert_task(&self, t: &NewTask<'_>, now: DateTime<Utc>) -> Result<TaskId> {
-        let finished = t.status.is_finished().then(|| to_db(now));
+        let finished = t.status.is_finished().then(|| ms(now));
+        // The usual description is worded when read, not stored.
+        let usual = usual_description(t.kind, t.origin, t.decision, t.earlier);
+        let description = t.description.filter(|d| usual.as_deref() != Some(*d));
         self.conn
             .prepare_cached(
                 "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
                                     description, created_at, finished_at, owner_host, owner_pid, owner_token,
-                                    owner_seen_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                    owner_seen_at, earlier_id, earlier_status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?
             .execute(params![
                 t.parent_id,
                 t.account_id,
-                t.kind.as_str(),
+                code(t.kind),
                 t.automated,
-                t.origin.as_str(),
-                t.decision.map(Decision::as_str),
-                t.status.as_str(),
-                t.description,
-                to_db(now),
+                code(t.origin),
+                t.decision.map(code),
+                code(t.status),
+                description,
+                ms(now),
                 finished,
                 t.owner.map(|o| o.host.as_str()),
                 t.owner.map(|o| o.pid),
                 t.owner.map(|o| o.token.as_str()),
                 t.owner.map(|_| wall_clock_secs()),
+                t.earlier.map(|(id, _)| id),
+                t.earlier.map(|(_, s)| code(s)),
             ])?;
         Ok(TaskId(self.conn.last_insert_rowid()))
     }
@@ -296,7 +333,7 @@ impl Db<'_, Write> {
             .conn
             .prepare_cached(
                 "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = ?5
-                 WHERE id = ?1 AND status = 'PENDING'",
+                 WHERE id = ?1 AND status = 0",
             )?
             .execute(params![id, owner.host, owner.pid, owner.token, wall_clock_secs()])?;
         Ok(n == 1)
@@ -308,7 +345,7 @@ impl Db<'_, Write> {
         self.conn
             .prepare_cached(
                 "UPDATE tasks SET owner_seen_at = ?4
-                 WHERE status IN ('PENDING','IN_PROGRESS')
+                 WHERE status IN (0, 1)
                    AND owner_host = ?1 AND owner_pid = ?2 AND owner_token = ?3",
             )?
             .execute(params![
@@ -323,10 +360,8 @@ impl Db<'_, Write> {
     /// PENDING → IN_PROGRESS.
     pub fn start_task(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
         self.conn
-            .prepare_cached(
-                "UPDATE tasks SET status = 'IN_PROGRESS', started_at = ?2 WHERE id = ?1",
-            )?
-            .execute(params![id, to_db(now)])?;
+            .prepare_cached("UPDATE tasks SET status = 1, started_at = ?2 WHERE id = ?1")?
+            .execute(params![id, ms(now)])?;
         self.sync_parent_of(id, now)
     }
 
@@ -342,9 +377,12 @@ impl Db<'_, Write> {
         debug_assert!(status.is_finished());
         self.conn
             .prepare_cached(
-                "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+                // The owner is only needed while the task runs.
+                "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, owner_host = NULL,
+                    owner_pid = NULL, owner_token = NULL, owner_seen_at = NULL
+                 WHERE id = ?1",
             )?
-            .execute(params![id, status.as_str(), error, to_db(now)])?;
+            .execute(params![id, code(status), error, ms(now)])?;
         self.sync_parent_of(id, now)
     }
 
@@ -359,21 +397,18 @@ impl Db<'_, Write> {
             .conn
             .prepare_cached("SELECT status FROM tasks WHERE parent_id = ?1")?;
         let statuses = stmt
-            .query_map([parent], |r| {
-                let s: String = r.get(0)?;
-                TaskStatus::parse(&s).map_err(|_| bad_value("task status", &s))
-            })?
+            .query_map([parent], |r| word::<TaskStatus>(r.get(0)?))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let status = aggregate(&statuses);
-        let now = to_db(now);
+        let now = ms(now);
         self.conn
             .prepare_cached(
                 "UPDATE tasks SET status = ?2,
-                    started_at = CASE WHEN ?2 = 'PENDING' THEN started_at ELSE coalesce(started_at, ?3) END,
-                    finished_at = CASE WHEN ?2 IN ('COMPLETE','ERROR') THEN ?3 ELSE NULL END
+                    started_at = CASE WHEN ?2 = 0 THEN started_at ELSE coalesce(started_at, ?3) END,
+                    finished_at = CASE WHEN ?2 IN (2, 3) THEN ?3 ELSE NULL END
                  WHERE id = ?1",
             )?
-            .execute(params![parent, status.as_str(), now])?;
+            .execute(params![parent, code(status), now])?;
         Ok(())
     }
 }

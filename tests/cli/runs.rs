@@ -307,7 +307,7 @@ fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
     )
     .unwrap();
     conn.execute(
-        "UPDATE tasks SET status = 'IN_PROGRESS' WHERE id = ?1 OR parent_id IS NULL",
+        "UPDATE tasks SET status = 1 WHERE id = ?1 OR parent_id IS NULL", // 1: IN_PROGRESS
         [running],
     )
     .unwrap();
@@ -371,6 +371,7 @@ fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
             decision: None,
             status: *status,
             description: None,
+            earlier: None,
             owner: Some(owner),
         };
         store.write(|db| db.insert_task(&t, now)).unwrap().0

@@ -251,9 +251,10 @@ fn a_closed_pipe_ends_every_format_quietly() {
             for i in 0..5000 {
                 db.log(
                     nfa::domain::log::Level::Info,
+                    nfa::domain::log::LogEvent::Text,
                     None,
                     None,
-                    &format!("line {i} of a long log"),
+                    Some(&format!("line {i} of a long log")),
                     now,
                 )?;
             }
