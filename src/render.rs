@@ -28,6 +28,9 @@ pub trait Columns: Serialize {
 pub struct Renderer {
     pub format: Format,
     color: bool,
+    /// The terminal's width when standard output is one (`COLUMNS` when
+    /// set): tables are fitted to it. `None` off a terminal: nothing is cut.
+    width: Option<usize>,
     out: std::io::Stdout,
 }
 
@@ -36,9 +39,21 @@ impl Renderer {
     pub fn new(format: Format) -> Renderer {
         let out = std::io::stdout();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let width = out.is_terminal().then(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+                .or_else(|| {
+                    console::Term::stdout()
+                        .size_checked()
+                        .map(|(_, w)| usize::from(w))
+                })
+                .unwrap_or(80)
+        });
         Renderer {
             format,
             color: out.is_terminal() && !no_color,
+            width,
             out,
         }
     }
@@ -101,7 +116,12 @@ impl Renderer {
                 csv.write_record(T::CSV)?;
                 w.csv = Some(csv);
             }
-            Format::Table => w.table = Some(self.new_table(T::TABLE.iter().map(|(_, h)| *h))),
+            Format::Table => {
+                w.table = Some(StreamTable::new(
+                    T::TABLE.iter().map(|(_, h)| (*h).to_string()).collect(),
+                    self.width,
+                ));
+            }
         }
         Ok(w)
     }
@@ -161,6 +181,16 @@ impl Renderer {
     /// A table cell for a field: statuses coloured, the refresh marker as a
     /// symbol, times shortened, absent values blank.
     fn cell(&self, key: &str, v: &Value) -> Cell {
+        let (text, color) = self.cell_text(key, v);
+        let cell = Cell::new(&text);
+        match color {
+            Some(c) => cell.fg(c),
+            None => cell,
+        }
+    }
+
+    /// The text of a table cell and its colour (only when colour is on).
+    fn cell_text(&self, key: &str, v: &Value) -> (String, Option<Color>) {
         let leaf = key.rsplit('.').next().unwrap_or(key);
         let text = match v {
             Value::Null => String::new(),
@@ -175,9 +205,8 @@ impl Renderer {
             other => csv_text(other),
         };
         let text = for_terminal(&text, false).into_owned();
-        let cell = Cell::new(&text);
         if !self.color {
-            return cell;
+            return (text, None);
         }
         let color = match text.as_str() {
             "ACTIVE" | "COMPLETE" | "new" => Some(Color::Green),
@@ -187,17 +216,14 @@ impl Renderer {
             "PROVISIONING" | "UPGRADING" | "deduplicated" => Some(Color::Cyan),
             _ => None,
         };
-        match color {
-            Some(c) => cell.fg(c),
-            None => cell,
-        }
+        (text, color)
     }
 }
 
 pub struct ListWriter<'r, T> {
     r: &'r Renderer,
     count: usize,
-    table: Option<Table>,
+    table: Option<StreamTable>,
     csv: Option<csv::Writer<std::io::StdoutLock<'static>>>,
     _t: std::marker::PhantomData<T>,
 }
@@ -221,12 +247,12 @@ impl<T: Columns> ListWriter<'_, T> {
             }
             Format::Table => {
                 let value = serde_json::to_value(item)?;
-                let row: Vec<Cell> = T::TABLE
+                let row: Vec<(String, Option<Color>)> = T::TABLE
                     .iter()
-                    .map(|(k, _)| self.r.cell(k, &value[*k]))
+                    .map(|(k, _)| self.r.cell_text(k, &value[*k]))
                     .collect();
                 if let Some(t) = &mut self.table {
-                    t.add_row(row);
+                    t.push(row, &mut self.r.out.lock())?;
                 }
             }
         }
@@ -247,16 +273,178 @@ impl<T: Columns> ListWriter<'_, T> {
                 }
             }
             Format::Table => {
-                if let Some(t) = &self.table {
+                if let Some(t) = &mut self.table {
                     if self.count == 0 {
                         self.r.line("(none)")?;
                     } else {
-                        self.r.line(&t.to_string())?;
+                        let mut out = self.r.out.lock();
+                        t.finish(&mut out)?;
+                        out.flush()?;
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A table written as its rows come, in bounded memory: the first
+/// [`WINDOW`](StreamTable::WINDOW) rows set the column widths, later rows
+/// reuse them (a wider later cell widens only its own line, never cut). The
+/// layout is comfy-table's of the `show` commands: a blank of padding each
+/// side of a cell, a blank between columns, a rule under the header.
+struct StreamTable {
+    headers: Vec<String>,
+    window: Vec<Vec<(String, Option<Color>)>>,
+    widths: Option<Vec<usize>>,
+    /// The terminal's width, to fit (cutting free text with `…`).
+    fit: Option<usize>,
+    /// Which columns may be cut: free text, on a terminal only.
+    cuttable: Vec<bool>,
+}
+
+/// Columns of free text, which may be cut to fit a terminal; ids, names,
+/// statuses and times never are.
+const FREE_TEXT: &[&str] = &["description", "error", "message", "why not", "value"];
+
+impl StreamTable {
+    /// Rows held to measure the columns.
+    const WINDOW: usize = 1_000;
+
+    fn new(headers: Vec<String>, fit: Option<usize>) -> StreamTable {
+        let cuttable = headers
+            .iter()
+            .map(|h| fit.is_some() && FREE_TEXT.contains(&h.as_str()))
+            .collect();
+        StreamTable {
+            headers,
+            window: vec![],
+            widths: None,
+            fit,
+            cuttable,
+        }
+    }
+
+    /// Narrows the free-text columns, widest first, until the table fits
+    /// `width` (each keeps at least 10 columns).
+    fn fit(&self, widths: &mut [usize], width: usize) {
+        let total = |w: &[usize]| w.iter().map(|c| c + 3).sum::<usize>().saturating_sub(1);
+        while total(widths) > width {
+            let widest = widths
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| FREE_TEXT.contains(&self.headers[*i].as_str()) && **w > 10)
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, _)| i);
+            let Some(i) = widest else { break };
+            widths[i] -= (total(widths) - width).min(widths[i] - 10);
+        }
+    }
+
+    fn push(&mut self, row: Vec<(String, Option<Color>)>, out: &mut impl Write) -> Result<()> {
+        match &self.widths {
+            Some(widths) => write_row(out, widths, &self.cuttable, &row),
+            None => {
+                self.window.push(row);
+                if self.window.len() >= Self::WINDOW {
+                    self.flush_window(out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Measures the held rows, writes the header and them.
+    fn flush_window(&mut self, out: &mut impl Write) -> Result<()> {
+        use unicode_width::UnicodeWidthStr;
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for row in &self.window {
+            for (w, (text, _)) in widths.iter_mut().zip(row) {
+                *w = (*w).max(text.width());
+            }
+        }
+        if let Some(width) = self.fit {
+            self.fit(&mut widths, width);
+        }
+        let header: Vec<(String, Option<Color>)> =
+            self.headers.iter().map(|h| (h.clone(), None)).collect();
+        write_row(out, &widths, &vec![false; widths.len()], &header)?;
+        let rule: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+        writeln!(out, "{}", rule.join(" "))?;
+        for row in std::mem::take(&mut self.window) {
+            write_row(out, &widths, &self.cuttable, &row)?;
+        }
+        self.widths = Some(widths);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut impl Write) -> Result<()> {
+        if self.widths.is_none() {
+            self.flush_window(out)?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of a [`StreamTable`]: each cell padded to its column's width.
+fn write_row(
+    out: &mut impl Write,
+    widths: &[usize],
+    cuttable: &[bool],
+    row: &[(String, Option<Color>)],
+) -> Result<()> {
+    use unicode_width::UnicodeWidthStr;
+    let mut line = String::new();
+    for (i, ((text, color), width)) in row.iter().zip(widths).enumerate() {
+        let cut;
+        let text = if cuttable[i] && text.width() > *width {
+            cut = cut_to(text, *width);
+            &cut
+        } else {
+            text
+        };
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push(' ');
+        match color {
+            Some(c) => line.push_str(&format!("{}{text}\x1b[39m", ansi(*c))),
+            None => line.push_str(text),
+        }
+        line.extend(std::iter::repeat_n(
+            ' ',
+            width.saturating_sub(text.width()) + 1,
+        ));
+    }
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+/// `text` cut to `width` columns, ending with `…`.
+fn cut_to(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// The escape that starts a foreground colour.
+fn ansi(c: Color) -> &'static str {
+    match c {
+        Color::Green => "\x1b[32m",
+        Color::Yellow => "\x1b[33m",
+        Color::Red => "\x1b[31m",
+        Color::Cyan => "\x1b[36m",
+        _ => "\x1b[39m",
     }
 }
 

@@ -282,3 +282,39 @@ fn a_closed_pipe_ends_every_format_quietly() {
         assert!(out.stderr.is_empty(), "{format}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &o365_expired());
+    s.add("contoso", &f, &[]);
+    s.json_code(3, &["refresh", "contoso"]);
+    // Off a terminal: whole lines, nothing cut.
+    let plain = stdout(&s.run(&["logs"]));
+    assert!(!plain.contains('…'), "{plain}");
+    assert!(plain.lines().any(|l| l.chars().count() > 80), "{plain}");
+    // On a terminal (a pty from script(1)) of 80 columns: free text cut
+    // with …, every line within the width.
+    let nfa = env!("CARGO_BIN_EXE_nfa");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{nfa} logs"), "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NFA_DB", &s.db)
+        .env("NFA_NOW", NOW)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env("TERM", "dumb")
+        .output()
+        .expect("script(1)");
+    let text = stdout(&out);
+    assert!(text.contains('…'), "{text}");
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        assert!(
+            line.chars().count() <= 80,
+            "{} > 80: {line}",
+            line.chars().count()
+        );
+    }
+}
