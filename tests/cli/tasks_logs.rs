@@ -296,7 +296,7 @@ fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
     // On a terminal (a pty from script(1)) of 80 columns: free text cut
     // with …, every line within the width.
     let nfa = env!("CARGO_BIN_EXE_nfa");
-    let out = std::process::Command::new("script")
+    let out = Command::new("script")
         .args(["-qec", &format!("{nfa} logs"), "/dev/null"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
