@@ -4,12 +4,13 @@ use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::status::Lifecycle;
-use crate::domain::tenant::{ConnectionReport, ConnectionState, DirectorySync};
+use crate::domain::tenant::{ConnectionReport, ConnectionState, DirGroup, DirUser, DirectorySync};
 use crate::domain::word::Word;
 use crate::model::{Account, Check};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
+use std::collections::HashMap;
 
 const SELECT_ACCOUNT: &str = "
     SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
@@ -212,55 +213,48 @@ impl Db<'_, Write> {
         cursor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let (users, groups, removed_users, removed_groups) = match sync {
+        match sync {
             DirectorySync::Full { users, groups } => {
-                self.conn
-                    .execute("DELETE FROM ad_users WHERE account_id = ?1", [account_id])?;
-                self.conn
-                    .execute("DELETE FROM ad_groups WHERE account_id = ?1", [account_id])?;
-                (users, groups, &[][..], &[][..])
+                self.replace_users(account_id, users)?;
+                self.replace_groups(account_id, groups)?;
             }
             DirectorySync::Delta {
                 users,
                 groups,
                 removed_users,
                 removed_groups,
-            } => (
-                users,
-                groups,
-                removed_users.as_slice(),
-                removed_groups.as_slice(),
-            ),
-        };
-        // Fields a delta leaves out (None) keep their cached value.
-        let mut upsert = self.conn.prepare_cached(
-            "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
-             ON CONFLICT (account_id, id) DO UPDATE SET
-                display_name = coalesce(excluded.display_name, display_name),
-                upn = coalesce(excluded.upn, upn),
-                enabled = coalesce(?5, enabled)",
-        )?;
-        for u in users {
-            upsert.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
-        }
-        let mut upsert = self.conn.prepare_cached(
-            "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
-             ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)",
-        )?;
-        for g in groups {
-            upsert.execute(params![account_id, g.id, g.display_name])?;
-        }
-        let mut del = self
-            .conn
-            .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
-        for id in removed_users {
-            del.execute(params![account_id, id])?;
-        }
-        let mut del = self
-            .conn
-            .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
-        for id in removed_groups {
-            del.execute(params![account_id, id])?;
+            } => {
+                // Fields a delta leaves out (None) keep their cached value.
+                let mut upsert = self.conn.prepare_cached(
+                    "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
+                     ON CONFLICT (account_id, id) DO UPDATE SET
+                        display_name = coalesce(excluded.display_name, display_name),
+                        upn = coalesce(excluded.upn, upn),
+                        enabled = coalesce(?5, enabled)",
+                )?;
+                for u in users {
+                    upsert.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
+                }
+                let mut upsert = self.conn.prepare_cached(
+                    "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)",
+                )?;
+                for g in groups {
+                    upsert.execute(params![account_id, g.id, g.display_name])?;
+                }
+                let mut del = self
+                    .conn
+                    .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
+                for id in removed_users {
+                    del.execute(params![account_id, id])?;
+                }
+                let mut del = self
+                    .conn
+                    .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
+                for id in removed_groups {
+                    del.execute(params![account_id, id])?;
+                }
+            }
         }
         self.conn
             .prepare_cached(
@@ -270,6 +264,71 @@ impl Db<'_, Write> {
                  WHERE id = ?1",
             )?
             .execute(params![account_id, to_db(now), cursor])?;
+        Ok(())
+    }
+
+    /// Makes the cached users of an account exactly `users`, writing only
+    /// what changed: an unchanged directory writes no row.
+    fn replace_users(&self, account_id: AccountId, users: &[DirUser]) -> Result<()> {
+        type Fields = (Option<String>, Option<String>, bool);
+        let mut have: HashMap<String, Fields> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1",
+            )?;
+            stmt.query_map([account_id], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut put = self.conn.prepare_cached(
+            "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (account_id, id) DO UPDATE SET
+                display_name = excluded.display_name, upn = excluded.upn, enabled = excluded.enabled",
+        )?;
+        for u in users {
+            // In a full copy an absent `enabled` means enabled.
+            let want = (
+                u.display_name.clone(),
+                u.upn.clone(),
+                u.enabled.unwrap_or(true),
+            );
+            if have.remove(&u.id).as_ref() != Some(&want) {
+                put.execute(params![account_id, u.id, want.0, want.1, want.2])?;
+            }
+        }
+        let mut del = self
+            .conn
+            .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
+        for id in have.keys() {
+            del.execute(params![account_id, id])?;
+        }
+        Ok(())
+    }
+
+    /// [`Db::replace_users`] for groups.
+    fn replace_groups(&self, account_id: AccountId, groups: &[DirGroup]) -> Result<()> {
+        let mut have: HashMap<String, Option<String>> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, display_name FROM ad_groups WHERE account_id = ?1")?;
+            stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut put = self.conn.prepare_cached(
+            "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account_id, id) DO UPDATE SET display_name = excluded.display_name",
+        )?;
+        for g in groups {
+            if have.remove(&g.id).as_ref() != Some(&g.display_name) {
+                put.execute(params![account_id, g.id, g.display_name])?;
+            }
+        }
+        let mut del = self
+            .conn
+            .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
+        for id in have.keys() {
+            del.execute(params![account_id, id])?;
+        }
         Ok(())
     }
 
