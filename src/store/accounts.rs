@@ -268,38 +268,52 @@ impl Db<'_, Write> {
     }
 
     /// Makes the cached users of an account exactly `users`, writing only
-    /// what changed: an unchanged directory writes no row.
+    /// what changed: an unchanged directory writes no row. The cache is
+    /// read once, compared in place against the new copy (no copy of it
+    /// is made).
     fn replace_users(&self, account_id: AccountId, users: &[DirUser]) -> Result<()> {
-        type Fields = (Option<String>, Option<String>, bool);
-        let mut have: HashMap<String, Fields> = {
+        // In a full copy an absent `enabled` means enabled.
+        let mut want: HashMap<&str, &DirUser> = users.iter().map(|u| (u.id.as_str(), u)).collect();
+        let mut gone: Vec<String> = vec![];
+        let mut changed: Vec<&DirUser> = vec![];
+        {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1",
             )?;
-            stmt.query_map([account_id], |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        };
+            let mut rows = stmt.query([account_id])?;
+            while let Some(r) = rows.next()? {
+                let id = r.get_ref(0)?.as_str()?;
+                match want.remove(id) {
+                    None => gone.push(id.to_string()),
+                    Some(u) => {
+                        let same = r.get_ref(1)?.as_str_or_null()? == u.display_name.as_deref()
+                            && r.get_ref(2)?.as_str_or_null()? == u.upn.as_deref()
+                            && r.get::<_, bool>(3)? == u.enabled.unwrap_or(true);
+                        if !same {
+                            changed.push(u);
+                        }
+                    }
+                }
+            }
+        }
         let mut put = self.conn.prepare_cached(
             "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (account_id, id) DO UPDATE SET
                 display_name = excluded.display_name, upn = excluded.upn, enabled = excluded.enabled",
         )?;
-        for u in users {
-            // In a full copy an absent `enabled` means enabled.
-            let want = (
-                u.display_name.clone(),
-                u.upn.clone(),
-                u.enabled.unwrap_or(true),
-            );
-            if have.remove(&u.id).as_ref() != Some(&want) {
-                put.execute(params![account_id, u.id, want.0, want.1, want.2])?;
-            }
+        for u in changed.into_iter().chain(want.into_values()) {
+            put.execute(params![
+                account_id,
+                u.id,
+                u.display_name,
+                u.upn,
+                u.enabled.unwrap_or(true)
+            ])?;
         }
         let mut del = self
             .conn
             .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
-        for id in have.keys() {
+        for id in gone {
             del.execute(params![account_id, id])?;
         }
         Ok(())
