@@ -165,7 +165,12 @@ impl super::Store {
             Ok(pages * page)
         };
         let before = size(self)?;
-        self.conn.execute_batch("PRAGMA incremental_vacuum")?;
+        // The pragma frees one page a step: step it to the end.
+        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+        drop(rows);
+        drop(stmt);
         Ok(u64::try_from(before - size(self)?).unwrap_or(0))
     }
 }
