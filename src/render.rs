@@ -99,20 +99,19 @@ impl Renderer {
     /// Starts a list; push items, then `finish`. JSON and CSV stream; a table
     /// is drawn at the end.
     pub fn list<T: Columns>(&self) -> Result<ListWriter<'_, T>> {
+        let buffered = || std::io::BufWriter::with_capacity(64 * 1024, self.out.lock());
         let mut w = ListWriter {
             r: self,
             count: 0,
             table: None,
+            out: buffered(),
             csv: None,
             _t: std::marker::PhantomData,
         };
         match self.format {
-            Format::Json => {
-                let mut out = self.out.lock();
-                out.write_all(b"[")?;
-            }
+            Format::Json => w.out.write_all(b"[")?,
             Format::Csv => {
-                let mut csv = csv::Writer::from_writer(self.out.lock());
+                let mut csv = csv::Writer::from_writer(buffered());
                 csv.write_record(T::CSV)?;
                 w.csv = Some(csv);
             }
@@ -196,12 +195,14 @@ impl Renderer {
             Value::Null => String::new(),
             Value::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
             Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
-            Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-                Ok(t) if leaf.ends_with("_at") || leaf == "time" => {
-                    t.format("%Y-%m-%d %H:%M:%S").to_string()
+            // Only time fields are read as times (a parse per cell costs).
+            Value::String(s) if leaf.ends_with("_at") || leaf == "time" => {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    Err(_) => s.clone(),
                 }
-                _ => s.clone(),
-            },
+            }
+            Value::String(s) => s.clone(),
             other => csv_text(other),
         };
         let text = for_terminal(&text, false).into_owned();
@@ -224,7 +225,10 @@ pub struct ListWriter<'r, T> {
     r: &'r Renderer,
     count: usize,
     table: Option<StreamTable>,
-    csv: Option<csv::Writer<std::io::StdoutLock<'static>>>,
+    /// Standard output, buffered for the whole list (one write(2) per
+    /// buffer, not per row: standard output itself flushes every line).
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    csv: Option<csv::Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>>,
     _t: std::marker::PhantomData<T>,
 }
 
@@ -232,12 +236,11 @@ impl<T: Columns> ListWriter<'_, T> {
     pub fn push(&mut self, item: &T) -> Result<()> {
         match self.r.format {
             Format::Json => {
-                let mut out = self.r.out.lock();
                 if self.count > 0 {
-                    out.write_all(b",")?;
+                    self.out.write_all(b",")?;
                 }
-                out.write_all(b"\n  ")?;
-                serde_json::to_writer(&mut out, item)?;
+                self.out.write_all(b"\n  ")?;
+                serde_json::to_writer(&mut self.out, item)?;
             }
             Format::Csv => {
                 let row = csv_row(item)?;
@@ -252,7 +255,7 @@ impl<T: Columns> ListWriter<'_, T> {
                     .map(|(k, _)| self.r.cell_text(k, &value[*k]))
                     .collect();
                 if let Some(t) = &mut self.table {
-                    t.push(row, &mut self.r.out.lock())?;
+                    t.push(row, &mut self.out)?;
                 }
             }
         }
@@ -263,9 +266,9 @@ impl<T: Columns> ListWriter<'_, T> {
     pub fn finish(mut self) -> Result<()> {
         match self.r.format {
             Format::Json => {
-                let mut out = self.r.out.lock();
-                out.write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
-                out.flush()?;
+                self.out
+                    .write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
+                self.out.flush()?;
             }
             Format::Csv => {
                 if let Some(csv) = &mut self.csv {
@@ -275,13 +278,12 @@ impl<T: Columns> ListWriter<'_, T> {
             Format::Table => {
                 if let Some(t) = &mut self.table {
                     if self.count == 0 {
-                        self.r.line("(none)")?;
+                        writeln!(self.out, "(none)")?;
                     } else {
-                        let mut out = self.r.out.lock();
-                        t.finish(&mut out)?;
-                        out.flush()?;
+                        t.finish(&mut self.out)?;
                     }
                 }
+                self.out.flush()?;
             }
         }
         Ok(())
