@@ -3,8 +3,11 @@
 //! an item). Every value comes from the item's `Serialize` impl, so the three
 //! formats cannot disagree.
 
+mod flat;
+
 use anyhow::Result;
 use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table, TableStyle};
+use flat::{Fields, Scalar};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
@@ -148,7 +151,7 @@ impl Renderer {
                 let fields = flatten(&value);
                 let mut csv = csv::Writer::from_writer(self.out.lock());
                 csv.write_record(fields.iter().map(|(k, _)| k))?;
-                csv.write_record(fields.iter().map(|(_, v)| csv_cell(v)))?;
+                csv.write_record(fields.iter().map(|(_, v)| csv_cell(&flat::to_scalar(v))))?;
                 csv.flush()?;
             }
             Format::Table => {
@@ -180,7 +183,7 @@ impl Renderer {
     /// A table cell for a field: statuses coloured, the refresh marker as a
     /// symbol, times shortened, absent values blank.
     fn cell(&self, key: &str, v: &Value) -> Cell {
-        let (text, color) = self.cell_text(key, v);
+        let (text, color) = self.cell_text(key, &flat::to_scalar(v));
         let cell = Cell::new(&text);
         match color {
             Some(c) => cell.fg(c),
@@ -189,20 +192,18 @@ impl Renderer {
     }
 
     /// The text of a table cell and its colour (only when colour is on).
-    fn cell_text(&self, key: &str, v: &Value) -> (String, Option<Color>) {
+    fn cell_text(&self, key: &str, v: &Scalar) -> (String, Option<Color>) {
         let leaf = key.rsplit('.').next().unwrap_or(key);
         let text = match v {
-            Value::Null => String::new(),
-            Value::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
-            Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Scalar::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
+            Scalar::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
             // Only time fields are read as times (a parse per cell costs).
-            Value::String(s) if leaf.ends_with("_at") || leaf == "time" => {
+            Scalar::Str(s) if leaf.ends_with("_at") || leaf == "time" => {
                 match chrono::DateTime::parse_from_rfc3339(s) {
                     Ok(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                     Err(_) => s.clone(),
                 }
             }
-            Value::String(s) => s.clone(),
             other => csv_text(other),
         };
         let text = for_terminal(&text, false).into_owned();
@@ -249,10 +250,10 @@ impl<T: Columns> ListWriter<'_, T> {
                 }
             }
             Format::Table => {
-                let value = serde_json::to_value(item)?;
+                let fields = Fields::of(item)?;
                 let row: Vec<(String, Option<Color>)> = T::TABLE
                     .iter()
-                    .map(|(k, _)| self.r.cell_text(k, &value[*k]))
+                    .map(|(k, _)| self.r.cell_text(k, fields.get(k)))
                     .collect();
                 if let Some(t) = &mut self.table {
                     t.push(row, &mut self.out)?;
@@ -452,18 +453,18 @@ fn ansi(c: Color) -> &'static str {
 
 /// The CSV cells of an item, in the order of `T::CSV`.
 fn csv_row<T: Columns>(item: &T) -> Result<Vec<String>> {
-    let value = serde_json::to_value(item)?;
-    Ok(T::CSV.iter().map(|k| csv_cell(&value[*k])).collect())
+    let fields = Fields::of(item)?;
+    Ok(T::CSV.iter().map(|k| csv_cell(fields.get(k))).collect())
 }
 
 /// A value as a CSV cell: [`csv_text`], and text that a spreadsheet would
 /// take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return) prefixed with `'`, as OWASP recommends against CSV
 /// injection. Numbers and booleans are never changed.
-fn csv_cell(v: &Value) -> String {
+fn csv_cell(v: &Scalar) -> String {
     let text = csv_text(v);
     match v {
-        Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        Scalar::Str(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
         _ => text,
     }
 }
@@ -493,13 +494,16 @@ pub fn for_terminal(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str
 }
 
 /// A value as CSV text: scalars as they are, `null` empty, the rest as JSON.
-fn csv_text(v: &Value) -> String {
+fn csv_text(v: &Scalar) -> String {
     match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
+        Scalar::Null => String::new(),
+        Scalar::Str(s) | Scalar::Json(s) => s.clone(),
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Int(n) => n.to_string(),
+        Scalar::UInt(n) => n.to_string(),
+        Scalar::Float(n) => {
+            serde_json::Number::from_f64(*n).map_or_else(String::new, |n| n.to_string())
+        }
     }
 }
 
@@ -549,10 +553,10 @@ mod tests {
     #[test]
     fn csv_cells_that_would_be_formulas_are_neutralised() {
         for f in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(csv_cell(&Value::from(f)), format!("'{f}"));
+            assert_eq!(csv_cell(&Scalar::Str(f.into())), format!("'{f}"));
         }
-        assert_eq!(csv_cell(&Value::from("a=b")), "a=b");
-        assert_eq!(csv_cell(&serde_json::json!(-3)), "-3", "numbers are data");
-        assert_eq!(csv_cell(&Value::Null), "");
+        assert_eq!(csv_cell(&Scalar::Str("a=b".into())), "a=b");
+        assert_eq!(csv_cell(&Scalar::Int(-3)), "-3", "numbers are data");
+        assert_eq!(csv_cell(&Scalar::Null), "");
     }
 }
