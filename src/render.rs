@@ -109,6 +109,7 @@ impl Renderer {
             table: None,
             out: buffered(),
             csv: None,
+            csv_at: None,
             _t: std::marker::PhantomData,
         };
         match self.format {
@@ -198,10 +199,12 @@ impl Renderer {
             Scalar::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
             Scalar::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
             // Only time fields are read as times (a parse per cell costs).
+            // Our times are RFC 3339 UTC (`2026-11-30T08:00:00.250Z`): shown
+            // to the second, without reparsing them.
             Scalar::Str(s) if leaf.ends_with("_at") || leaf == "time" => {
-                match chrono::DateTime::parse_from_rfc3339(s) {
-                    Ok(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    Err(_) => s.clone(),
+                match (s.get(..10), s.get(10..11), s.get(11..19)) {
+                    (Some(date), Some("T"), Some(time)) => format!("{date} {time}"),
+                    _ => s.clone(),
                 }
             }
             other => csv_text(other),
@@ -230,6 +233,8 @@ pub struct ListWriter<'r, T> {
     /// buffer, not per row: standard output itself flushes every line).
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
     csv: Option<csv::Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>>,
+    /// Where each CSV column's field is in a row (see [`write_csv_row`]).
+    csv_at: Option<Vec<Option<usize>>>,
     _t: std::marker::PhantomData<T>,
 }
 
@@ -244,9 +249,8 @@ impl<T: Columns> ListWriter<'_, T> {
                 serde_json::to_writer(&mut self.out, item)?;
             }
             Format::Csv => {
-                let row = csv_row(item)?;
                 if let Some(csv) = &mut self.csv {
-                    csv.write_record(&row)?;
+                    write_csv_row(csv, item, &mut self.csv_at)?;
                 }
             }
             Format::Table => {
@@ -455,6 +459,37 @@ fn ansi(c: Color) -> &'static str {
 fn csv_row<T: Columns>(item: &T) -> Result<Vec<String>> {
     let fields = Fields::of(item)?;
     Ok(T::CSV.iter().map(|k| csv_cell(fields.get(k))).collect())
+}
+
+/// Writes an item's CSV cells (in the order of `T::CSV`) without copying
+/// them; `at` maps each column to its field's position, learnt from the
+/// first row (a type serializes its fields in one order).
+fn write_csv_row<T: Columns, W: Write>(
+    csv: &mut csv::Writer<W>,
+    item: &T,
+    at: &mut Option<Vec<Option<usize>>>,
+) -> Result<()> {
+    let fields = Fields::of(item)?;
+    let at = at.get_or_insert_with(|| {
+        T::CSV
+            .iter()
+            .map(|k| fields.0.iter().position(|(f, _)| f == k))
+            .collect()
+    });
+    for i in at.iter() {
+        let v = i
+            .and_then(|i| fields.0.get(i))
+            .map_or(&Scalar::Null, |(_, v)| v);
+        match v {
+            Scalar::Str(s) if !s.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+                csv.write_field(s)?;
+            }
+            Scalar::Json(s) => csv.write_field(s)?,
+            other => csv.write_field(csv_cell(other))?,
+        }
+    }
+    csv.write_record(None::<&[u8]>)?;
+    Ok(())
 }
 
 /// A value as a CSV cell: [`csv_text`], and text that a spreadsheet would
