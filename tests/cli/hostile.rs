@@ -269,14 +269,7 @@ fn an_account_removed_during_a_bulk_run_is_skipped_and_the_rest_finish() {
             );
         }
     }
-    let left = s.json(&[
-        "tasks",
-        "--show-automated",
-        "--status",
-        "IN_PROGRESS",
-        "--status",
-        "PENDING",
-    ]);
+    let left = s.unfinished();
     assert!(left.items().is_empty(), "{left}");
 }
 

@@ -171,6 +171,18 @@ impl Sandbox {
             .expect("spawn nfa")
     }
 
+    /// Every task left PENDING or IN_PROGRESS.
+    pub fn unfinished(&self) -> Value {
+        self.json(&[
+            "tasks",
+            "--show-automated",
+            "--status",
+            "IN_PROGRESS",
+            "--status",
+            "PENDING",
+        ])
+    }
+
     /// Waits until some automated task is IN_PROGRESS.
     pub fn wait_in_progress(&self) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -106,14 +106,7 @@ fn a_killed_run_is_found_abandoned_and_then_retried() {
         "{logs}"
     );
     assert_eq!(logs[0]["account_id"], 1);
-    let left = s.json(&[
-        "tasks",
-        "--show-automated",
-        "--status",
-        "IN_PROGRESS",
-        "--status",
-        "PENDING",
-    ]);
+    let left = s.unfinished();
     assert_eq!(left, json!([]));
 }
 
