@@ -12,6 +12,17 @@ use serde::Serialize;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 
+/// When to colour the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always (even into a pipe, and over `NO_COLOR`).
+    Always,
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     #[default]
@@ -38,10 +49,16 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Colour only on a terminal, and never when `NO_COLOR` is set.
-    pub fn new(format: Format) -> Renderer {
+    /// `--color auto` colours only on a terminal, and never when `NO_COLOR`
+    /// is set; `always` and `never` say so. JSON and CSV are never coloured.
+    pub fn new(format: Format, choice: ColorChoice) -> Renderer {
         let out = std::io::stdout();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Auto => out.is_terminal() && !no_color,
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+        };
         let width = out.is_terminal().then(|| {
             std::env::var("COLUMNS")
                 .ok()
@@ -55,7 +72,7 @@ impl Renderer {
         });
         Renderer {
             format,
-            color: out.is_terminal() && !no_color,
+            color,
             width,
             out,
         }
@@ -175,7 +192,9 @@ impl Renderer {
         t.load_style(style)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(headers);
-        if !self.color {
+        if self.color {
+            t.enforce_styling();
+        } else {
             t.force_no_tty();
         }
         t

@@ -13,7 +13,7 @@ pub mod tasks;
 
 use crate::clock::Clock;
 use crate::error::Outcome;
-use crate::render::{Format, Renderer};
+use crate::render::{ColorChoice, Format, Renderer};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
@@ -42,6 +42,11 @@ pub struct Cli {
     /// No progress bars or notes on standard error
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Colour in tables: auto (on a terminal, unless NO_COLOR is set),
+    /// always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
@@ -114,7 +119,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     }
     let env = Env {
         clock: Clock::from_env()?,
-        out: Renderer::new(cli.output),
+        out: Renderer::new(cli.output, cli.color),
         quiet: cli.quiet,
         db: cli.db,
     };

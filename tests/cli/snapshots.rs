@@ -99,3 +99,49 @@ fn the_human_tables() {
     insta::assert_snapshot!("accounts-list-after", table(&s, &["accounts", "list"], 0));
     insta::assert_snapshot!("settings", table(&s, &["settings"], 0));
 }
+
+#[test]
+fn colour_comes_when_asked_and_never_in_json_or_csv() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &o365_expired());
+    s.add("contoso", &f, &[]);
+    s.json_code(3, &["refresh", "contoso"]);
+    let esc = |args: &[&str]| stdout(&s.run(args)).contains('\u{1b}');
+    // The sandbox sets NO_COLOR and is no terminal: auto means none.
+    assert!(!esc(&["accounts", "list"]));
+    assert!(!esc(&["--color", "never", "tasks", "--show-automated"]));
+    assert!(
+        esc(&["--color", "always", "accounts", "list"]),
+        "DISCONNECTED in red"
+    );
+    assert!(esc(&["--color", "always", "tasks", "--show-automated"]));
+    assert!(
+        esc(&["--color", "always", "tasks", "show", "1"]),
+        "one thing too"
+    );
+    assert!(!esc(&[
+        "--color",
+        "always",
+        "-o",
+        "json",
+        "tasks",
+        "--show-automated"
+    ]));
+    assert!(!esc(&[
+        "--color",
+        "always",
+        "-o",
+        "csv",
+        "tasks",
+        "--show-automated"
+    ]));
+    let colored = stdout(&s.run(&["--color", "always", "accounts", "list"]));
+    assert!(
+        colored.contains("\u{1b}[31mDISCONNECTED\u{1b}[39m"),
+        "{colored:?}"
+    );
+    assert_eq!(
+        s.run(&["--color", "sometimes", "accounts"]).status.code(),
+        Some(2)
+    );
+}
