@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod completions;
 pub mod demo;
+pub mod directory;
 pub mod logs;
 pub mod prune;
 pub mod refresh;
@@ -69,6 +70,8 @@ pub enum Command {
     Logs(logs::Args),
     /// Show and change settings
     Settings(settings::Args),
+    /// What an account's AD cache holds: its users and groups
+    Directory(directory::Args),
     /// Delete finished history older than keep-history (or --older-than):
     /// never an account's newest refresh, never a run under way
     Prune(prune::Args),
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Logs(args) => logs::run(&env, args),
         Command::Settings(args) => settings::run(&env, args),
         Command::Prune(args) => prune::run(&env, args),
+        Command::Directory(args) => directory::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

@@ -7,6 +7,7 @@
 //! half-written.
 
 mod accounts;
+mod directory;
 mod logs;
 #[cfg(test)]
 mod plans;

@@ -500,3 +500,44 @@ fn a_name_twice_in_one_import_names_both_rows() {
     );
     assert!(!err.contains("id "), "no id of a rolled-back row: {err}");
 }
+
+#[test]
+fn directory_lists_the_ad_cache_with_filters_in_every_format() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    assert!(
+        s.json(&["directory", "users", "contoso"])
+            .items()
+            .is_empty(),
+        "no sync yet"
+    );
+    s.json(&["audit", "contoso"]);
+    let users = s.json(&["directory", "users", "contoso"]);
+    assert_eq!(
+        users,
+        json!([
+            {"id": "u1", "display_name": "Ada", "upn": "ada@contoso.com", "enabled": true},
+            {"id": "u2", "display_name": "Grace", "upn": "grace@contoso.com", "enabled": false}
+        ])
+    );
+    let disabled = s.json(&["directory", "users", "#1", "--disabled"]);
+    assert_eq!(disabled.ids_str(), ["u2"]);
+    let found = s.json(&["directory", "users", "contoso", "--search", "ADA@"]);
+    assert_eq!(found.ids_str(), ["u1"]);
+    let groups = s.json(&["directory", "groups", "contoso"]);
+    assert_eq!(groups, json!([{"id": "g1", "display_name": "IT"}]));
+    assert!(
+        s.json(&["directory", "groups", "contoso", "--search", "hr"])
+            .items()
+            .is_empty()
+    );
+    let csv = stdout(&s.run(&["-o", "csv", "directory", "users", "contoso"]));
+    assert_eq!(
+        csv,
+        "id,display_name,upn,enabled\nu1,Ada,ada@contoso.com,true\nu2,Grace,grace@contoso.com,false\n"
+    );
+    let table = stdout(&s.run(&["directory", "users", "contoso"]));
+    assert!(table.contains("Grace") && table.contains("UPN"), "{table}");
+    s.fails(&["directory", "users", "nope"], &["unknown account 'nope'"]);
+}

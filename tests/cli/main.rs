@@ -246,6 +246,14 @@ pub trait Items {
         self.items().len()
     }
 
+    /// The `id` of every item, when ids are text.
+    fn ids_str(&self) -> Vec<&str> {
+        self.items()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect()
+    }
+
     /// The `id` of every item.
     fn ids(&self) -> Vec<i64> {
         self.items()

@@ -25,6 +25,9 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "get"],
     &["settings", "set"],
     &["prune"],
+    &["directory"],
+    &["directory", "users"],
+    &["directory", "groups"],
     &["demo"],
     &["completions"],
 ];
