@@ -10,6 +10,7 @@ pub mod logs;
 pub mod prune;
 pub mod refresh;
 pub mod settings;
+pub mod summary;
 pub mod tasks;
 
 use crate::clock::Clock;
@@ -70,6 +71,9 @@ pub enum Command {
     Logs(logs::Args),
     /// Show and change settings
     Settings(settings::Args),
+    /// The morning check: accounts per status, recent failures, oldest AD
+    /// caches, runs in progress
+    Summary(summary::Args),
     /// What an account's AD cache holds: its users and groups
     Directory(directory::Args),
     /// Delete finished history older than keep-history (or --older-than):
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Settings(args) => settings::run(&env, args),
         Command::Prune(args) => prune::run(&env, args),
         Command::Directory(args) => directory::run(&env, args),
+        Command::Summary(args) => summary::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

@@ -10,6 +10,7 @@ pub mod prune;
 pub mod refresh;
 pub mod run;
 pub mod settings;
+pub mod summary;
 pub mod tasks;
 
 pub use run::RunContext;

@@ -256,6 +256,24 @@ impl<M> Db<'_, M> {
         Ok(Some((activity, children)))
     }
 
+    /// The error, account name and end of every task (not an activity: its
+    /// status is its children's) that ended in ERROR since `since` (status 3
+    /// through its partial index).
+    pub fn errors_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, DateTime<Utc>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(t.error, ''), a.name, t.finished_at FROM tasks t
+             JOIN accounts a ON a.id = t.account_id
+             WHERE t.status = 3 AND t.status <> 2 AND t.kind <> 0 AND t.finished_at >= ?1",
+        )?;
+        let rows = stmt.query_map([ms(since)], |r| {
+            Ok((r.get(0)?, r.get(1)?, from_ms(r.get(2)?)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The newest activity of the account, whatever it decided.
     pub fn latest_activity(&self, account_id: AccountId) -> Result<Option<Task>> {
         let sql = format!(

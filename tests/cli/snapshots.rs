@@ -25,6 +25,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "get"],
     &["settings", "set"],
     &["prune"],
+    &["summary"],
     &["directory"],
     &["directory", "users"],
     &["directory", "groups"],
@@ -101,6 +102,11 @@ fn the_human_tables() {
     );
     insta::assert_snapshot!("accounts-list-after", table(&s, &["accounts", "list"], 0));
     insta::assert_snapshot!("settings", table(&s, &["settings"], 0));
+    insta::assert_snapshot!("summary", table(&s, &["summary"], 0));
+    insta::assert_snapshot!(
+        "directory-users",
+        table(&s, &["directory", "users", "contoso"], 0)
+    );
 }
 
 #[test]

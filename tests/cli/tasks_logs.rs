@@ -318,3 +318,69 @@ fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
         );
     }
 }
+
+#[test]
+fn the_summary_is_the_morning_check_in_one_object() {
+    let mut s = Sandbox::new();
+    let ok = s.fixture("ok.json", &healthy());
+    let bad = s.fixture("bad.json", &o365_expired());
+    s.at("2026-11-28T08:00:00Z");
+    s.add("old-failure", &bad, &[]);
+    s.json_code(3, &["refresh", "old-failure"]); // failed 2 days ago: not in the last 24 h
+    s.at(NOW);
+    s.add("contoso", &ok, &["--last-activity", "2026-11-20T08:00:00Z"]); // INACTIVE, never cached
+    s.add("tailspin", &bad, &[]);
+    s.add("fabrikam", &bad, &[]);
+    s.add("pending", &ok, &[]);
+    s.json_code(3, &["refresh", "tailspin"]);
+    s.json_code(3, &["refresh", "fabrikam"]);
+    s.json(&["refresh", "pending", "--no-run"]);
+    let sum = s.json(&["summary"]);
+    assert_eq!(sum["accounts"], 5);
+    let by: Vec<(String, i64)> = sum["by_status"]
+        .items()
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap().to_string(),
+                c["accounts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by.len(), 9, "every status is named: {by:?}");
+    let count = |st: &str| by.iter().find(|(s, _)| s == st).unwrap().1;
+    assert_eq!(count("DISCONNECTED"), 3);
+    assert_eq!(count("INACTIVE"), 1);
+    assert_eq!(count("STALE"), 1, "pending: never cached");
+    assert_eq!(sum["refresh_marker"], 2);
+    let failures = sum["failures_24h"].items();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["tasks"], 2);
+    assert_eq!(failures[0]["accounts"], json!(["tailspin", "fabrikam"]));
+    assert!(
+        failures[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("token expired")
+    );
+    let oldest: Vec<&str> = sum["oldest_ad_caches"]
+        .items()
+        .iter()
+        .map(|c| c["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(&oldest[..2], ["contoso", "pending"], "never cached first");
+    assert_eq!(
+        sum["in_progress"].count(),
+        2,
+        "the two PENDING tasks of --no-run"
+    );
+    let table = stdout(&s.run(&["summary"]));
+    assert!(
+        table.contains("5 accounts, 2 with the refresh marker"),
+        "{table}"
+    );
+    assert!(
+        table.contains("token expired") && table.contains("runs in progress: 2"),
+        "{table}"
+    );
+}
