@@ -101,14 +101,11 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
         no_run: args.no_run,
     };
     let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, progress| {
+        // One account: the portal's sentence as soon as it is decided.
+        // Several: one summary once they are done (see `show_reports`).
         let on_planned = |r: &RefreshReport| {
-            if env.out.format == Format::Table {
-                let text = r.message.as_deref().unwrap_or(&r.description);
-                progress.println(&if several {
-                    format!("{}: {text}", r.account)
-                } else {
-                    text.to_string()
-                });
+            if env.out.format == Format::Table && !several {
+                progress.println(r.message.as_deref().unwrap_or(&r.description));
             }
         };
         refresh(ctx, &targets, &opts, &on_planned)
@@ -140,6 +137,71 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     show_reports(env, single(&args.accounts), run)
 }
 
+/// A line of the summary of a run over several accounts.
+#[derive(Serialize)]
+struct BulkRow<'a> {
+    account: &'a str,
+    decision: Option<crate::domain::policy::Decision>,
+    status: String,
+    failed: Option<&'static str>,
+    error: Option<&'a str>,
+}
+
+impl Columns for BulkRow<'_> {
+    const CSV: &'static [&'static str] = &["account", "decision", "status", "failed", "error"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("decision", "decision"),
+        ("status", "status"),
+        ("failed", "failed task"),
+        ("error", "error"),
+    ];
+}
+
+/// Several accounts, for people: what was decided, counted once (with the
+/// portal's sentence once), then a line an account: its decision, its
+/// status before → after, and its first failed task with the error.
+fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
+    use crate::domain::policy::Decision;
+    use crate::domain::word::Word;
+    let count = |d: Decision| reports.iter().filter(|r| r.decision() == Some(d)).count();
+    let decided: Vec<String> = [Decision::New, Decision::Retry, Decision::Deduplicated]
+        .into_iter()
+        .filter(|d| count(*d) > 0)
+        .map(|d| format!("{} {}", count(d), d.as_str()))
+        .collect();
+    let n = reports.len();
+    let accounts = if n == 1 { "account" } else { "accounts" };
+    if decided.is_empty() {
+        env.out.line(&format!("{n} {accounts} audited"))?;
+    } else {
+        env.out
+            .line(&format!("{n} {accounts}: {}", decided.join(", ")))?;
+        if count(Decision::New) + count(Decision::Retry) > 0 {
+            env.out.line(crate::ops::refresh::TASKS_ADDED)?;
+        }
+    }
+    let rows = reports.iter().map(|r| {
+        let (before, after) = r.statuses();
+        let failed = r
+            .tasks()
+            .iter()
+            .find(|t| t.status == crate::domain::task::TaskStatus::Error);
+        BulkRow {
+            account: r.account(),
+            decision: r.decision(),
+            status: if before == after {
+                before.as_str().to_string()
+            } else {
+                format!("{} → {}", before.as_str(), after.as_str())
+            },
+            failed: failed.map(|t| t.name),
+            error: failed.and_then(|t| t.error.as_deref()),
+        }
+    });
+    env.out.all(rows)
+}
+
 /// Renders the reports of a refresh or an audit (one object for one named
 /// account) and tells the outcome.
 fn show_reports<R: Columns + AccountRun + Clone>(
@@ -153,6 +215,7 @@ fn show_reports<R: Columns + AccountRun + Clone>(
     }
     match env.out.format {
         Format::Json if one && reports.len() == 1 => env.out.one(&reports[0])?,
+        Format::Table if !one => bulk_summary(env, reports)?,
         Format::Table => {
             env.out.all(reports.iter().cloned())?;
             if reports.iter().any(|r| !r.tasks().is_empty()) {

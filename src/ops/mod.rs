@@ -15,6 +15,8 @@ pub mod tasks;
 
 pub use run::RunContext;
 
+use crate::domain::policy::Decision;
+use crate::domain::status::AccountStatus;
 use crate::domain::task::TaskStatus;
 use crate::model::Account;
 use crate::runner::{AccountGone, Runner, TaskResult};
@@ -65,6 +67,12 @@ pub fn skip_if_gone<R>(
 pub trait AccountRun {
     fn account(&self) -> &str;
     fn tasks(&self) -> &[TaskResult];
+    /// The account's status before the run and after it.
+    fn statuses(&self) -> (AccountStatus, AccountStatus);
+    /// What a refresh decided (an audit decides nothing).
+    fn decision(&self) -> Option<Decision> {
+        None
+    }
 
     fn any_error(&self) -> bool {
         self.tasks().iter().any(|t| t.status == TaskStatus::Error)

@@ -74,6 +74,12 @@ impl AccountRun for RefreshReport {
     fn tasks(&self) -> &[TaskResult] {
         &self.tasks
     }
+    fn statuses(&self) -> (AccountStatus, AccountStatus) {
+        (self.status_before, self.status_after)
+    }
+    fn decision(&self) -> Option<Decision> {
+        Some(self.decision)
+    }
 }
 
 /// Options of `nfa refresh`.
@@ -250,6 +256,9 @@ impl AccountRun for AuditReport {
     }
     fn tasks(&self) -> &[TaskResult] {
         &self.tasks
+    }
+    fn statuses(&self) -> (AccountStatus, AccountStatus) {
+        (self.status_before, self.status_after)
     }
 }
 
