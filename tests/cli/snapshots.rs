@@ -101,6 +101,7 @@ fn the_human_tables() {
         table(&s, &["accounts", "show", "fabrikam"], 0)
     );
     insta::assert_snapshot!("accounts-list-after", table(&s, &["accounts", "list"], 0));
+    insta::assert_snapshot!("audit-all", table(&s, &["audit", "--all"], 3));
     insta::assert_snapshot!("settings", table(&s, &["settings"], 0));
     insta::assert_snapshot!("summary", table(&s, &["summary"], 0));
     insta::assert_snapshot!(
