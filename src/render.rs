@@ -45,13 +45,19 @@ pub struct Renderer {
     /// The terminal's width when standard output is one (`COLUMNS` when
     /// set): tables are fitted to it. `None` off a terminal: nothing is cut.
     width: Option<usize>,
+    /// "Now", for the ages a terminal shows ("3d ago").
+    now: chrono::DateTime<chrono::Utc>,
     out: std::io::Stdout,
 }
 
 impl Renderer {
     /// `--color auto` colours only on a terminal, and never when `NO_COLOR`
     /// is set; `always` and `never` say so. JSON and CSV are never coloured.
-    pub fn new(format: Format, choice: ColorChoice) -> Renderer {
+    pub fn new(
+        format: Format,
+        choice: ColorChoice,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Renderer {
         let out = std::io::stdout();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
@@ -74,6 +80,7 @@ impl Renderer {
             format,
             color,
             width,
+            now,
             out,
         }
     }
@@ -203,7 +210,7 @@ impl Renderer {
     /// A table cell for a field: statuses coloured, the refresh marker as a
     /// symbol, times shortened, absent values blank.
     fn cell(&self, key: &str, v: &Value) -> Cell {
-        let (text, color) = self.cell_text(key, &flat::to_scalar(v));
+        let (text, color) = self.cell_text(key, &flat::to_scalar(v), false);
         let cell = Cell::new(&text);
         match color {
             Some(c) => cell.fg(c),
@@ -212,12 +219,26 @@ impl Renderer {
     }
 
     /// The text of a table cell and its colour (only when colour is on).
-    fn cell_text(&self, key: &str, v: &Scalar) -> (String, Option<Color>) {
+    /// `in_list`: a row of a list (where a terminal shows ages), not the
+    /// fields of one thing (where times stay exact).
+    fn cell_text(&self, key: &str, v: &Scalar, in_list: bool) -> (String, Option<Color>) {
         let leaf = key.rsplit('.').next().unwrap_or(key);
         let text = match v {
             Scalar::Bool(b) if leaf == "refresh_available" => if *b { "↻" } else { "" }.to_string(),
             Scalar::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
             // Only time fields are read as times (a parse per cell costs).
+            // On a terminal, list columns of when something last happened
+            // say how long ago, as kubectl's AGE does.
+            Scalar::Str(s)
+                if in_list
+                    && self.width.is_some()
+                    && matches!(key, "last_activity_at" | "ad_cache_updated_at") =>
+            {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => age(self.now - t.with_timezone(&chrono::Utc)),
+                    Err(_) => s.clone(),
+                }
+            }
             // Our times are RFC 3339 UTC (`2026-11-30T08:00:00.250Z`): shown
             // to the second, without reparsing them.
             Scalar::Str(s) if leaf.ends_with("_at") || leaf == "time" => {
@@ -276,7 +297,7 @@ impl<T: Columns> ListWriter<'_, T> {
                 let fields = Fields::of(item)?;
                 let row: Vec<(String, Option<Color>)> = T::TABLE
                     .iter()
-                    .map(|(k, _)| self.r.cell_text(k, fields.get(k)))
+                    .map(|(k, _)| self.r.cell_text(k, fields.get(k), true))
                     .collect();
                 if let Some(t) = &mut self.table {
                     t.push(row, &mut self.out)?;
@@ -463,6 +484,23 @@ fn cut_to(text: &str, width: usize) -> String {
     out
 }
 
+/// How long ago, in its largest unit: `45s ago`, `5h ago`, `3d ago`
+/// (`in 2h` for the future).
+fn age(d: chrono::TimeDelta) -> String {
+    let secs = d.num_seconds();
+    let (n, unit) = match secs.abs() {
+        s if s < 60 => (s, "s"),
+        s if s < 3600 => (s / 60, "m"),
+        s if s < 86_400 => (s / 3600, "h"),
+        s => (s / 86_400, "d"),
+    };
+    if secs < 0 {
+        format!("in {n}{unit}")
+    } else {
+        format!("{n}{unit} ago")
+    }
+}
+
 /// The escape that starts a foreground colour.
 fn ansi(c: Color) -> &'static str {
     match c {
@@ -602,6 +640,16 @@ mod tests {
             for_terminal("Café ↻", false),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn ages_read_in_their_largest_unit() {
+        use chrono::TimeDelta;
+        assert_eq!(age(TimeDelta::seconds(45)), "45s ago");
+        assert_eq!(age(TimeDelta::minutes(90)), "1h ago");
+        assert_eq!(age(TimeDelta::hours(5)), "5h ago");
+        assert_eq!(age(TimeDelta::days(3) + TimeDelta::hours(7)), "3d ago");
+        assert_eq!(age(TimeDelta::hours(-2)), "in 2h");
     }
 
     #[test]

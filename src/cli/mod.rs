@@ -124,9 +124,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
+    let clock = Clock::from_env()?;
     let env = Env {
-        clock: Clock::from_env()?,
-        out: Renderer::new(cli.output, cli.color),
+        clock,
+        out: Renderer::new(cli.output, cli.color, clock.now()),
         quiet: cli.quiet,
         db: cli.db,
     };

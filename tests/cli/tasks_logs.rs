@@ -384,3 +384,38 @@ fn the_summary_is_the_morning_check_in_one_object() {
         "{table}"
     );
 }
+
+#[test]
+fn a_terminal_shows_how_long_ago_and_a_pipe_the_exact_time() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &["--last-activity", "2026-11-27T08:00:00Z"]);
+    let nfa = env!("CARGO_BIN_EXE_nfa");
+    let on_tty = |args: &str| {
+        let out = Command::new("script")
+            .args(["-qec", &format!("{nfa} {args}"), "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NFA_DB", &s.db)
+            .env("NFA_NOW", NOW)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "120")
+            .env("TERM", "dumb")
+            .output()
+            .expect("script(1)");
+        stdout(&out)
+    };
+    let list = on_tty("accounts list");
+    assert!(list.contains("3d ago"), "{list}");
+    assert!(!list.contains("2026-11-27"), "{list}");
+    let show = on_tty("accounts show contoso");
+    assert!(
+        show.contains("2026-11-27 08:00:00"),
+        "show keeps the exact time: {show}"
+    );
+    let piped = stdout(&s.run(&["accounts", "list"]));
+    assert!(
+        piped.contains("2026-11-27 08:00:00") && !piped.contains("ago"),
+        "{piped}"
+    );
+}
