@@ -83,4 +83,7 @@ pub struct LogLine {
     pub task_id: Option<TaskId>,
     pub account_id: Option<AccountId>,
     pub message: String,
+    /// The message without the task and account it names (for a table
+    /// whose columns show them).
+    pub short: String,
 }

@@ -37,6 +37,12 @@ pub trait Columns: Serialize {
     const CSV: &'static [&'static str];
     /// The `(key, header)` pairs of the human table.
     const TABLE: &'static [(&'static str, &'static str)];
+
+    /// A table cell worded for people rather than taken from the field of
+    /// that key (which JSON and CSV keep as it is).
+    fn table_text(&self, _key: &str) -> Option<String> {
+        None
+    }
 }
 
 pub struct Renderer {
@@ -297,7 +303,10 @@ impl<T: Columns> ListWriter<'_, T> {
                 let fields = Fields::of(item)?;
                 let row: Vec<(String, Option<Color>)> = T::TABLE
                     .iter()
-                    .map(|(k, _)| self.r.cell_text(k, fields.get(k), true))
+                    .map(|(k, _)| match item.table_text(k) {
+                        Some(text) => self.r.cell_text(k, &Scalar::Str(text), true),
+                        None => self.r.cell_text(k, fields.get(k), true),
+                    })
                     .collect();
                 if let Some(t) = &mut self.table {
                     t.push(row, &mut self.out)?;

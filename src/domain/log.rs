@@ -122,8 +122,7 @@ impl LogEvent {
             LogEvent::Completed(k) => format!(
                 "task #{t} {} complete for account {a}{}",
                 k.display_name(),
-                detail
-                    .or((k == TaskKind::AzureAdminAndO365Status).then_some(CONNECTED))
+                completion_note(k, detail)
                     .map(|n| format!(": {n}"))
                     .unwrap_or_default()
             ),
@@ -139,6 +138,39 @@ impl LogEvent {
             ),
         }
     }
+}
+
+impl LogEvent {
+    /// The line without the task and account it names: what happened.
+    pub fn short(self, detail: Option<&str>) -> String {
+        let with = |head: String| match detail {
+            Some(d) => format!("{head}: {d}"),
+            None => head,
+        };
+        match self {
+            LogEvent::Text => detail.unwrap_or_default().to_string(),
+            LogEvent::AccountAdded => "account added".to_string(),
+            LogEvent::AuditAdded => "audit: 2 tasks added".to_string(),
+            LogEvent::Activity(d) => format!(
+                "Updating account status: {} ({})",
+                d.as_str(),
+                detail.unwrap_or(NEW_ACTIVITY)
+            ),
+            LogEvent::Started(k) => format!("{} started", k.display_name()),
+            LogEvent::Completed(k) => match completion_note(k, detail) {
+                Some(n) => format!("{} complete: {n}", k.display_name()),
+                None => format!("{} complete", k.display_name()),
+            },
+            LogEvent::Failed(k) => with(format!("{} failed", k.display_name())),
+            LogEvent::Ended(k) => with(k.display_name().to_string()),
+        }
+    }
+}
+
+/// What a finished task says it did: its note, or for a passed check the
+/// words it always says.
+fn completion_note(kind: TaskKind, detail: Option<&str>) -> Option<&str> {
+    detail.or((kind == TaskKind::AzureAdminAndO365Status).then_some(CONNECTED))
 }
 
 #[cfg(test)]
@@ -184,6 +216,14 @@ mod tests {
         assert_eq!(
             LogEvent::AccountAdded.message(None, a, None),
             "account #3 northwind added"
+        );
+        assert_eq!(
+            LogEvent::Completed(TaskKind::AzureAdminAndO365Status).short(None),
+            "Checking account status complete: Azure and Microsoft 365 connected"
+        );
+        assert_eq!(
+            LogEvent::Failed(TaskKind::UpdateAdCache).short(Some("unreachable")),
+            "Update AD cache failed: unreachable"
         );
     }
 }

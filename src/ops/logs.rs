@@ -22,6 +22,8 @@ pub struct LogView {
     pub task_id: Option<TaskId>,
     pub account_id: Option<AccountId>,
     pub message: String,
+    #[serde(skip)]
+    pub short: String,
 }
 
 impl Columns for LogView {
@@ -35,6 +37,12 @@ impl Columns for LogView {
         ("account_id", "account"),
         ("message", "message"),
     ];
+
+    /// The table's task and account columns already say which: the
+    /// message says only what happened.
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "message").then(|| self.short.clone())
+    }
 }
 
 impl LogView {
@@ -61,6 +69,7 @@ impl From<LogLine> for LogView {
             task_id: l.task_id,
             account_id: l.account_id,
             message: l.message,
+            short: l.short,
         }
     }
 }

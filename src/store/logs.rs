@@ -31,6 +31,7 @@ fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
         task_id,
         account_id,
         message: event.message(task_id, account, detail.as_deref()),
+        short: event.short(detail.as_deref()),
     })
 }
 
