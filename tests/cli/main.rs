@@ -171,6 +171,25 @@ impl Sandbox {
             .expect("spawn nfa")
     }
 
+    /// The standard output of `nfa ARGS` (space-separated) run on a
+    /// terminal `columns` wide: a pty from script(1).
+    pub fn on_terminal(&self, columns: u16, args: &str) -> String {
+        let nfa = env!("CARGO_BIN_EXE_nfa");
+        let out = Command::new("script")
+            .args(["-qec", &format!("{nfa} {args}"), "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NFA_DB", &self.db)
+            .env("NFA_NOW", &self.now)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", columns.to_string())
+            .env("TERM", "dumb")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("script(1)");
+        stdout(&out)
+    }
+
     /// Every task left PENDING or IN_PROGRESS.
     pub fn unfinished(&self) -> Value {
         self.json(&[

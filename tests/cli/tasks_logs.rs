@@ -295,19 +295,7 @@ fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
     assert!(plain.lines().any(|l| l.chars().count() > 80), "{plain}");
     // On a terminal (a pty from script(1)) of 80 columns: free text cut
     // with …, every line within the width.
-    let nfa = env!("CARGO_BIN_EXE_nfa");
-    let out = Command::new("script")
-        .args(["-qec", &format!("{nfa} logs"), "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NFA_DB", &s.db)
-        .env("NFA_NOW", NOW)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .env("TERM", "dumb")
-        .output()
-        .expect("script(1)");
-    let text = stdout(&out);
+    let text = s.on_terminal(80, "logs");
     assert!(text.contains('…'), "{text}");
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
@@ -390,21 +378,7 @@ fn a_terminal_shows_how_long_ago_and_a_pipe_the_exact_time() {
     let s = Sandbox::new();
     let f = s.fixture("t.json", &healthy());
     s.add("contoso", &f, &["--last-activity", "2026-11-27T08:00:00Z"]);
-    let nfa = env!("CARGO_BIN_EXE_nfa");
-    let on_tty = |args: &str| {
-        let out = Command::new("script")
-            .args(["-qec", &format!("{nfa} {args}"), "/dev/null"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NFA_DB", &s.db)
-            .env("NFA_NOW", NOW)
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "120")
-            .env("TERM", "dumb")
-            .output()
-            .expect("script(1)");
-        stdout(&out)
-    };
+    let on_tty = |args: &str| s.on_terminal(120, args);
     let list = on_tty("accounts list");
     assert!(list.contains("3d ago"), "{list}");
     assert!(!list.contains("2026-11-27"), "{list}");
