@@ -399,7 +399,7 @@ impl StreamTable {
 
     fn push(&mut self, row: Vec<(String, Option<Color>)>, out: &mut impl Write) -> Result<()> {
         match &self.widths {
-            Some(widths) => write_row(out, widths, &self.cuttable, &row),
+            Some(widths) => write_row(out, widths, &self.cuttable, self.fit.is_some(), &row),
             None => {
                 self.window.push(row);
                 if self.window.len() >= Self::WINDOW {
@@ -424,11 +424,12 @@ impl StreamTable {
         }
         let header: Vec<(String, Option<Color>)> =
             self.headers.iter().map(|h| (h.clone(), None)).collect();
-        write_row(out, &widths, &vec![false; widths.len()], &header)?;
+        let fitted = self.fit.is_some();
+        write_row(out, &widths, &vec![false; widths.len()], fitted, &header)?;
         let rule: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
         writeln!(out, "{}", rule.join(" "))?;
         for row in std::mem::take(&mut self.window) {
-            write_row(out, &widths, &self.cuttable, &row)?;
+            write_row(out, &widths, &self.cuttable, fitted, &row)?;
         }
         self.widths = Some(widths);
         Ok(())
@@ -447,6 +448,7 @@ fn write_row(
     out: &mut impl Write,
     widths: &[usize],
     cuttable: &[bool],
+    fitted: bool,
     row: &[(String, Option<Color>)],
 ) -> Result<()> {
     use unicode_width::UnicodeWidthStr;
@@ -471,6 +473,10 @@ fn write_row(
             ' ',
             width.saturating_sub(text.width()) + 1,
         ));
+    }
+    if fitted {
+        // On a terminal, padding past the last cell would wrap the line.
+        line.truncate(line.trim_end().len());
     }
     writeln!(out, "{line}")?;
     Ok(())

@@ -143,17 +143,16 @@ struct BulkRow<'a> {
     account: &'a str,
     decision: Option<crate::domain::policy::Decision>,
     status: String,
-    failed: Option<&'static str>,
-    error: Option<&'a str>,
+    /// The first failed task and its error.
+    error: Option<String>,
 }
 
 impl Columns for BulkRow<'_> {
-    const CSV: &'static [&'static str] = &["account", "decision", "status", "failed", "error"];
+    const CSV: &'static [&'static str] = &["account", "decision", "status", "error"];
     const TABLE: &'static [(&'static str, &'static str)] = &[
         ("account", "account"),
         ("decision", "decision"),
         ("status", "status"),
-        ("failed", "failed task"),
         ("error", "error"),
     ];
 }
@@ -195,8 +194,7 @@ fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
             } else {
                 format!("{} → {}", before.as_str(), after.as_str())
             },
-            failed: failed.map(|t| t.name),
-            error: failed.and_then(|t| t.error.as_deref()),
+            error: failed.map(|t| format!("{}: {}", t.name, t.error.as_deref().unwrap_or(""))),
         }
     });
     env.out.all(rows)

@@ -393,3 +393,37 @@ fn a_terminal_shows_how_long_ago_and_a_pipe_the_exact_time() {
         "{piped}"
     );
 }
+
+#[test]
+fn on_an_80_column_terminal_these_tables_fit() {
+    let s = Sandbox::new();
+    let ok = s.fixture("ok.json", &healthy());
+    let bad = s.fixture("bad.json", &o365_expired());
+    for (name, f) in [("contoso", &ok), ("fabrikam", &bad), ("northwind", &ok)] {
+        s.add(name, f, &["--last-activity", "2026-11-01T08:00:00Z"]);
+    }
+    for args in [
+        "refresh --refreshable",
+        "audit --all",
+        "accounts list",
+        "logs",
+        "summary",
+        "directory users contoso",
+    ] {
+        let text = s.on_terminal(80, args);
+        assert!(!text.trim().is_empty(), "{args}");
+        // Every line of the tables (the portal's sentence is the contract's
+        // words: the terminal wraps it).
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with("Update AD Cache and check"))
+        {
+            let line = line.trim_end_matches('\r');
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= 80,
+                "nfa {args}: {} columns: {line}",
+                unicode_width::UnicodeWidthStr::width(line)
+            );
+        }
+    }
+}
