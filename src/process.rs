@@ -1,7 +1,6 @@
 //! Who runs a task: the identity of this process, and whether the process
 //! that took a task on still runs.
 
-pub use crate::domain::owner::HEARTBEAT_EVERY;
 use crate::domain::owner::{Owner, Probe, judge};
 use std::sync::OnceLock;
 

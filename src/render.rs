@@ -120,7 +120,7 @@ impl Renderer {
                     w.write_record(T::CSV)?;
                     *header = true;
                 }
-                w.write_record(csv_row(item)?)?;
+                write_csv_row(&mut w, item, &mut None)?;
                 w.flush()?;
             }
             Format::Table => writeln!(out, "{}", for_terminal(&human(item), false))?,
@@ -527,12 +527,6 @@ fn ansi(c: Color) -> &'static str {
     }
 }
 
-/// The CSV cells of an item, in the order of `T::CSV`.
-fn csv_row<T: Columns>(item: &T) -> Result<Vec<String>> {
-    let fields = Fields::of(item)?;
-    Ok(T::CSV.iter().map(|k| csv_cell(fields.get(k))).collect())
-}
-
 /// Writes an item's CSV cells (in the order of `T::CSV`) without copying
 /// them; `at` maps each column to its field's position, learnt from the
 /// first row (a type serializes its fields in one order).
@@ -553,7 +547,7 @@ fn write_csv_row<T: Columns, W: Write>(
             .and_then(|i| fields.0.get(i))
             .map_or(&Scalar::Null, |(_, v)| v);
         match v {
-            Scalar::Str(s) if !s.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+            Scalar::Str(s) if !formula_like(s) => {
                 csv.write_field(s)?;
             }
             Scalar::Json(s) => csv.write_field(s)?,
@@ -571,9 +565,14 @@ fn write_csv_row<T: Columns, W: Write>(
 fn csv_cell(v: &Scalar) -> String {
     let text = csv_text(v);
     match v {
-        Scalar::Str(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{text}"),
+        Scalar::Str(s) if formula_like(s) => format!("'{text}"),
         _ => text,
     }
+}
+
+/// Whether a spreadsheet would take a text cell for a formula.
+fn formula_like(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// Text made safe for a terminal: control characters (ESC, BEL, …; line
