@@ -130,6 +130,8 @@ fn task_filters_combine() {
     assert_eq!(checks.count(), 2);
     let recent = s.json(&["tasks", "--since", "1h", "--show-automated"]);
     assert_eq!(recent.count(), 3);
+    let in_seconds = s.json(&["tasks", "--since", "3600", "--show-automated"]);
+    assert_eq!(in_seconds, recent, "a plain number is seconds");
     let recent = s.json(&["tasks", "--since", "2026-11-30T08:00:00Z"]);
     assert_eq!(recent.count(), 3);
     let limited = s.json(&["tasks", "--show-automated", "--limit", "2"]);
