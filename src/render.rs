@@ -23,11 +23,27 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// What the renderer writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Table,
     Json,
+    Csv,
+}
+
+/// The `-o` choices: a format, and for tables how wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Output {
+    /// Tables for people: on a terminal, fitted to its width (free text cut
+    /// with …, secondary columns left out)
+    #[default]
+    Table,
+    /// Tables with every column and nothing cut, even on a terminal
+    Wide,
+    /// JSON: one array for a list, one object for one thing
+    Json,
+    /// CSV: a header row, then a row an item
     Csv,
 }
 
@@ -37,6 +53,11 @@ pub trait Columns: Serialize {
     const CSV: &'static [&'static str];
     /// The `(key, header)` pairs of the human table.
     const TABLE: &'static [(&'static str, &'static str)];
+    /// The columns of a table fitted to a terminal, when they differ from
+    /// [`TABLE`](Columns::TABLE) (which shows off a terminal and with
+    /// `-o wide`). A key may be one only [`table_text`](Columns::table_text)
+    /// knows.
+    const NARROW: &'static [(&'static str, &'static str)] = Self::TABLE;
 
     /// A table cell worded for people rather than taken from the field of
     /// that key (which JSON and CSV keep as it is).
@@ -49,7 +70,8 @@ pub struct Renderer {
     pub format: Format,
     color: bool,
     /// The terminal's width when standard output is one (`COLUMNS` when
-    /// set): tables are fitted to it. `None` off a terminal: nothing is cut.
+    /// set): tables are fitted to it. `None` off a terminal and with
+    /// `-o wide`: every column, nothing cut.
     width: Option<usize>,
     /// "Now", for the ages a terminal shows ("3d ago").
     now: chrono::DateTime<chrono::Utc>,
@@ -60,10 +82,15 @@ impl Renderer {
     /// `--color auto` colours only on a terminal, and never when `NO_COLOR`
     /// is set; `always` and `never` say so. JSON and CSV are never coloured.
     pub fn new(
-        format: Format,
+        output: Output,
         choice: ColorChoice,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Renderer {
+        let format = match output {
+            Output::Table | Output::Wide => Format::Table,
+            Output::Json => Format::Json,
+            Output::Csv => Format::Csv,
+        };
         let out = std::io::stdout();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
@@ -71,7 +98,7 @@ impl Renderer {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
         };
-        let width = out.is_terminal().then(|| {
+        let width = (out.is_terminal() && output == Output::Table).then(|| {
             std::env::var("COLUMNS")
                 .ok()
                 .and_then(|c| c.trim().parse().ok())
@@ -151,7 +178,9 @@ impl Renderer {
             }
             Format::Table => {
                 w.table = Some(StreamTable::new(
-                    T::TABLE.iter().map(|(_, h)| (*h).to_string()).collect(),
+                    self.table_columns::<T>()
+                        .map(|(_, h)| (*h).to_string())
+                        .collect(),
                     self.width,
                 ));
             }
@@ -198,6 +227,14 @@ impl Renderer {
         Ok(())
     }
 
+    /// The columns of `T`'s table: on a terminal, its narrow set.
+    fn table_columns<T: Columns>(&self) -> std::slice::Iter<'static, (&'static str, &'static str)> {
+        match self.width {
+            Some(_) => T::NARROW.iter(),
+            None => T::TABLE.iter(),
+        }
+    }
+
     fn new_table<'h>(&self, headers: impl IntoIterator<Item = &'h str>) -> Table {
         let mut t = Table::new();
         // Columns separated by blanks, one rule under the header.
@@ -238,7 +275,10 @@ impl Renderer {
             Scalar::Str(s)
                 if in_list
                     && self.width.is_some()
-                    && matches!(key, "last_activity_at" | "ad_cache_updated_at") =>
+                    && matches!(
+                        key,
+                        "last_activity_at" | "ad_cache_updated_at" | "created_at"
+                    ) =>
             {
                 match chrono::DateTime::parse_from_rfc3339(s) {
                     Ok(t) => age(self.now - t.with_timezone(&chrono::Utc)),
@@ -301,8 +341,9 @@ impl<T: Columns> ListWriter<'_, T> {
             }
             Format::Table => {
                 let fields = Fields::of(item)?;
-                let row: Vec<(String, Option<Color>)> = T::TABLE
-                    .iter()
+                let row: Vec<(String, Option<Color>)> = self
+                    .r
+                    .table_columns::<T>()
                     .map(|(k, _)| match item.table_text(k) {
                         Some(text) => self.r.cell_text(k, &Scalar::Str(text), true),
                         None => self.r.cell_text(k, fields.get(k), true),
@@ -361,7 +402,14 @@ struct StreamTable {
 
 /// Columns of free text, which may be cut to fit a terminal; ids, names,
 /// statuses and times never are.
-const FREE_TEXT: &[&str] = &["description", "error", "message", "why not", "value"];
+const FREE_TEXT: &[&str] = &[
+    "description",
+    "error",
+    "message",
+    "why not",
+    "value",
+    "detail",
+];
 
 impl StreamTable {
     /// Rows held to measure the columns.
@@ -381,19 +429,22 @@ impl StreamTable {
         }
     }
 
-    /// Narrows the free-text columns, widest first, until the table fits
-    /// `width` (each keeps at least 10 columns).
+    /// Narrows the free-text columns, a column at a time from the widest,
+    /// until the table fits `width`: the room left is shared out evenly
+    /// (each keeps at least 10 columns).
     fn fit(&self, widths: &mut [usize], width: usize) {
         let total = |w: &[usize]| w.iter().map(|c| c + 3).sum::<usize>().saturating_sub(1);
-        while total(widths) > width {
+        let mut over = total(widths).saturating_sub(width);
+        while over > 0 {
             let widest = widths
                 .iter()
                 .enumerate()
-                .filter(|(i, w)| FREE_TEXT.contains(&self.headers[*i].as_str()) && **w > 10)
+                .filter(|(i, w)| self.cuttable[*i] && **w > 10)
                 .max_by_key(|(_, w)| **w)
                 .map(|(i, _)| i);
             let Some(i) = widest else { break };
-            widths[i] -= (total(widths) - width).min(widths[i] - 10);
+            widths[i] -= 1;
+            over -= 1;
         }
     }
 

@@ -15,7 +15,7 @@ pub mod tasks;
 
 use crate::clock::Clock;
 use crate::error::Outcome;
-use crate::render::{ColorChoice, Format, Renderer};
+use crate::render::{ColorChoice, Output, Renderer};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
@@ -37,9 +37,9 @@ pub struct Cli {
     )]
     pub db: Option<PathBuf>,
 
-    /// Output format: human tables, JSON, or CSV
-    #[arg(short, long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
-    pub output: Format,
+    /// Output format
+    #[arg(short, long, global = true, value_enum, default_value_t = Output::Table, value_name = "FORMAT")]
+    pub output: Output,
 
     /// No progress bars or notes on standard error
     #[arg(short, long, global = true)]

@@ -143,16 +143,18 @@ struct BulkRow<'a> {
     account: &'a str,
     decision: Option<crate::domain::policy::Decision>,
     status: String,
-    /// The first failed task and its error.
+    /// The first failed task (`nfa tasks show` it) and its error.
+    task: Option<crate::domain::ids::TaskId>,
     error: Option<String>,
 }
 
 impl Columns for BulkRow<'_> {
-    const CSV: &'static [&'static str] = &["account", "decision", "status", "error"];
+    const CSV: &'static [&'static str] = &["account", "decision", "status", "task", "error"];
     const TABLE: &'static [(&'static str, &'static str)] = &[
         ("account", "account"),
         ("decision", "decision"),
         ("status", "status"),
+        ("task", "failed task"),
         ("error", "error"),
     ];
 }
@@ -181,7 +183,6 @@ fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
         }
     }
     let rows = reports.iter().map(|r| {
-        let (before, after) = r.statuses();
         let failed = r
             .tasks()
             .iter()
@@ -189,11 +190,8 @@ fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
         BulkRow {
             account: r.account(),
             decision: r.decision(),
-            status: if before == after {
-                before.as_str().to_string()
-            } else {
-                format!("{} → {}", before.as_str(), after.as_str())
-            },
+            status: r.status_change(),
+            task: failed.map(|t| t.id),
             error: failed.map(|t| format!("{}: {}", t.name, t.error.as_deref().unwrap_or(""))),
         }
     });

@@ -17,13 +17,13 @@ pub fn run(env: &Env, _args: Args) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
     env.out.line(&format!(
-        "{} accounts, {} with the refresh marker ↻",
+        "accounts: {} ({} with the refresh marker ↻)",
         s.accounts, s.refresh_marker
     ))?;
     env.out
         .all(s.by_status.iter().filter(|c| c.accounts > 0).cloned())?;
     env.out.line(&format!(
-        "\nfailed in the last 24 h: {} tasks",
+        "\ntasks failed in the last 24 h: {}",
         s.failures_24h.iter().map(|f| f.tasks).sum::<usize>()
     ))?;
     if !s.failures_24h.is_empty() {

@@ -77,6 +77,16 @@ pub trait AccountRun {
     fn any_error(&self) -> bool {
         self.tasks().iter().any(|t| t.status == TaskStatus::Error)
     }
+
+    /// The status as people read it: `STALE → ACTIVE`, or one word when
+    /// the run did not change it.
+    fn status_change(&self) -> String {
+        use crate::domain::word::Word;
+        match self.statuses() {
+            (before, after) if before == after => before.as_str().to_string(),
+            (before, after) => format!("{} → {}", before.as_str(), after.as_str()),
+        }
+    }
 }
 
 /// Runs `f` over `items` on up to `jobs` threads, each with its own

@@ -65,6 +65,19 @@ impl Columns for RefreshReport {
         ("status_after", "after"),
         ("description", "description"),
     ];
+    /// On a terminal: the status change in one column, and the earlier
+    /// activity only as the description words it.
+    const NARROW: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("activity_id", "activity"),
+        ("decision", "decision"),
+        ("status", "status"),
+        ("description", "description"),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "status").then(|| self.status_change())
+    }
 }
 
 impl AccountRun for RefreshReport {
@@ -248,6 +261,12 @@ impl Columns for AuditReport {
         ("status_before", "before"),
         ("status_after", "after"),
     ];
+    const NARROW: &'static [(&'static str, &'static str)] =
+        &[("account", "account"), ("status", "status")];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "status").then(|| self.status_change())
+    }
 }
 
 impl AccountRun for AuditReport {

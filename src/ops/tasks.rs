@@ -62,6 +62,29 @@ impl Columns for TaskView {
         ("description", "description"),
         ("error", "error"),
     ];
+    /// On a terminal: one line a task, its error when it failed, else what
+    /// it does (`-o wide` or `tasks show` for both, in full).
+    const NARROW: &'static [(&'static str, &'static str)] = &[
+        ("id", "id"),
+        ("account", "account"),
+        ("name", "task"),
+        ("status", "status"),
+        ("created_at", "created"),
+        ("detail", "detail"),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        match key {
+            "detail" => Some(
+                self.error
+                    .as_ref()
+                    .or(self.description.as_ref())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 impl From<Task> for TaskView {

@@ -110,6 +110,58 @@ fn the_human_tables() {
     );
 }
 
+/// The human views as a terminal of `width` columns shows them (a pty from
+/// script(1)), each line checked to fit.
+fn on_terminal(width: u16) -> Vec<(&'static str, String)> {
+    let s = Sandbox::new();
+    let healthy = s.fixture("healthy.json", &healthy());
+    let expired = s.fixture("expired.json", &o365_expired());
+    s.add("contoso", &healthy, &[]);
+    s.add(
+        "fabrikam",
+        &expired,
+        &["--last-activity", "2026-11-20T08:00:00Z"],
+    );
+    s.add(
+        "northwind",
+        &healthy,
+        &["--last-activity", "2026-10-01T08:00:00Z"],
+    );
+    let views = [
+        ("refresh-one", "refresh contoso"),
+        ("refresh-several", "refresh fabrikam northwind"),
+        ("accounts-list", "accounts list"),
+        ("tasks", "tasks --show-automated"),
+        ("logs", "logs"),
+        ("summary", "summary"),
+        ("directory-users", "directory users contoso"),
+    ];
+    views
+        .into_iter()
+        .map(|(name, args)| {
+            let text = s.on_terminal(width, args).replace('\r', "");
+            for line in text.lines() {
+                // The portal's sentence is the contract's words: the
+                // terminal wraps it.
+                if !line.starts_with("Update AD Cache and check") {
+                    let w = unicode_width::UnicodeWidthStr::width(line);
+                    assert!(w <= usize::from(width), "nfa {args}: {w} columns: {line}");
+                }
+            }
+            (name, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_human_views_at_80_and_120_columns() {
+    for width in [80, 120] {
+        for (name, text) in on_terminal(width) {
+            insta::assert_snapshot!(format!("{name}-{width}"), text);
+        }
+    }
+}
+
 #[test]
 fn colour_comes_when_asked_and_never_in_json_or_csv() {
     let s = Sandbox::new();

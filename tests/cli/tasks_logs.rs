@@ -366,7 +366,7 @@ fn the_summary_is_the_morning_check_in_one_object() {
     );
     let table = stdout(&s.run(&["summary"]));
     assert!(
-        table.contains("5 accounts, 2 with the refresh marker"),
+        table.contains("accounts: 5 (2 with the refresh marker"),
         "{table}"
     );
     assert!(
@@ -428,4 +428,34 @@ fn on_an_80_column_terminal_these_tables_fit() {
             );
         }
     }
+}
+
+#[test]
+fn wide_shows_every_column_uncut_even_on_a_terminal() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &o365_expired());
+    s.add("contoso", &f, &[]);
+    s.json_code(3, &["refresh", "contoso"]);
+    let narrow = s.on_terminal(80, "tasks --show-automated");
+    let wide = s.on_terminal(80, "-o wide tasks --show-automated");
+    let header = |t: &str| t.lines().next().unwrap_or_default().to_string();
+    assert!(
+        header(&narrow).contains("detail") && !header(&narrow).contains("parent"),
+        "{narrow}"
+    );
+    assert!(narrow.contains('…') && narrow.contains(" ago"), "{narrow}");
+    assert!(
+        header(&wide).contains("parent") && header(&wide).contains("description"),
+        "{wide}"
+    );
+    assert!(!wide.contains('…') && !wide.contains(" ago"), "{wide}");
+    assert!(
+        wide.contains("Microsoft 365 (office365) connection failed: token expired"),
+        "{wide}"
+    );
+    // Off a terminal, table and wide are the same.
+    assert_eq!(
+        stdout(&s.run(&["tasks", "--show-automated"])),
+        stdout(&s.run(&["-o", "wide", "tasks", "--show-automated"]))
+    );
 }
