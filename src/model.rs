@@ -2,7 +2,7 @@
 
 use crate::domain::account::Credentials;
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
+use crate::domain::log::{Level, LogEvent};
 use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
 use crate::domain::status::{AccountFacts, Lifecycle};
@@ -82,8 +82,9 @@ pub struct LogLine {
     pub level: Level,
     pub task_id: Option<TaskId>,
     pub account_id: Option<AccountId>,
-    pub message: String,
-    /// The message without the task and account it names (for a table
-    /// whose columns show them).
-    pub short: String,
+    /// What happened, worded when shown (`LogEvent::message`).
+    pub event: LogEvent,
+    pub detail: Option<String>,
+    /// The name of the account, if it still exists.
+    pub account: Option<String>,
 }

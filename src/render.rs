@@ -593,15 +593,19 @@ fn write_csv_row<T: Columns, W: Write>(
             .map(|k| fields.0.iter().position(|(f, _)| f == k))
             .collect()
     });
+    let mut digits = itoa::Buffer::new();
     for i in at.iter() {
         let v = i
             .and_then(|i| fields.0.get(i))
             .map_or(&Scalar::Null, |(_, v)| v);
+        // Written as they are, without a String per cell.
         match v {
-            Scalar::Str(s) if !formula_like(s) => {
-                csv.write_field(s)?;
-            }
+            Scalar::Str(s) if !formula_like(s) => csv.write_field(s)?,
             Scalar::Json(s) => csv.write_field(s)?,
+            Scalar::Null => csv.write_field("")?,
+            Scalar::Int(n) => csv.write_field(digits.format(*n))?,
+            Scalar::UInt(n) => csv.write_field(digits.format(*n))?,
+            Scalar::Bool(b) => csv.write_field(if *b { "true" } else { "false" })?,
             other => csv.write_field(csv_cell(other))?,
         }
     }

@@ -4,6 +4,7 @@ use super::ids::{AccountId, TaskId};
 use super::policy::Decision;
 use super::task::TaskKind;
 use super::word::Word;
+use std::fmt;
 use strum::VariantArray;
 
 /// A log level, most severe first; `warning` is accepted for WARN.
@@ -104,44 +105,61 @@ impl LogEvent {
         account: Option<(AccountId, &str)>,
         detail: Option<&str>,
     ) -> String {
-        let t = task.map_or_else(|| "?".to_string(), |t| t.to_string());
-        let a = account.map_or_else(|| "#? ?".to_string(), |(id, name)| format!("#{id} {name}"));
-        let detail_or = |none: &str| detail.unwrap_or(none).to_string();
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_message(&mut out, task, account, detail);
+        out
+    }
+
+    /// [`message`](LogEvent::message), written to `f` (no String of its
+    /// own: `nfa logs` words millions of lines straight into its output).
+    pub fn write_message(
+        self,
+        f: &mut impl fmt::Write,
+        task: Option<TaskId>,
+        account: Option<(AccountId, &str)>,
+        detail: Option<&str>,
+    ) -> fmt::Result {
+        let t = Maybe(task);
+        let a = AccountName(account);
+        let detail_or = |none| detail.unwrap_or(none);
         match self {
-            LogEvent::Text => detail_or(""),
-            LogEvent::AccountAdded => format!("account {a} added"),
-            LogEvent::AuditAdded => format!("audit of account {a}: 2 tasks added"),
-            LogEvent::Activity(d) => format!(
+            LogEvent::Text => f.write_str(detail_or("")),
+            LogEvent::AccountAdded => write!(f, "account {a} added"),
+            LogEvent::AuditAdded => write!(f, "audit of account {a}: 2 tasks added"),
+            LogEvent::Activity(d) => write!(
+                f,
                 "activity #{t} Updating account status for account {a}: {} ({})",
                 d.as_str(),
                 detail_or(NEW_ACTIVITY)
             ),
             LogEvent::Started(k) => {
-                format!("task #{t} {} started for account {a}", k.display_name())
+                write!(f, "task #{t} {} started for account {a}", k.display_name())
             }
-            LogEvent::Completed(k) => format!(
-                "task #{t} {} complete for account {a}{}",
-                k.display_name(),
-                completion_note(k, detail)
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default()
-            ),
-            LogEvent::Failed(k) => format!(
+            LogEvent::Completed(k) => {
+                write!(f, "task #{t} {} complete for account {a}", k.display_name())?;
+                match completion_note(k, detail) {
+                    Some(n) => write!(f, ": {n}"),
+                    None => Ok(()),
+                }
+            }
+            LogEvent::Failed(k) => write!(
+                f,
                 "task #{t} {} failed for account {a}: {}",
                 k.display_name(),
                 detail_or("")
             ),
-            LogEvent::Ended(k) => format!(
+            LogEvent::Ended(k) => write!(
+                f,
                 "task #{t} {} for account {a}: {}",
                 k.display_name(),
                 detail_or("")
             ),
         }
     }
-}
 
-impl LogEvent {
-    /// The line without the task and account it names: what happened.
+    /// The line without the task and account it names (for a table whose
+    /// columns show them).
     pub fn short(self, detail: Option<&str>) -> String {
         let with = |head: String| match detail {
             Some(d) => format!("{head}: {d}"),
@@ -163,6 +181,30 @@ impl LogEvent {
             },
             LogEvent::Failed(k) => with(format!("{} failed", k.display_name())),
             LogEvent::Ended(k) => with(k.display_name().to_string()),
+        }
+    }
+}
+
+/// A task id, or `?` when the line has none.
+struct Maybe(Option<TaskId>);
+
+impl fmt::Display for Maybe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(t) => write!(f, "{t}"),
+            None => f.write_str("?"),
+        }
+    }
+}
+
+/// `#3 contoso`, or `#? ?` for an account that is gone.
+struct AccountName<'a>(Option<(AccountId, &'a str)>);
+
+impl fmt::Display for AccountName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((id, name)) => write!(f, "#{id} {name}"),
+            None => f.write_str("#? ?"),
         }
     }
 }

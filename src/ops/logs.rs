@@ -1,7 +1,7 @@
 //! `nfa logs`: the system log.
 
 use crate::domain::ids::{AccountId, TaskId};
-use crate::domain::log::Level;
+use crate::domain::log::{Level, LogEvent};
 use crate::domain::time::ser;
 use crate::domain::word::Word;
 use crate::model::LogLine;
@@ -21,9 +21,37 @@ pub struct LogView {
     pub level: Level,
     pub task_id: Option<TaskId>,
     pub account_id: Option<AccountId>,
-    pub message: String,
-    #[serde(skip)]
-    pub short: String,
+    pub message: Message,
+}
+
+/// A line's message, worded as it is written out (no String per line).
+#[derive(Debug, Clone)]
+pub struct Message {
+    event: LogEvent,
+    task_id: Option<TaskId>,
+    account: Option<(AccountId, String)>,
+    detail: Option<String>,
+}
+
+impl Message {
+    /// Without the task and account it names.
+    fn short(&self) -> String {
+        self.event.short(self.detail.as_deref())
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let account = self.account.as_ref().map(|(id, name)| (*id, name.as_str()));
+        self.event
+            .write_message(f, self.task_id, account, self.detail.as_deref())
+    }
+}
+
+impl Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Columns for LogView {
@@ -41,7 +69,7 @@ impl Columns for LogView {
     /// The table's task and account columns already say which: the
     /// message says only what happened.
     fn table_text(&self, key: &str) -> Option<String> {
-        (key == "message").then(|| self.short.clone())
+        (key == "message").then(|| self.message.short())
     }
 }
 
@@ -68,8 +96,12 @@ impl From<LogLine> for LogView {
             level: l.level,
             task_id: l.task_id,
             account_id: l.account_id,
-            message: l.message,
-            short: l.short,
+            message: Message {
+                event: l.event,
+                task_id: l.task_id,
+                account: l.account_id.zip(l.account),
+                detail: l.detail,
+            },
         }
     }
 }

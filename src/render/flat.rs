@@ -4,6 +4,7 @@
 //! not a scalar (a list, an object) is kept as its JSON text.
 
 use serde::ser::{self, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A field's value.
@@ -19,9 +20,10 @@ pub enum Scalar {
     Json(String),
 }
 
-/// The fields of a row, in their serialization order.
+/// The fields of a row, in their serialization order (a struct's keys are
+/// borrowed, a map's owned).
 #[derive(Debug, Default)]
-pub struct Fields(pub Vec<(String, Scalar)>);
+pub struct Fields(pub Vec<(Cow<'static, str>, Scalar)>);
 
 impl Fields {
     pub fn of<T: Serialize + ?Sized>(item: &T) -> Result<Fields, Error> {
@@ -201,7 +203,7 @@ impl ser::SerializeStruct for TopMap<'_> {
         value: &T,
     ) -> Result<(), Error> {
         let v = scalar(value)?;
-        self.0.0.push((key.to_string(), v));
+        self.0.0.push((Cow::Borrowed(key), v));
         Ok(())
     }
     fn end(self) -> Result<(), Error> {
@@ -224,7 +226,7 @@ impl ser::SerializeMap for TopMap<'_> {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let key = self.1.take().unwrap_or_default();
         let v = scalar(value)?;
-        self.0.0.push((key, v));
+        self.0.0.push((Cow::Owned(key), v));
         Ok(())
     }
     fn end(self) -> Result<(), Error> {
@@ -232,13 +234,167 @@ impl ser::SerializeMap for TopMap<'_> {
     }
 }
 
-/// A field's value: a scalar, or JSON text for anything else.
+/// A field's value: a scalar, or JSON text for anything else. Scalars are
+/// read straight from the value (no JSON value built: one allocation for a
+/// string, none for a number).
 fn scalar<T: Serialize + ?Sized>(value: &T) -> Result<Scalar, Error> {
-    let json = serde_json::to_value(Probe(value)).map_err(|e| Error(e.to_string()))?;
-    Ok(match json {
-        serde_json::Value::String(s) => Scalar::Str(s),
-        other => to_scalar(&other),
-    })
+    match value.serialize(Leaf) {
+        Err(Error(e)) if e == COMPOUND => {
+            let json = serde_json::to_string(value).map_err(|e| Error(e.to_string()))?;
+            Ok(Scalar::Json(json))
+        }
+        other => other,
+    }
+}
+
+/// What [`Leaf`] answers for a value that is not a scalar.
+const COMPOUND: &str = "\0compound";
+
+/// The serializer of one field's value, for scalars only.
+struct Leaf;
+
+fn compound<T>() -> Result<T, Error> {
+    Err(Error(COMPOUND.to_string()))
+}
+
+impl ser::Serializer for Leaf {
+    type Ok = Scalar;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<Scalar, Error>;
+    type SerializeTuple = ser::Impossible<Scalar, Error>;
+    type SerializeTupleStruct = ser::Impossible<Scalar, Error>;
+    type SerializeTupleVariant = ser::Impossible<Scalar, Error>;
+    type SerializeMap = ser::Impossible<Scalar, Error>;
+    type SerializeStruct = ser::Impossible<Scalar, Error>;
+    type SerializeStructVariant = ser::Impossible<Scalar, Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<Scalar, Error> {
+        Ok(Scalar::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Scalar, Error> {
+        Ok(Scalar::Int(v.into()))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Scalar, Error> {
+        Ok(i64::try_from(v).map_or(Scalar::UInt(v), Scalar::Int))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Scalar, Error> {
+        Ok(float(v.into()))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Scalar, Error> {
+        Ok(float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Scalar, Error> {
+        Ok(Scalar::Str(v.to_string()))
+    }
+    fn serialize_str(self, v: &str) -> Result<Scalar, Error> {
+        Ok(Scalar::Str(v.to_owned()))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Scalar, Error> {
+        compound()
+    }
+    fn serialize_none(self) -> Result<Scalar, Error> {
+        Ok(Scalar::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<Scalar, Error> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Scalar, Error> {
+        Ok(Scalar::Null)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Scalar, Error> {
+        Ok(Scalar::Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Scalar, Error> {
+        Ok(Scalar::Str(variant.to_owned()))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<Scalar, Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Scalar, Error> {
+        compound()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        compound()
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        compound()
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        compound()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        compound()
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        compound()
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        compound()
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        compound()
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, v: &T) -> Result<Scalar, Error> {
+        Ok(Scalar::Str(v.to_string()))
+    }
+}
+
+/// A float as JSON has it (NaN and infinities are null).
+fn float(v: f64) -> Scalar {
+    if v.is_finite() {
+        Scalar::Float(v)
+    } else {
+        Scalar::Null
+    }
 }
 
 /// A JSON value as a [`Scalar`] (for the one-thing views).
@@ -253,16 +409,6 @@ pub fn to_scalar(v: &serde_json::Value) -> Scalar {
         },
         serde_json::Value::String(s) => Scalar::Str(s.clone()),
         other => Scalar::Json(other.to_string()),
-    }
-}
-
-/// A value serialized as itself: for scalars, `serde_json::to_value` makes
-/// no map, so this costs a string at most.
-struct Probe<'a, T: ?Sized>(&'a T);
-
-impl<T: Serialize + ?Sized> Serialize for Probe<'_, T> {
-    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
     }
 }
 
@@ -299,11 +445,42 @@ mod tests {
             ok: true,
         };
         let f = Fields::of(&row).unwrap();
-        let keys: Vec<&str> = f.0.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = f.0.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["account", "id", "kind", "missing", "list", "ok"]);
         assert_eq!(f.get("id"), &Scalar::Int(7));
         assert_eq!(f.get("missing"), &Scalar::Null);
         assert_eq!(f.get("list"), &Scalar::Json("[1,2]".into()));
         assert_eq!(f.get("nope"), &Scalar::Null);
+    }
+
+    #[test]
+    fn scalars_read_as_serde_json_reads_them() {
+        #[derive(serde::Serialize)]
+        enum Kind {
+            UpdateAdCache,
+        }
+        #[derive(serde::Serialize)]
+        struct Id(u64);
+        let cases: Vec<(serde_json::Value, Scalar)> = vec![
+            (serde_json::json!(u64::MAX), scalar(&u64::MAX).unwrap()),
+            (serde_json::json!(-3), scalar(&-3i32).unwrap()),
+            (serde_json::json!(1.5), scalar(&1.5f64).unwrap()),
+            (serde_json::json!(null), scalar(&f64::NAN).unwrap()),
+            (serde_json::json!(null), scalar(&None::<i64>).unwrap()),
+            (serde_json::json!(true), scalar(&true).unwrap()),
+            (serde_json::json!("x"), scalar(&'x').unwrap()),
+            (
+                serde_json::json!("UpdateAdCache"),
+                scalar(&Kind::UpdateAdCache).unwrap(),
+            ),
+            (serde_json::json!(7), scalar(&Id(7)).unwrap()),
+            (
+                serde_json::json!({"a": [1]}),
+                scalar(&serde_json::json!({"a": [1]})).unwrap(),
+            ),
+        ];
+        for (json, got) in cases {
+            assert_eq!(to_scalar(&json), got, "{json}");
+        }
     }
 }

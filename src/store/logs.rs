@@ -21,17 +21,15 @@ fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
     let code: i64 = r.get(5)?;
     let event =
         LogEvent::from_code(code).ok_or_else(|| bad_value("log event", &code.to_string()))?;
-    let detail: Option<String> = r.get(6)?;
-    let name: Option<String> = r.get(7)?;
-    let account = account_id.zip(name.as_deref());
     Ok(LogLine {
         id: r.get(0)?,
         time: from_ms(r.get(1)?)?,
         level: word(r.get(2)?)?,
         task_id,
         account_id,
-        message: event.message(task_id, account, detail.as_deref()),
-        short: event.short(detail.as_deref()),
+        event,
+        detail: r.get(6)?,
+        account: r.get(7)?,
     })
 }
 
