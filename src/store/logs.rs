@@ -1,5 +1,6 @@
 //! The system log.
 
+use super::clock::Timed;
 use super::{Db, Write, bad_value, code, from_ms, ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent};
@@ -50,25 +51,6 @@ pub struct LogFilter {
 }
 
 impl<M> Db<'_, M> {
-    /// Whether fewer than 10,000 rows of `table` have `column` at or after
-    /// `since` (an index-only count that stops at the bound).
-    pub(super) fn few_since(
-        &self,
-        table: &str,
-        column: &str,
-        since: DateTime<Utc>,
-    ) -> Result<bool> {
-        const BOUND: i64 = 10_000;
-        let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= ?1 LIMIT {BOUND})"
-        );
-        let n: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([ms(since)], |r| r.get(0))?;
-        Ok(n < BOUND)
-    }
-
     /// Log lines matching `filter`, streamed to `f`.
     pub fn for_each_log(
         &self,
@@ -120,11 +102,9 @@ impl<M> Db<'_, M> {
             }
         }
         if let Some(since) = filter.since {
-            if self.few_since("logs", "time", since)? {
-                sql.push_str(" AND likelihood(l.time >= ?, 0.001)");
-            } else {
-                sql.push_str(" AND l.time >= ?");
-            }
+            // Ids follow times (but for late rows): see `store::clock`.
+            sql.push_str(" AND l.id >= ? AND l.time >= ?");
+            args.push(self.first_id_since(Timed::Logs, since)?.into());
             args.push(ms(since).into());
         }
         if let Some(after) = filter.after_id {

@@ -7,6 +7,7 @@
 //! half-written.
 
 mod accounts;
+mod clock;
 mod directory;
 mod logs;
 #[cfg(test)]

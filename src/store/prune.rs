@@ -1,20 +1,22 @@
 //! Retention: deleting finished history older than a cutoff, in bounded
 //! batches, so that a refresh never waits long for the lock.
 
+use super::clock::Timed;
 use super::{Db, Write, ms};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{named_params, params};
 
 /// The top-level tasks (refresh activities and audit tasks) that pruning
-/// at `?1` (a cutoff) would delete: created before it, finished with all
+/// at `:cutoff` would delete: created before it (below `:bound`, the id
+/// bound of the cutoff, unless late: see `store::clock`), finished with all
 /// their children, and neither an account's newest refresh (the policy
 /// needs it) nor the task that holds an account's newest check (its status
 /// needs it). Codes: status 0-1 unfinished, 2-3 finished; kind 0 is the
 /// activity; decisions 0-1 new and retry.
 pub(super) const DOOMED: &str = "
     SELECT t.id FROM tasks t
-    WHERE t.parent_id IS NULL AND t.created_at < ?1
+    WHERE t.parent_id IS NULL AND t.created_at < :cutoff AND (t.id < :bound OR t.late)
       AND +t.status IN (2, 3)
       AND NOT EXISTS (SELECT 1 FROM tasks c
                       WHERE c.parent_id = t.id AND c.status IN (0, 1))
@@ -69,13 +71,19 @@ impl<M> Db<'_, M> {
                      WHERE t.kind = 0),
                     (SELECT count(*) FROM gone),
                     (SELECT count(*) FROM logs l WHERE l.task_id IN (SELECT id FROM gone))
-                      + (SELECT count(*) FROM logs l WHERE l.task_id IS NULL AND l.time < ?1),
+                      + (SELECT count(*) FROM logs l WHERE l.task_id IS NULL AND l.time < :cutoff
+                                                       AND (l.id < :log_bound OR l.late)),
                     (SELECT count(*) FROM checks k WHERE k.task_id IN (SELECT id FROM gone))"
         );
-        let (activities, tasks, log_lines, checks) =
-            self.conn.query_row(&sql, [ms(cutoff)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
+        let (activities, tasks, log_lines, checks) = self.conn.query_row(
+            &sql,
+            named_params! {
+                ":cutoff": ms(cutoff),
+                ":bound": self.id_bound(Timed::Tasks, cutoff)?,
+                ":log_bound": self.id_bound(Timed::Logs, cutoff)?,
+            },
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         Ok(Pruned {
             activities: count(activities),
             tasks: count(tasks),
@@ -99,11 +107,15 @@ impl Db<'_, Write> {
              DELETE FROM prune_top; DELETE FROM prune_all;",
         )?;
         self.conn.execute(
-            // Oldest first through the creation-time index, so each batch
-            // reads only what it deletes (the status is checked, not
-            // searched: `+t.status` above).
-            &format!("INSERT INTO prune_top {DOOMED} ORDER BY t.created_at LIMIT ?2"),
-            params![at, limit],
+            // Oldest first by id, so each batch reads little more than what
+            // it deletes (the status is checked, not searched: `+t.status`
+            // above).
+            &format!("INSERT INTO prune_top {DOOMED} ORDER BY t.id LIMIT :limit"),
+            named_params! {
+                ":cutoff": at,
+                ":bound": self.id_bound(Timed::Tasks, cutoff)?,
+                ":limit": limit,
+            },
         )?;
         self.conn.execute(
             "INSERT INTO prune_all SELECT id FROM prune_top
@@ -134,8 +146,9 @@ impl Db<'_, Write> {
         )?;
         let other_lines = self.conn.execute(
             "DELETE FROM logs WHERE id IN
-                (SELECT id FROM logs WHERE task_id IS NULL AND time < ?1 ORDER BY id LIMIT ?2)",
-            params![at, limit],
+                (SELECT id FROM logs WHERE task_id IS NULL AND time < ?1 AND (id < ?2 OR late)
+                 ORDER BY id LIMIT ?3)",
+            params![at, self.id_bound(Timed::Logs, cutoff)?, limit],
         )?;
         Ok(Pruned {
             activities: count(activities),

@@ -225,6 +225,43 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE checks_new RENAME TO checks;
     CREATE INDEX checks_by_account ON checks(account_id, id);
     "#,
+    // 6: no index on times that the ids already order. A row is `late` when
+    // its time is earlier than a row written before it (a clock set back,
+    // NFA_NOW); the others have times in id order, so "since T" is an id
+    // range found by a binary search over the ids (store::Db::id_bound),
+    // plus the late rows, which have a small index of their own. The
+    // `clock` row of a table holds the latest time written to it.
+    r#"
+    ALTER TABLE tasks ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE logs ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET late = 1 WHERE id IN (
+        SELECT id FROM (SELECT id, created_at < max(created_at) OVER (
+                            ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS l
+                        FROM tasks)
+        WHERE l);
+    UPDATE logs SET late = 1 WHERE id IN (
+        SELECT id FROM (SELECT id, time < max(time) OVER (
+                            ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS l
+                        FROM logs)
+        WHERE l);
+    DROP INDEX tasks_by_created;
+    DROP INDEX logs_by_time;
+    CREATE INDEX tasks_late ON tasks(created_at) WHERE late;
+    CREATE INDEX logs_late ON logs(time) WHERE late;
+    CREATE TABLE clock (name TEXT PRIMARY KEY, latest INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO clock VALUES ('tasks', coalesce((SELECT max(created_at) FROM tasks), 0)),
+                             ('logs', coalesce((SELECT max(time) FROM logs), 0));
+    CREATE TRIGGER tasks_clock AFTER INSERT ON tasks BEGIN
+        UPDATE tasks SET late = 1
+        WHERE id = NEW.id AND NEW.created_at < (SELECT latest FROM clock WHERE name = 'tasks');
+        UPDATE clock SET latest = NEW.created_at WHERE name = 'tasks' AND latest < NEW.created_at;
+    END;
+    CREATE TRIGGER logs_clock AFTER INSERT ON logs BEGIN
+        UPDATE logs SET late = 1
+        WHERE id = NEW.id AND NEW.time < (SELECT latest FROM clock WHERE name = 'logs');
+        UPDATE clock SET latest = NEW.time WHERE name = 'logs' AND latest < NEW.time;
+    END;
+    "#,
 ];
 
 /// The version whose migration recomputes the account name keys.

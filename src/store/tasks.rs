@@ -1,5 +1,6 @@
 //! Management tasks.
 
+use super::clock::Timed;
 use super::{Db, Write, code, from_ms, ms, opt_from_ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::owner::Owner;
@@ -176,14 +177,10 @@ impl<M> Db<'_, M> {
             terms.push_str(&format!(" AND t.kind IN ({})", literals(&filter.kinds)));
         }
         if let Some(since) = filter.since {
-            // A time range that holds few tasks is read through its index; one
-            // that holds many, newest first until the limit (a bounded count
-            // over the index tells which).
-            if self.few_since("tasks", "created_at", since)? {
-                terms.push_str(" AND likelihood(t.created_at >= ?, 0.001)");
-            } else {
-                terms.push_str(" AND t.created_at >= ?");
-            }
+            // Ids follow creation times (but for late rows): the range of
+            // ids that can be that recent bounds every plan.
+            terms.push_str(" AND t.id >= ? AND t.created_at >= ?");
+            args.push(self.first_id_since(Timed::Tasks, since)?.into());
             args.push(ms(since).into());
         }
         let limit = Value::from(i64::try_from(filter.limit).unwrap_or(i64::MAX));

@@ -459,3 +459,41 @@ fn wide_shows_every_column_uncut_even_on_a_terminal() {
         stdout(&s.run(&["-o", "wide", "tasks", "--show-automated"]))
     );
 }
+
+#[test]
+fn since_finds_rows_written_under_a_clock_set_back() {
+    let mut s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    s.json(&["refresh", "contoso"]); // at 08:00
+    s.at("2026-11-30T07:30:00Z"); // a clock set back: written later, older
+    s.add("fabrikam", &f, &[]);
+    s.json(&["refresh", "fabrikam"]);
+    s.at(NOW);
+    let accounts = |rows: &Value| -> Vec<String> {
+        let mut a: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["account"].as_str().unwrap().to_string())
+            .collect();
+        a.dedup();
+        a
+    };
+    let tasks = |since: &str| s.json(&["tasks", "--show-automated", "--since", since]);
+    assert_eq!(accounts(&tasks("45m")), ["fabrikam", "contoso"]);
+    assert_eq!(tasks("45m").as_array().unwrap().len(), 6);
+    assert_eq!(accounts(&tasks("15m")), ["contoso"]);
+    let lines = |since: &str| s.json(&["logs", "--since", since]);
+    let count = |v: &Value, name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["message"].as_str().unwrap().contains(name))
+            .count()
+    };
+    assert!(count(&lines("45m"), "fabrikam") > 0);
+    assert!(count(&lines("45m"), "contoso") > 0);
+    assert_eq!(count(&lines("15m"), "fabrikam"), 0);
+    assert!(count(&lines("15m"), "contoso") > 0);
+}

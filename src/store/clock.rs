@@ -1,0 +1,176 @@
+//! "Since T" without an index on time: ids follow time for every row but
+//! the late ones (schema migration 6), so the rows at or after T are an id
+//! range found by a binary search, plus late rows read through their own
+//! small index.
+
+use super::{Db, ms};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+
+/// A table whose rows carry the time they were written.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Timed {
+    /// `tasks.created_at`
+    Tasks,
+    /// `logs.time`
+    Logs,
+}
+
+impl Timed {
+    fn sql(self, template: &str) -> String {
+        let (table, column) = match self {
+            Timed::Tasks => ("tasks", "created_at"),
+            Timed::Logs => ("logs", "time"),
+        };
+        template
+            .replace("{table}", table)
+            .replace("{column}", column)
+    }
+}
+
+impl<M> Db<'_, M> {
+    /// The smallest id of a row that is not late and whose time is `t` or
+    /// later (one past the largest id when there is none): every row that
+    /// is not late and has a smaller id is older than `t`. About 25 probes
+    /// by id at 10 M rows.
+    pub(super) fn id_bound(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
+        let at = ms(t);
+        let (first, last): (Option<i64>, Option<i64>) =
+            self.conn
+                .query_row(&what.sql("SELECT min(id), max(id) FROM {table}"), [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        let (Some(mut lo), Some(last)) = (first, last) else {
+            return Ok(1);
+        };
+        let mut hi = last + 1;
+        let mut probe = self.conn.prepare_cached(&what.sql(
+            "SELECT id, {column} FROM {table} WHERE id >= ?1 AND NOT late ORDER BY id LIMIT 1",
+        ))?;
+        // Invariant: rows that are not late below `lo` are older than `t`;
+        // the first one at or after `hi` (if any) is not.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let next: Option<(i64, i64)> = probe
+                .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match next {
+                Some((id, time)) if time < at => lo = id + 1,
+                _ => hi = mid,
+            }
+        }
+        Ok(lo)
+    }
+
+    /// The smallest id a row whose time is `t` or later can have, late rows
+    /// included.
+    pub(super) fn first_id_since(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
+        let bound = self.id_bound(what, t)?;
+        let late: Option<i64> = self.conn.query_row(
+            &what.sql("SELECT min(id) FROM {table} WHERE late AND {column} >= ?1"),
+            [ms(t)],
+            |r| r.get(0),
+        )?;
+        Ok(late.map_or(bound, |l| l.min(bound)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use proptest::prelude::*;
+
+    #[test]
+    fn migrating_marks_the_late_rows_of_an_existing_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nfa.db");
+        let old = Store::open_at(&path, 5).unwrap();
+        for t in [10, 30, 20, 30, 5, 40, 35] {
+            old.conn
+                .execute(
+                    "INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)",
+                    [t],
+                )
+                .unwrap();
+        }
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let late: Vec<i64> = store
+            .conn
+            .prepare("SELECT id FROM logs WHERE late ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(late, [3, 5, 7]);
+        // And the clock goes on from the latest time written.
+        store
+            .conn
+            .execute(
+                "INSERT INTO logs (time, level, event) VALUES (39, 2, 0)",
+                [],
+            )
+            .unwrap();
+        let last: bool = store
+            .conn
+            .query_row("SELECT late FROM logs ORDER BY id DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(last, "39 after 40 is late");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever order times were written in (clocks set back included),
+        /// the id bounds select exactly the rows at or after a time, and
+        /// exactly those before it.
+        #[test]
+        fn id_bounds_are_exact_for_any_order_of_times(
+            times in proptest::collection::vec(0i64..50, 0..60),
+            at in -1i64..52,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+            for t in &times {
+                store
+                    .conn
+                    .execute("INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)", [t])
+                    .unwrap();
+            }
+            let t = DateTime::<Utc>::from_timestamp_millis(at).unwrap();
+            let db = store.read();
+            let since = db.first_id_since(Timed::Logs, t).unwrap();
+            let bound = db.id_bound(Timed::Logs, t).unwrap();
+            let ids = |sql: &str, arg: i64| -> Vec<i64> {
+                let mut stmt = store.conn.prepare(sql).unwrap();
+                stmt.query_map([at, arg], |r| r.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            };
+            let expected_since: Vec<i64> = (1..)
+                .zip(&times)
+                .filter(|(_, t)| **t >= at)
+                .map(|(id, _)| id)
+                .collect();
+            let expected_before: Vec<i64> = (1..)
+                .zip(&times)
+                .filter(|(_, t)| **t < at)
+                .map(|(id, _)| id)
+                .collect();
+            prop_assert_eq!(
+                ids("SELECT id FROM logs WHERE time >= ?1 AND id >= ?2 ORDER BY id", since),
+                expected_since
+            );
+            prop_assert_eq!(
+                ids("SELECT id FROM logs WHERE time < ?1 AND (id < ?2 OR late) ORDER BY id", bound),
+                expected_before
+            );
+        }
+    }
+}
