@@ -43,6 +43,8 @@ median_ms() {
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
 }
 last_activity=$(( tasks / 3 * 3 - 2 ))
+echo "goal: every bounded list in milliseconds at any size, each through an index meant for it"
+echo "(the plans are checked by src/store/plans.rs); whole-process median of $runs runs, -o json:"
 while IFS= read -r cmd; do
   # shellcheck disable=SC2086
   printf '%6s ms  nfa %s\n' "$(median_ms $cmd)" "$cmd"

@@ -37,7 +37,7 @@ lines=$(sqlite3 "$NFA_DB" "SELECT count(*) FROM logs")
 bytes=$(stat -c %s "$NFA_DB")
 echo "schema version $(sqlite3 "$NFA_DB" 'PRAGMA user_version')"
 echo "$accounts accounts, $days days: $tasks tasks, $lines log lines ($(( lines * 10 / tasks )) per 10 tasks)"
-echo "file: $bytes bytes = $(( bytes / tasks )) bytes per task"
+echo "file: $bytes bytes = $(( bytes / tasks )) bytes per task (goal <= 200; 760 before the compact schema)"
 if sqlite3 "$NFA_DB" "SELECT 1 FROM dbstat LIMIT 1" >/dev/null 2>&1; then
   sqlite3 -column "$NFA_DB" "SELECT name, sum(pgsize) AS bytes, sum(pgsize) / $tasks AS per_task
                              FROM dbstat GROUP BY name ORDER BY bytes DESC"
