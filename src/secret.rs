@@ -53,6 +53,31 @@ pub fn read(r: &SecretRef) -> Result<Secret, String> {
     Ok(Secret::from(text))
 }
 
+/// Whether a `--db` value is a PostgreSQL connection URL (team mode)
+/// rather than a SQLite path.
+pub fn is_postgres_url(db: &str) -> bool {
+    let lower = db.get(..13).unwrap_or(db).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// A connection URL as it may be shown: its password (if any) as `***`.
+/// Text that does not parse as a URL is shown as its scheme only, since
+/// where its password is cannot be told.
+pub fn redact_url(db: &str) -> String {
+    match url::Url::parse(db) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => match db.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "…".to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +87,21 @@ mod tests {
         let s = Secret::from("hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
         assert_eq!(s.expose_secret(), "hunter2");
+    }
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact_url("postgres://nfa:s3cret@db.example.com:5432/nfa?sslmode=require"),
+            "postgres://nfa:***@db.example.com:5432/nfa?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://nfa@127.0.0.1/nfa"),
+            "postgres://nfa@127.0.0.1/nfa"
+        );
+        assert!(!redact_url("postgres://nfa:s3cret@[bad/nfa").contains("s3cret"));
+        assert!(is_postgres_url("PostgreSQL://x"));
+        assert!(is_postgres_url("postgres://x"));
+        assert!(!is_postgres_url("./postgres.db"));
     }
 }

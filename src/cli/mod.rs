@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod completions;
+pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod logs;
@@ -79,6 +80,8 @@ pub enum Command {
     /// Delete finished history older than keep-history (or --older-than):
     /// never an account's newest refresh, never a run under way
     Prune(prune::Args),
+    /// The database: `db info`, `db copy --to TARGET`
+    Db(db::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Prune(args) => prune::run(&env, args),
         Command::Directory(args) => directory::run(&env, args),
         Command::Summary(args) => summary::run(&env, args),
+        Command::Db(args) => db::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

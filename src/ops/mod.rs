@@ -3,6 +3,7 @@
 //! return plain serializable results; the command modules render them.
 
 pub mod accounts;
+pub mod db;
 pub mod directory;
 pub mod import;
 pub mod logs;

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod clock;
+mod copy;
 mod directory;
 mod logs;
 #[cfg(test)]
@@ -17,6 +18,7 @@ pub mod schema;
 mod settings;
 mod tasks;
 
+pub use copy::Contents;
 pub use logs::LogFilter;
 pub use prune::Pruned;
 pub use tasks::{NewTask, TaskFilter};
@@ -98,6 +100,12 @@ impl Store {
     /// Opens the database and migrates it up to schema version `version`
     /// only: for tests that need a database of an older build.
     pub fn open_at(path: &Path, version: usize) -> Result<Store> {
+        if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
+            bail!(
+                "--db {}: team mode (a shared PostgreSQL database) is not in this build yet; nothing was opened or created. Use a SQLite file path",
+                crate::secret::redact_url(url)
+            );
+        }
         if path.to_str().is_some_and(|p| p.starts_with("file:")) {
             bail!(
                 "--db {}: nfa takes a file path, not an SQLite URI; write the path itself (or ./{} for a file really named so)",

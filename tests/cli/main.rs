@@ -3,6 +3,7 @@
 //! touches the network or the user's own data directory.
 
 mod accounts;
+mod db;
 mod demo;
 mod graph;
 mod hostile;

@@ -29,6 +29,9 @@ const COMMANDS: &[&[&str]] = &[
     &["directory"],
     &["directory", "users"],
     &["directory", "groups"],
+    &["db"],
+    &["db", "info"],
+    &["db", "copy"],
     &["demo"],
     &["completions"],
 ];

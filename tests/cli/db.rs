@@ -1,0 +1,111 @@
+//! `nfa db`: info, copy, and `--db` values that are not SQLite paths.
+
+use crate::*;
+
+/// A database with some of everything: accounts, refreshes (one failed),
+/// an audit, a setting, an AD cache.
+fn busy() -> Sandbox {
+    let s = Sandbox::new();
+    let ok = s.fixture("ok.json", &healthy());
+    let bad = s.fixture("bad.json", &o365_expired());
+    s.add("contoso", &ok, &["--last-activity", "2026-11-01T08:00:00Z"]);
+    s.add(
+        "fabrikam",
+        &bad,
+        &["--last-activity", "2026-11-01T08:00:00Z"],
+    );
+    s.json_code(3, &["refresh", "contoso", "fabrikam"]);
+    s.json(&["audit", "contoso"]);
+    s.json(&["settings", "set", "keep-history", "90d"]);
+    s
+}
+
+#[test]
+fn info_says_backend_schema_and_sizes() {
+    let s = busy();
+    let info = s.json(&["db", "info"]);
+    assert_eq!(info["backend"], "sqlite");
+    assert_eq!(info["schema_version"], 6);
+    assert_eq!(info["accounts"], 2);
+    assert_eq!(info["tasks"], 8);
+    assert!(info["log_lines"].as_u64().unwrap() > 8, "{info}");
+    assert!(info["bytes"].as_u64().unwrap() > 0, "{info}");
+    assert_eq!(info["settings"], 1);
+}
+
+#[test]
+fn a_copy_answers_every_list_as_the_original_does() {
+    let s = busy();
+    let copy = s.path("copy.db");
+    let copy = copy.to_str().unwrap();
+    let copied = s.json(&["db", "copy", "--to", copy]);
+    assert_eq!(copied["tasks"], 8, "{copied}");
+    for args in [
+        &["accounts", "list"][..],
+        &["tasks", "--show-automated", "--limit", "0"],
+        &["logs", "--limit", "0"],
+        &["settings"],
+        &["directory", "users", "contoso"],
+        &["directory", "groups", "contoso"],
+        &["summary"],
+        &["tasks", "show", "4"],
+        &["accounts", "show", "fabrikam"],
+    ] {
+        let original = s.json(args);
+        let mut with_copy = vec!["--db", copy];
+        with_copy.extend_from_slice(args);
+        assert_eq!(s.json(&with_copy), original, "{args:?}");
+    }
+    // The copy goes on as a database of its own: the policy sees the
+    // copied history (contoso refreshed at 08:00 → deduplicated).
+    let again = s.json(&["--db", copy, "refresh", "contoso"]);
+    assert_eq!(again["decision"], "deduplicated", "{again}");
+    let next = s.json(&["--db", copy, "tasks", "--limit", "1"]);
+    assert_eq!(next[0]["id"], 9, "ids go on after the copied ones: {next}");
+}
+
+#[test]
+fn a_target_that_holds_data_is_refused_and_left_as_it_was() {
+    let s = busy();
+    let other = s.path("other.db");
+    let other = other.to_str().unwrap();
+    let f = s.fixture("t.json", &healthy());
+    s.json(&[
+        "--db",
+        other,
+        "accounts",
+        "add",
+        "northwind",
+        "--source",
+        &format!("fixture:{}", f.display()),
+    ]);
+    let before = s.json(&["--db", other, "db", "info"]);
+    let err = s.fails(&["db", "copy", "--to", other], &["already holds data"]);
+    assert!(err.contains(other), "{err}");
+    let after = s.json(&["--db", other, "db", "info"]);
+    assert_eq!(before, after);
+    // Nor onto itself.
+    let me = s.path("nfa.db");
+    s.fails(
+        &["db", "copy", "--to", me.to_str().unwrap()],
+        &["the database being copied"],
+    );
+}
+
+#[test]
+fn a_postgres_url_is_refused_without_showing_its_password() {
+    let s = busy();
+    let url = "postgres://nfa:s3cret-pw@127.0.0.1:5432/nfa?sslmode=disable";
+    for args in [
+        &["--db", url, "accounts", "list"][..],
+        &["db", "copy", "--to", url],
+    ] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(e.contains("postgres://nfa:***@127.0.0.1"), "{e}");
+        assert!(!o.contains("s3cret") && !e.contains("s3cret"), "{o}{e}");
+    }
+    // Nothing was created where a path would have been.
+    assert!(!s.dir.path().join("postgres:").exists());
+}
