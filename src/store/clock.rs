@@ -29,6 +29,18 @@ impl Timed {
     }
 }
 
+/// The first id and the last, each its own query: SQLite answers one min()
+/// or max() from an end of the ids, but both at once by reading them all.
+const FIRST: &str = "SELECT min(id) FROM {table}";
+const LAST: &str = "SELECT max(id) FROM {table}";
+/// The first row at or after an id that is not late.
+const PROBE: &str =
+    "SELECT id, {column} FROM {table} WHERE id >= ?1 AND NOT late ORDER BY id LIMIT 1";
+/// The first late row at or after a time, through the late rows' own index
+/// (not the ids, which would read the whole table when no row is late).
+const LATE: &str =
+    "SELECT min(id) FROM {table} INDEXED BY {table}_late WHERE late AND {column} >= ?1";
+
 impl<M> Db<'_, M> {
     /// The smallest id of a row that is not late and whose time is `t` or
     /// later (one past the largest id when there is none): every row that
@@ -36,18 +48,16 @@ impl<M> Db<'_, M> {
     /// by id at 10 M rows.
     pub(super) fn id_bound(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
         let at = ms(t);
-        let (first, last): (Option<i64>, Option<i64>) =
-            self.conn
-                .query_row(&what.sql("SELECT min(id), max(id) FROM {table}"), [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+        let end = |sql: &str| -> Result<Option<i64>> {
+            Ok(self.conn.query_row(&what.sql(sql), [], |r| r.get(0))?)
+        };
+        let first = end(FIRST)?;
+        let last = end(LAST)?;
         let (Some(mut lo), Some(last)) = (first, last) else {
             return Ok(1);
         };
         let mut hi = last + 1;
-        let mut probe = self.conn.prepare_cached(&what.sql(
-            "SELECT id, {column} FROM {table} WHERE id >= ?1 AND NOT late ORDER BY id LIMIT 1",
-        ))?;
+        let mut probe = self.conn.prepare_cached(&what.sql(PROBE))?;
         // Invariant: rows that are not late below `lo` are older than `t`;
         // the first one at or after `hi` (if any) is not.
         while lo < hi {
@@ -67,11 +77,9 @@ impl<M> Db<'_, M> {
     /// included.
     pub(super) fn first_id_since(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
         let bound = self.id_bound(what, t)?;
-        let late: Option<i64> = self.conn.query_row(
-            &what.sql("SELECT min(id) FROM {table} WHERE late AND {column} >= ?1"),
-            [ms(t)],
-            |r| r.get(0),
-        )?;
+        let late: Option<i64> = self
+            .conn
+            .query_row(&what.sql(LATE), [ms(t)], |r| r.get(0))?;
         Ok(late.map_or(bound, |l| l.min(bound)))
     }
 }
@@ -121,6 +129,37 @@ mod tests {
             })
             .unwrap();
         assert!(last, "39 after 40 is late");
+    }
+
+    #[test]
+    fn every_query_reads_from_an_end_or_an_index_never_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+        for what in [Timed::Tasks, Timed::Logs] {
+            for sql in [FIRST, LAST, PROBE, LATE] {
+                let sql = what.sql(sql);
+                let args: &[i64] = if sql.contains("?1") { &[1] } else { &[] };
+                let plan: String = store
+                    .conn
+                    .query_row(
+                        &format!("EXPLAIN QUERY PLAN {sql}"),
+                        rusqlite::params_from_iter(args),
+                        |r| r.get(3),
+                    )
+                    .unwrap();
+                assert!(plan.starts_with("SEARCH"), "{sql}: {plan}");
+            }
+        }
+        // Both ends at once would read every id.
+        let both: String = store
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT min(id), max(id) FROM tasks",
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(both.starts_with("SCAN"), "{both}");
     }
 
     proptest! {
