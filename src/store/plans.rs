@@ -99,6 +99,16 @@ fn every_list_filter_reads_through_its_index() {
             "tasks_by_account (account_id=? AND id>?)",
         ),
         (
+            "tasks --status ERROR --kind",
+            TaskFilter {
+                statuses: vec![TaskStatus::Error],
+                kinds: vec![TaskKind::UpdateAdCache],
+                include_automated: true,
+                ..base.clone()
+            },
+            "tasks_by_kind_status (kind=? AND status=?)",
+        ),
+        (
             "tasks --kind",
             TaskFilter {
                 kinds: vec![TaskKind::UpdateAdCache],

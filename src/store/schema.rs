@@ -225,7 +225,8 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE checks_new RENAME TO checks;
     CREATE INDEX checks_by_account ON checks(account_id, id);
     "#,
-    // 6: no index on times that the ids already order. A row is `late` when
+    // 6: no index on times that the ids already order; one for a kind's
+    // failed (or unfinished) tasks. A row is `late` when
     // its time is earlier than a row written before it (a clock set back,
     // NFA_NOW); the others have times in id order, so "since T" is an id
     // range found by a binary search over the ids (store::Db::id_bound),
@@ -247,6 +248,9 @@ pub const MIGRATIONS: &[&str] = &[
     DROP INDEX tasks_by_created;
     DROP INDEX logs_by_time;
     CREATE INDEX tasks_late ON tasks(created_at) WHERE late;
+    -- tasks --status S --kind K: the unfinished and failed tasks of a kind
+    -- (small: finished tasks that completed are left out)
+    CREATE INDEX tasks_by_kind_status ON tasks(kind, status, id) WHERE status <> 2;
     CREATE INDEX logs_late ON logs(time) WHERE late;
     CREATE TABLE clock (name TEXT PRIMARY KEY, latest INTEGER NOT NULL) WITHOUT ROWID;
     INSERT INTO clock VALUES ('tasks', coalesce((SELECT max(created_at) FROM tasks), 0)),
