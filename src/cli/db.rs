@@ -33,7 +33,10 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             let copied = db::copy(&store, &to)?;
             env.note(&format!(
                 "copied {} accounts, {} tasks, {} log lines to {}",
-                copied.accounts, copied.tasks, copied.log_lines, copied.location
+                copied.contents.accounts,
+                copied.contents.tasks,
+                copied.contents.log_lines,
+                copied.location
             ));
             env.out.one(&copied)?;
         }

@@ -13,37 +13,16 @@ pub struct DbInfo {
     pub backend: &'static str,
     /// The file (a connection URL would be shown without its password).
     pub location: String,
-    pub schema_version: usize,
-    pub bytes: u64,
-    pub accounts: u64,
-    pub tasks: u64,
-    pub log_lines: u64,
-    pub checks: u64,
-    pub ad_users: u64,
-    pub ad_groups: u64,
-    pub settings: u64,
-}
-
-impl DbInfo {
-    fn new(location: String, c: Contents) -> DbInfo {
-        DbInfo {
-            backend: "sqlite",
-            location,
-            schema_version: c.schema_version,
-            bytes: c.bytes,
-            accounts: c.accounts,
-            tasks: c.tasks,
-            log_lines: c.log_lines,
-            checks: c.checks,
-            ad_users: c.ad_users,
-            ad_groups: c.ad_groups,
-            settings: c.settings,
-        }
-    }
+    #[serde(flatten)]
+    pub contents: Contents,
 }
 
 pub fn info(store: &Store) -> Result<DbInfo> {
-    Ok(DbInfo::new(store.location(), store.contents()?))
+    Ok(DbInfo {
+        backend: "sqlite",
+        location: store.location(),
+        contents: store.contents()?,
+    })
 }
 
 /// Copies the whole database to `target` (a SQLite path), all or nothing,

@@ -19,7 +19,7 @@ const TABLES: &[(&str, &str)] = &[
 ];
 
 /// What a database holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Contents {
     pub schema_version: usize,
     /// Bytes of the database file (its write-ahead log excluded).

@@ -61,8 +61,9 @@ fn table(s: &Sandbox, args: &[&str], code: i32) -> String {
     stdout(&out).replace(s.dir.path().to_str().unwrap(), "[SANDBOX]")
 }
 
-#[test]
-fn the_human_tables() {
+/// Three accounts: contoso (healthy, STALE), fabrikam (Microsoft 365 token
+/// expired, INACTIVE), northwind (healthy, DORMANT).
+fn three_accounts() -> Sandbox {
     let s = Sandbox::new();
     let healthy = s.fixture("healthy.json", &healthy());
     let expired = s.fixture("expired.json", &o365_expired());
@@ -81,6 +82,12 @@ fn the_human_tables() {
         &healthy,
         &["--last-activity", "2026-10-01T08:00:00Z"],
     );
+    s
+}
+
+#[test]
+fn the_human_tables() {
+    let s = three_accounts();
     insta::assert_snapshot!("accounts-list", table(&s, &["accounts", "list"], 0));
     insta::assert_snapshot!("refresh-one", table(&s, &["refresh", "contoso"], 0));
     insta::assert_snapshot!(
@@ -116,20 +123,7 @@ fn the_human_tables() {
 /// The human views as a terminal of `width` columns shows them (a pty from
 /// script(1)), each line checked to fit.
 fn on_terminal(width: u16) -> Vec<(&'static str, String)> {
-    let s = Sandbox::new();
-    let healthy = s.fixture("healthy.json", &healthy());
-    let expired = s.fixture("expired.json", &o365_expired());
-    s.add("contoso", &healthy, &[]);
-    s.add(
-        "fabrikam",
-        &expired,
-        &["--last-activity", "2026-11-20T08:00:00Z"],
-    );
-    s.add(
-        "northwind",
-        &healthy,
-        &["--last-activity", "2026-10-01T08:00:00Z"],
-    );
+    let s = three_accounts();
     let views = [
         ("refresh-one", "refresh contoso"),
         ("refresh-several", "refresh fabrikam northwind"),
