@@ -285,6 +285,14 @@ impl Renderer {
                     Err(_) => s.clone(),
                 }
             }
+            // A log line's time in a list on a terminal: without the year
+            // (`11-30 08:00:00`), to leave its message room.
+            Scalar::Str(s) if in_list && self.width.is_some() && key == "time" => {
+                match (s.get(5..10), s.get(10..11), s.get(11..19)) {
+                    (Some(date), Some("T"), Some(time)) => format!("{date} {time}"),
+                    _ => s.clone(),
+                }
+            }
             // Our times are RFC 3339 UTC (`2026-11-30T08:00:00.250Z`): shown
             // to the second, without reparsing them.
             Scalar::Str(s) if leaf.ends_with("_at") || leaf == "time" => {

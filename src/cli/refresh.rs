@@ -148,6 +148,22 @@ struct BulkRow<'a> {
     error: Option<String>,
 }
 
+/// A line of the summary of an audit: a [`BulkRow`] without a decision
+/// (an audit decides nothing).
+#[derive(Serialize)]
+#[serde(transparent)]
+struct AuditRow<'a>(BulkRow<'a>);
+
+impl Columns for AuditRow<'_> {
+    const CSV: &'static [&'static str] = &["account", "status", "task", "error"];
+    const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("account", "account"),
+        ("status", "status"),
+        ("task", "failed task"),
+        ("error", "error"),
+    ];
+}
+
 impl Columns for BulkRow<'_> {
     const CSV: &'static [&'static str] = &["account", "decision", "status", "task", "error"];
     const TABLE: &'static [(&'static str, &'static str)] = &[
@@ -195,7 +211,11 @@ fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
             error: failed.map(|t| format!("{}: {}", t.name, t.error.as_deref().unwrap_or(""))),
         }
     });
-    env.out.all(rows)
+    if decided.is_empty() {
+        env.out.all(rows.map(AuditRow))
+    } else {
+        env.out.all(rows)
+    }
 }
 
 /// Renders the reports of a refresh or an audit (one object for one named

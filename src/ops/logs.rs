@@ -65,11 +65,24 @@ impl Columns for LogView {
         ("account_id", "account"),
         ("message", "message"),
     ];
+    /// On a terminal: no line id, the time without its year.
+    const NARROW: &'static [(&'static str, &'static str)] = &[
+        ("time", "time"),
+        ("level", "level"),
+        ("task_id", "task"),
+        ("account_id", "account"),
+        ("message", "message"),
+    ];
 
     /// The table's task and account columns already say which: the
-    /// message says only what happened.
+    /// message says only what happened. The account by its name, when it
+    /// still exists.
     fn table_text(&self, key: &str) -> Option<String> {
-        (key == "message").then(|| self.message.short())
+        match key {
+            "message" => Some(self.message.short()),
+            "account_id" => self.message.account.as_ref().map(|(_, n)| n.clone()),
+            _ => None,
+        }
     }
 }
 
