@@ -226,45 +226,67 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX checks_by_account ON checks(account_id, id);
     "#,
     // 6: no index on times that the ids already order; one for a kind's
-    // failed (or unfinished) tasks. A row is `late` when
-    // its time is earlier than a row written before it (a clock set back,
-    // NFA_NOW); the others have times in id order, so "since T" is an id
-    // range found by a binary search over the ids (store::Db::id_bound),
-    // plus the late rows, which have a small index of their own. The
-    // `clock` row of a table holds the latest time written to it.
+    // failed (or unfinished) tasks. A row is `late` when its time is
+    // earlier than a row written before it (a clock set back, NFA_NOW) or
+    // more than a day ahead of the real clock (a clock set forward, which
+    // must not make every later row late); the others have times in id
+    // order, so "since T" is an id range found by a binary search over the
+    // ids (store/clock.rs), plus the late rows, which have a small index of
+    // their own. The `clock` row of a table holds the latest time of its
+    // rows that are not late.
     r#"
     ALTER TABLE tasks ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE logs ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
-    UPDATE tasks SET late = 1 WHERE id IN (
-        SELECT id FROM (SELECT id, created_at < max(created_at) OVER (
-                            ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS l
-                        FROM tasks)
-        WHERE l);
-    UPDATE logs SET late = 1 WHERE id IN (
-        SELECT id FROM (SELECT id, time < max(time) OVER (
-                            ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS l
-                        FROM logs)
-        WHERE l);
-    DROP INDEX tasks_by_created;
-    DROP INDEX logs_by_time;
-    CREATE INDEX tasks_late ON tasks(created_at) WHERE late;
-    -- tasks --status S --kind K: the unfinished and failed tasks of a kind
-    -- (small: finished tasks that completed are left out)
-    CREATE INDEX tasks_by_kind_status ON tasks(kind, status, id) WHERE status <> 2;
-    CREATE INDEX logs_late ON logs(time) WHERE late;
     CREATE TABLE clock (name TEXT PRIMARY KEY, latest INTEGER NOT NULL) WITHOUT ROWID;
-    INSERT INTO clock VALUES ('tasks', coalesce((SELECT max(created_at) FROM tasks), 0)),
-                             ('logs', coalesce((SELECT max(time) FROM logs), 0));
+    INSERT INTO clock VALUES ('tasks', 0), ('logs', 0);
     CREATE TRIGGER tasks_clock AFTER INSERT ON tasks BEGIN
         UPDATE tasks SET late = 1
-        WHERE id = NEW.id AND NEW.created_at < (SELECT latest FROM clock WHERE name = 'tasks');
-        UPDATE clock SET latest = NEW.created_at WHERE name = 'tasks' AND latest < NEW.created_at;
+        WHERE id = NEW.id
+          AND (NEW.created_at < (SELECT latest FROM clock WHERE name = 'tasks')
+               OR NEW.created_at > (unixepoch() + 86400) * 1000);
+        UPDATE clock SET latest = NEW.created_at
+        WHERE name = 'tasks' AND latest < NEW.created_at
+          AND NEW.created_at <= (unixepoch() + 86400) * 1000;
     END;
     CREATE TRIGGER logs_clock AFTER INSERT ON logs BEGIN
         UPDATE logs SET late = 1
-        WHERE id = NEW.id AND NEW.time < (SELECT latest FROM clock WHERE name = 'logs');
-        UPDATE clock SET latest = NEW.time WHERE name = 'logs' AND latest < NEW.time;
+        WHERE id = NEW.id
+          AND (NEW.time < (SELECT latest FROM clock WHERE name = 'logs')
+               OR NEW.time > (unixepoch() + 86400) * 1000);
+        UPDATE clock SET latest = NEW.time
+        WHERE name = 'logs' AND latest < NEW.time
+          AND NEW.time <= (unixepoch() + 86400) * 1000;
     END;
+    -- The rows written so far, by the same rule.
+    UPDATE tasks SET late = 1 WHERE id IN (
+        SELECT id FROM (
+            SELECT id, created_at > (unixepoch() + 86400) * 1000
+                       OR created_at < max(CASE WHEN created_at <= (unixepoch() + 86400) * 1000
+                                                THEN created_at END)
+                                       OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING
+                                                               AND 1 PRECEDING) AS l
+            FROM tasks)
+        WHERE l);
+    UPDATE logs SET late = 1 WHERE id IN (
+        SELECT id FROM (
+            SELECT id, time > (unixepoch() + 86400) * 1000
+                       OR time < max(CASE WHEN time <= (unixepoch() + 86400) * 1000
+                                          THEN time END)
+                                 OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING
+                                                         AND 1 PRECEDING) AS l
+            FROM logs)
+        WHERE l);
+    UPDATE clock SET latest = coalesce(
+        (SELECT max(created_at) FROM tasks WHERE NOT late), 0) WHERE name = 'tasks';
+    UPDATE clock SET latest = coalesce(
+        (SELECT max(time) FROM logs WHERE NOT late), 0) WHERE name = 'logs';
+    DROP INDEX tasks_by_created;
+    DROP INDEX logs_by_time;
+    CREATE INDEX tasks_late ON tasks(created_at) WHERE late;
+    CREATE INDEX logs_late ON logs(time) WHERE late;
+    -- tasks --status S --kind K: the unfinished and failed tasks of a kind
+    -- (small: finished tasks that completed are left out)
+    CREATE INDEX tasks_by_kind_status ON tasks(kind, status, id) WHERE status <> 2;
     "#,
 ];
 
