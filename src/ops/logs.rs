@@ -87,16 +87,21 @@ impl Columns for LogView {
 }
 
 impl LogView {
-    /// The line `logs --follow` prints for people: time, level, task, message.
+    /// The line `logs --follow` prints for people: time, level, which task
+    /// of which account, and what happened (each said once).
     pub fn follow_line(&self) -> String {
+        let task = self.task_id.map(|t| format!("task {t}"));
+        let account = self.message.account.as_ref().map(|(_, name)| name.clone());
+        let about = match (task, account) {
+            (Some(t), Some(a)) => format!("[{t} {a}] "),
+            (Some(one), None) | (None, Some(one)) => format!("[{one}] "),
+            (None, None) => String::new(),
+        };
         format!(
-            "{} {:<5} {}{}",
+            "{} {:<5} {about}{}",
             crate::domain::time::format_time(self.time),
             self.level.as_str(),
-            self.task_id
-                .map(|t| format!("[task {t}] "))
-                .unwrap_or_default(),
-            self.message
+            self.message.short()
         )
     }
 }
