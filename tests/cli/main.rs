@@ -191,6 +191,30 @@ impl Sandbox {
         stdout(&out)
     }
 
+    /// The first line `nfa ARGS` (a `logs --follow`) prints, after which
+    /// it is interrupted and must end with 130.
+    pub fn first_followed_line(&self, args: &[&str]) -> String {
+        use std::io::{BufRead, BufReader};
+        let mut follow = self
+            .cmd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _guard = KillOnDrop(follow.id());
+        let line = BufReader::new(follow.stdout.take().unwrap())
+            .lines()
+            .next()
+            .unwrap()
+            .unwrap();
+        Command::new("kill")
+            .args(["-INT", &follow.id().to_string()])
+            .status()
+            .unwrap();
+        assert_eq!(follow.wait().unwrap().code(), Some(130), "{args:?}");
+        line
+    }
+
     /// Every task left PENDING or IN_PROGRESS.
     pub fn unfinished(&self) -> Value {
         self.json(&[

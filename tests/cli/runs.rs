@@ -281,33 +281,16 @@ fn logs_follow_prints_new_lines_as_they_come() {
 
 #[test]
 fn logs_follow_for_people_says_task_and_account_once() {
-    use std::io::{BufRead, BufReader};
     let s = Sandbox::new();
     let f = s.fixture("t.json", &o365_expired());
     s.add("contoso", &f, &[]);
     s.json_code(3, &["refresh", "contoso"]);
-    let mut follow = s
-        .cmd()
-        .args(["logs", "--follow", "--level", "error"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnDrop(follow.id());
-    let line = BufReader::new(follow.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
+    let line = s.first_followed_line(&["logs", "--follow", "--level", "error"]);
     assert_eq!(
         line,
         "2026-11-30T08:00:00Z ERROR [task 3 contoso] Checking account status failed: \
          Microsoft 365 (office365) connection failed: token expired"
     );
-    Command::new("kill")
-        .args(["-INT", &follow.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(follow.wait().unwrap().code(), Some(130));
 }
 
 #[test]
