@@ -71,6 +71,43 @@ fn eight_concurrent_refreshes_of_one_account_behave_as_if_serial() {
 }
 
 #[test]
+fn a_slow_account_does_not_hold_up_the_refresh_of_another() {
+    let s = Sandbox::new();
+    let slow_tenant = s.fixture("slow.json", &slow(20_000));
+    let quick_tenant = s.fixture("quick.json", &healthy());
+    s.add("slow", &slow_tenant, &[]);
+    s.add("quick", &quick_tenant, &[]);
+    let slow_run = s.spawn(&["refresh", "slow"]);
+    let _guard = KillOnDrop(slow_run.id());
+    s.wait_in_progress();
+    // While the slow account's check runs (20 s), another process refreshes
+    // another account to the end: it neither waits for the slow one nor
+    // is refused.
+    let quick = s.json(&["refresh", "quick"]);
+    assert_eq!(quick["decision"], "new");
+    assert!(
+        quick["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "COMPLETE"),
+        "{quick}"
+    );
+    let still = s.json(&[
+        "tasks",
+        "--show-automated",
+        "--account",
+        "slow",
+        "--status",
+        "IN_PROGRESS",
+    ]);
+    assert!(
+        !still.items().is_empty(),
+        "the slow run was still under way when the quick one had finished"
+    );
+}
+
+#[test]
 fn a_killed_run_is_found_abandoned_and_then_retried() {
     let s = Sandbox::new();
     let f = s.fixture("slow.json", &slow(5000));
