@@ -77,7 +77,7 @@ fn a_slow_account_does_not_hold_up_the_refresh_of_another() {
     let quick_tenant = s.fixture("quick.json", &healthy());
     s.add("slow", &slow_tenant, &[]);
     s.add("quick", &quick_tenant, &[]);
-    let slow_run = s.spawn(&["refresh", "slow"]);
+    let mut slow_run = s.spawn(&["refresh", "slow"]);
     let _guard = KillOnDrop(slow_run.id());
     s.wait_in_progress();
     // While the slow account's check runs (20 s), another process refreshes
@@ -105,6 +105,11 @@ fn a_slow_account_does_not_hold_up_the_refresh_of_another() {
         !still.items().is_empty(),
         "the slow run was still under way when the quick one had finished"
     );
+    Command::new("kill")
+        .args(["-INT", &slow_run.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(slow_run.wait().unwrap().code(), Some(130));
 }
 
 #[test]
