@@ -90,44 +90,43 @@ mod tests {
     use crate::store::Store;
     use proptest::prelude::*;
 
-    #[test]
-    fn migrating_marks_the_late_rows_of_an_existing_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nfa.db");
-        let old = Store::open_at(&path, 5).unwrap();
-        for t in [10, 30, 20, 30, 5, 40, 35] {
-            old.conn
+    /// Writes log lines at these times (Unix ms), in this order.
+    fn write_logs(store: &Store, times: &[i64]) {
+        for t in times {
+            store
+                .conn
                 .execute(
                     "INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)",
                     [t],
                 )
                 .unwrap();
         }
-        drop(old);
-        let store = Store::open(&path).unwrap();
-        let late: Vec<i64> = store
+    }
+
+    /// The ids of the late log lines.
+    fn late_logs(store: &Store) -> Vec<i64> {
+        store
             .conn
             .prepare("SELECT id FROM logs WHERE late ORDER BY id")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
-            .collect();
-        assert_eq!(late, [3, 5, 7]);
+            .collect()
+    }
+
+    #[test]
+    fn migrating_marks_the_late_rows_of_an_existing_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nfa.db");
+        let old = Store::open_at(&path, 5).unwrap();
+        write_logs(&old, &[10, 30, 20, 30, 5, 40, 35]);
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(late_logs(&store), [3, 5, 7]);
         // And the clock goes on from the latest time written.
-        store
-            .conn
-            .execute(
-                "INSERT INTO logs (time, level, event) VALUES (39, 2, 0)",
-                [],
-            )
-            .unwrap();
-        let last: bool = store
-            .conn
-            .query_row("SELECT late FROM logs ORDER BY id DESC LIMIT 1", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        write_logs(&store, &[39]);
+        let last = late_logs(&store).last() == Some(&8);
         assert!(last, "39 after 40 is late");
     }
 
@@ -137,39 +136,14 @@ mod tests {
         let path = dir.path().join("nfa.db");
         let now = Utc::now().timestamp_millis();
         let year = 365 * 86_400_000;
-        let late = |store: &Store| -> Vec<i64> {
-            store
-                .conn
-                .prepare("SELECT id FROM logs WHERE late ORDER BY id")
-                .unwrap()
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-        };
         // Written before the migration, and after it.
         let old = Store::open_at(&path, 5).unwrap();
-        for t in [now - 2000, now + year, now - 1000] {
-            old.conn
-                .execute(
-                    "INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)",
-                    [t],
-                )
-                .unwrap();
-        }
+        write_logs(&old, &[now - 2000, now + year, now - 1000]);
         drop(old);
         let store = Store::open(&path).unwrap();
-        assert_eq!(late(&store), [2], "only the row a year ahead");
-        for t in [now + 2 * year, now, now + 1000] {
-            store
-                .conn
-                .execute(
-                    "INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)",
-                    [t],
-                )
-                .unwrap();
-        }
-        assert_eq!(late(&store), [2, 4]);
+        assert_eq!(late_logs(&store), [2], "only the row a year ahead");
+        write_logs(&store, &[now + 2 * year, now, now + 1000]);
+        assert_eq!(late_logs(&store), [2, 4]);
         let at = DateTime::<Utc>::from_timestamp_millis(now - 1500).unwrap();
         let db = store.read();
         assert_eq!(db.id_bound(Timed::Logs, at).unwrap(), 2);
@@ -226,12 +200,7 @@ mod tests {
         ) {
             let dir = tempfile::tempdir().unwrap();
             let store = Store::open(&dir.path().join("nfa.db")).unwrap();
-            for t in &times {
-                store
-                    .conn
-                    .execute("INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)", [t])
-                    .unwrap();
-            }
+            write_logs(&store, &times);
             let t = DateTime::<Utc>::from_timestamp_millis(at).unwrap();
             let db = store.read();
             let since = db.first_id_since(Timed::Logs, t).unwrap();
