@@ -215,6 +215,16 @@ impl Sandbox {
         line
     }
 
+    /// A sandbox with one account, contoso, whose Microsoft 365 token has
+    /// expired, refreshed once (its check ended in ERROR: exit 3).
+    pub fn with_failed_refresh() -> Sandbox {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &o365_expired());
+        s.add("contoso", &f, &[]);
+        s.json_code(3, &["refresh", "contoso"]);
+        s
+    }
+
     /// Every task left PENDING or IN_PROGRESS.
     pub fn unfinished(&self) -> Value {
         self.json(&[
@@ -332,5 +342,18 @@ impl Drop for KillOnDrop {
             .arg(self.0.to_string())
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+/// Asserts that every line `nfa ARGS` printed on a terminal is at most
+/// `width` columns wide, but the portal's sentence (the contract's words:
+/// the terminal wraps it).
+pub fn assert_fits(text: &str, width: usize, args: &str) {
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if !line.starts_with("Update AD Cache and check") {
+            let w = unicode_width::UnicodeWidthStr::width(line);
+            assert!(w <= width, "nfa {args}: {w} columns: {line}");
+        }
     }
 }

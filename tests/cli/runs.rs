@@ -323,10 +323,7 @@ fn logs_follow_prints_new_lines_as_they_come() {
 
 #[test]
 fn logs_follow_for_people_says_task_and_account_once() {
-    let s = Sandbox::new();
-    let f = s.fixture("t.json", &o365_expired());
-    s.add("contoso", &f, &[]);
-    s.json_code(3, &["refresh", "contoso"]);
+    let s = Sandbox::with_failed_refresh();
     let line = s.first_followed_line(&["logs", "--follow", "--level", "error"]);
     assert_eq!(
         line,

@@ -137,14 +137,7 @@ fn on_terminal(width: u16) -> Vec<(&'static str, String)> {
         .into_iter()
         .map(|(name, args)| {
             let text = s.on_terminal(width, args).replace('\r', "");
-            for line in text.lines() {
-                // The portal's sentence is the contract's words: the
-                // terminal wraps it.
-                if !line.starts_with("Update AD Cache and check") {
-                    let w = unicode_width::UnicodeWidthStr::width(line);
-                    assert!(w <= usize::from(width), "nfa {args}: {w} columns: {line}");
-                }
-            }
+            assert_fits(&text, usize::from(width), args);
             (name, text)
         })
         .collect()
@@ -161,10 +154,7 @@ fn the_human_views_at_80_and_120_columns() {
 
 #[test]
 fn colour_comes_when_asked_and_never_in_json_or_csv() {
-    let s = Sandbox::new();
-    let f = s.fixture("t.json", &o365_expired());
-    s.add("contoso", &f, &[]);
-    s.json_code(3, &["refresh", "contoso"]);
+    let s = Sandbox::with_failed_refresh();
     let esc = |args: &[&str]| stdout(&s.run(args)).contains('\u{1b}');
     // The sandbox sets NO_COLOR and is no terminal: auto means none.
     assert!(!esc(&["accounts", "list"]));

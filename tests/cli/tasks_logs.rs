@@ -287,10 +287,7 @@ fn a_closed_pipe_ends_every_format_quietly() {
 
 #[test]
 fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
-    let s = Sandbox::new();
-    let f = s.fixture("t.json", &o365_expired());
-    s.add("contoso", &f, &[]);
-    s.json_code(3, &["refresh", "contoso"]);
+    let s = Sandbox::with_failed_refresh();
     // Off a terminal: whole lines, nothing cut.
     let plain = stdout(&s.run(&["logs"]));
     assert!(!plain.contains('…'), "{plain}");
@@ -299,14 +296,7 @@ fn a_long_list_fits_the_terminal_and_is_never_cut_off_one() {
     // with …, every line within the width.
     let text = s.on_terminal(80, "logs");
     assert!(text.contains('…'), "{text}");
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        assert!(
-            line.chars().count() <= 80,
-            "{} > 80: {line}",
-            line.chars().count()
-        );
-    }
+    assert_fits(&text, 80, "logs");
 }
 
 #[test]
@@ -414,28 +404,13 @@ fn on_an_80_column_terminal_these_tables_fit() {
     ] {
         let text = s.on_terminal(80, args);
         assert!(!text.trim().is_empty(), "{args}");
-        // Every line of the tables (the portal's sentence is the contract's
-        // words: the terminal wraps it).
-        for line in text
-            .lines()
-            .filter(|l| !l.starts_with("Update AD Cache and check"))
-        {
-            let line = line.trim_end_matches('\r');
-            assert!(
-                unicode_width::UnicodeWidthStr::width(line) <= 80,
-                "nfa {args}: {} columns: {line}",
-                unicode_width::UnicodeWidthStr::width(line)
-            );
-        }
+        assert_fits(&text, 80, args);
     }
 }
 
 #[test]
 fn wide_shows_every_column_uncut_even_on_a_terminal() {
-    let s = Sandbox::new();
-    let f = s.fixture("t.json", &o365_expired());
-    s.add("contoso", &f, &[]);
-    s.json_code(3, &["refresh", "contoso"]);
+    let s = Sandbox::with_failed_refresh();
     let narrow = s.on_terminal(80, "tasks --show-automated");
     let wide = s.on_terminal(80, "-o wide tasks --show-automated");
     let header = |t: &str| t.lines().next().unwrap_or_default().to_string();
