@@ -153,6 +153,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     // A database error says which database and what to do about it.
     result.map_err(|e| match env.db_path() {
         Ok(path) if own_db => match crate::store::explain(&e, &path) {
+            // PostgreSQL's own words are in the explanation, on one line.
+            Some(text) if crate::secret::is_postgres_url(&path.to_string_lossy()) => anyhow!(text),
             Some(text) => e.context(text),
             None => e,
         },

@@ -1,17 +1,17 @@
 //! `nfa db`: what the database is and holds, and moving all of it to
 //! another database.
 
-use crate::store::{Contents, Store};
-use anyhow::{Result, bail};
+use crate::store::{Backend, Contents, Store};
+use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
 
 /// `nfa db info`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DbInfo {
-    /// `sqlite` (team mode's `postgres` is not in this build yet).
+    /// `sqlite` or `postgres`.
     pub backend: &'static str,
-    /// The file (a connection URL would be shown without its password).
+    /// The file, or the connection URL without its password.
     pub location: String,
     #[serde(flatten)]
     pub contents: Contents,
@@ -19,22 +19,19 @@ pub struct DbInfo {
 
 pub fn info(store: &Store) -> Result<DbInfo> {
     Ok(DbInfo {
-        backend: "sqlite",
+        backend: match store.backend() {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        },
         location: store.location(),
         contents: store.contents()?,
     })
 }
 
-/// Copies the whole database to `target` (a SQLite path), all or nothing,
-/// ids kept; a target that holds data is refused. Says what the target
-/// now holds.
+/// Copies the whole database to `target` (an SQLite path or a PostgreSQL
+/// URL), all or nothing, ids kept; a target that holds data is refused.
+/// Says what the target now holds.
 pub fn copy(store: &Store, target: &str) -> Result<DbInfo> {
-    if crate::secret::is_postgres_url(target) {
-        bail!(
-            "--to {}: team mode (a shared PostgreSQL database) is not in this build yet; nothing was copied",
-            crate::secret::redact_url(target)
-        );
-    }
     store.copy_to(Path::new(target))?;
     info(&Store::open(Path::new(target))?)
 }

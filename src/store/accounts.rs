@@ -1,5 +1,6 @@
 //! Accounts, their AD cache and their check results.
 
+use super::sql::{Row, args};
 use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, to_db};
 use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
 use crate::domain::ids::{AccountId, TaskId};
@@ -9,7 +10,6 @@ use crate::domain::word::Word;
 use crate::model::{Account, Check};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 use std::collections::HashMap;
 
 const SELECT_ACCOUNT: &str = "
@@ -20,7 +20,7 @@ const SELECT_ACCOUNT: &str = "
     FROM accounts a
     LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
 
-fn account_row(r: &Row) -> rusqlite::Result<Account> {
+fn account_row(r: &Row<'_>) -> Result<Account> {
     let lifecycle: String = r.get(4)?;
     let checked_at: Option<i64> = r.get(11)?;
     let last_check = match checked_at {
@@ -59,7 +59,7 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
         tenant_id: r.get(2)?,
         source: r.get(3)?,
         lifecycle: Lifecycle::parse(&lifecycle).map_err(|_| bad_value("lifecycle", &lifecycle))?,
-        created_at: from_db(&r.get::<_, String>(5)?)?,
+        created_at: from_db(&r.get::<String>(5)?)?,
         last_activity_at: opt_from_db(r.get(6)?)?,
         ad_cache_updated_at: opt_from_db(r.get(7)?)?,
         ad_users: r.get(8)?,
@@ -73,54 +73,38 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
 impl<M> Db<'_, M> {
     pub fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.id = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], account_row)
-            .optional()?)
+        self.conn.query_opt(&sql, args![id], account_row)
     }
 
     /// By [`name_key`]: case and Unicode form do not matter.
     pub fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.name_key = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([name_key(name)], account_row)
-            .optional()?)
+        self.conn
+            .query_opt(&sql, args![name_key(name)], account_row)
     }
 
     pub fn account_names(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name FROM accounts ORDER BY id")?;
-        let names = stmt.query_map([], |r| r.get(0))?;
-        Ok(names.collect::<rusqlite::Result<_>>()?)
+        self.conn
+            .query_vec("SELECT name FROM accounts ORDER BY id", &[], |r| r.get(0))
     }
 
     /// Every account in id order, streamed to `f`.
     pub fn for_each_account(&self, mut f: impl FnMut(Account) -> Result<()>) -> Result<()> {
         let sql = format!("{SELECT_ACCOUNT} ORDER BY a.id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            f(account_row(row)?)?;
-        }
-        Ok(())
+        self.conn.for_each(&sql, &[], |r| f(account_row(r)?))
     }
 }
 
 impl Db<'_, Write> {
     /// Inserts an account; the caller has checked that the name is free.
     pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<AccountId> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
+        let id = self.conn.value(
+            "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
                                        last_activity_at, ad_cache_updated_at, client_id,
                                        client_secret_env, client_secret_file, subscription_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 RETURNING id",
+            args![
                 a.name,
                 name_key(&a.name),
                 a.tenant_id,
@@ -138,37 +122,35 @@ impl Db<'_, Write> {
                 a.credentials
                     .as_ref()
                     .and_then(|c| c.subscription_id.as_deref()),
-            ])?;
-        Ok(AccountId(self.conn.last_insert_rowid()))
+            ],
+        )?;
+        Ok(AccountId(id))
     }
 
     /// Recomputes every account's name key by [`name_key`] (a migration).
     /// Two names that differ only in Unicode form keep their old keys, and
     /// a WARN line asks to rename one.
     pub(super) fn renormalize_name_keys(&self) -> Result<()> {
-        let rows: Vec<(AccountId, String, String)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, name, name_key FROM accounts")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
+        let rows: Vec<(AccountId, String, String)> =
+            self.conn
+                .query_vec("SELECT id, name, name_key FROM accounts", &[], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
         for (id, name, old) in rows {
             let key = name_key(&name);
             if key == old {
                 continue;
             }
-            let taken: Option<AccountId> = self
-                .conn
-                .query_row("SELECT id FROM accounts WHERE name_key = ?1", [&key], |r| {
-                    r.get(0)
-                })
-                .optional()?;
+            let taken: Option<AccountId> = self.conn.query_opt(
+                "SELECT id FROM accounts WHERE name_key = ?1",
+                args![key],
+                |r| r.get(0),
+            )?;
             match taken {
                 None => {
                     self.conn.execute(
                         "UPDATE accounts SET name_key = ?2 WHERE id = ?1",
-                        params![id, key],
+                        args![id, key],
                     )?;
                 }
                 Some(other) => {
@@ -177,9 +159,7 @@ impl Db<'_, Write> {
                     );
                     // The system log as schema version 4 has it (this runs
                     // in that migration).
-                    self.conn.execute(
-                        "INSERT INTO logs (time, level, account_id, message) VALUES (?1, 'WARN', ?2, ?3)",
-                        params![to_db(Utc::now()), id, msg],
+                    self.conn.execute("INSERT INTO logs (time, level, account_id, message) VALUES (?1, 'WARN', ?2, ?3)", args![to_db(Utc::now()), id, msg],
                     )?;
                 }
             }
@@ -190,15 +170,16 @@ impl Db<'_, Write> {
     /// Deletes an account with its tasks, cache, checks and log lines.
     pub fn remove_account(&self, id: AccountId) -> Result<()> {
         self.conn
-            .execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+            .execute("DELETE FROM accounts WHERE id = ?1", args![id])?;
         Ok(())
     }
 
     /// Records management activity on the account.
     pub fn touch_activity(&self, id: AccountId, now: DateTime<Utc>) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1")?
-            .execute(params![id, to_db(now)])?;
+        self.conn.execute(
+            "UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1",
+            args![id, to_db(now)],
+        )?;
         Ok(())
     }
 
@@ -225,45 +206,40 @@ impl Db<'_, Write> {
                 removed_groups,
             } => {
                 // Fields a delta leaves out (None) keep their cached value.
-                let mut upsert = self.conn.prepare_cached(
-                    "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
+                let upsert = "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
                      ON CONFLICT (account_id, id) DO UPDATE SET
                         display_name = coalesce(excluded.display_name, display_name),
                         upn = coalesce(excluded.upn, upn),
-                        enabled = coalesce(?5, enabled)",
-                )?;
+                        enabled = coalesce(?5, enabled)";
                 for u in users {
-                    upsert.execute(params![account_id, u.id, u.display_name, u.upn, u.enabled])?;
+                    self.conn.execute(
+                        upsert,
+                        args![account_id, u.id, u.display_name, u.upn, u.enabled],
+                    )?;
                 }
-                let mut upsert = self.conn.prepare_cached(
-                    "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)",
-                )?;
+                let upsert = "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)";
                 for g in groups {
-                    upsert.execute(params![account_id, g.id, g.display_name])?;
+                    self.conn
+                        .execute(upsert, args![account_id, g.id, g.display_name])?;
                 }
-                let mut del = self
-                    .conn
-                    .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
+                let del = "DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2";
                 for id in removed_users {
-                    del.execute(params![account_id, id])?;
+                    self.conn.execute(del, args![account_id, id])?;
                 }
-                let mut del = self
-                    .conn
-                    .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
+                let del = "DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2";
                 for id in removed_groups {
-                    del.execute(params![account_id, id])?;
+                    self.conn.execute(del, args![account_id, id])?;
                 }
             }
         }
-        self.conn
-            .prepare_cached(
-                "UPDATE accounts SET ad_cache_updated_at = ?2, directory_cursor = ?3,
+        self.conn.execute(
+            "UPDATE accounts SET ad_cache_updated_at = ?2, directory_cursor = ?3,
                     ad_users = (SELECT count(*) FROM ad_users WHERE account_id = ?1),
                     ad_groups = (SELECT count(*) FROM ad_groups WHERE account_id = ?1)
                  WHERE id = ?1",
-            )?
-            .execute(params![account_id, to_db(now), cursor])?;
+            args![account_id, to_db(now), cursor],
+        )?;
         Ok(())
     }
 
@@ -276,72 +252,69 @@ impl Db<'_, Write> {
         let mut want: HashMap<&str, &DirUser> = users.iter().map(|u| (u.id.as_str(), u)).collect();
         let mut gone: Vec<String> = vec![];
         let mut changed: Vec<&DirUser> = vec![];
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1",
-            )?;
-            let mut rows = stmt.query([account_id])?;
-            while let Some(r) = rows.next()? {
-                let id = r.get_ref(0)?.as_str()?;
-                match want.remove(id) {
-                    None => gone.push(id.to_string()),
+        self.conn.for_each(
+            "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1",
+            args![account_id],
+            |r| {
+                let id: String = r.get(0)?;
+                match want.remove(id.as_str()) {
+                    None => gone.push(id),
                     Some(u) => {
-                        let same = r.get_ref(1)?.as_str_or_null()? == u.display_name.as_deref()
-                            && r.get_ref(2)?.as_str_or_null()? == u.upn.as_deref()
-                            && r.get::<_, bool>(3)? == u.enabled.unwrap_or(true);
+                        let same = r.get::<Option<String>>(1)? == u.display_name
+                            && r.get::<Option<String>>(2)? == u.upn
+                            && r.get::<bool>(3)? == u.enabled.unwrap_or(true);
                         if !same {
                             changed.push(u);
                         }
                     }
                 }
-            }
-        }
-        let mut put = self.conn.prepare_cached(
-            "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (account_id, id) DO UPDATE SET
-                display_name = excluded.display_name, upn = excluded.upn, enabled = excluded.enabled",
+                Ok(())
+            },
         )?;
+        let put = "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (account_id, id) DO UPDATE SET
+                display_name = excluded.display_name, upn = excluded.upn, enabled = excluded.enabled";
         for u in changed.into_iter().chain(want.into_values()) {
-            put.execute(params![
-                account_id,
-                u.id,
-                u.display_name,
-                u.upn,
-                u.enabled.unwrap_or(true)
-            ])?;
+            self.conn.execute(
+                put,
+                args![
+                    account_id,
+                    u.id,
+                    u.display_name,
+                    u.upn,
+                    u.enabled.unwrap_or(true)
+                ],
+            )?;
         }
-        let mut del = self
-            .conn
-            .prepare_cached("DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2")?;
+        let del = "DELETE FROM ad_users WHERE account_id = ?1 AND id = ?2";
         for id in gone {
-            del.execute(params![account_id, id])?;
+            self.conn.execute(del, args![account_id, id])?;
         }
         Ok(())
     }
 
     /// [`Db::replace_users`] for groups.
     fn replace_groups(&self, account_id: AccountId, groups: &[DirGroup]) -> Result<()> {
-        let mut have: HashMap<String, Option<String>> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id, display_name FROM ad_groups WHERE account_id = ?1")?;
-            stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let mut put = self.conn.prepare_cached(
-            "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
-             ON CONFLICT (account_id, id) DO UPDATE SET display_name = excluded.display_name",
-        )?;
+        let mut have: HashMap<String, Option<String>> = self
+            .conn
+            .query_vec(
+                "SELECT id, display_name FROM ad_groups WHERE account_id = ?1",
+                args![account_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .into_iter()
+            .collect();
+        let put = "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account_id, id) DO UPDATE SET display_name = excluded.display_name";
         for g in groups {
             if have.remove(&g.id).as_ref() != Some(&g.display_name) {
-                put.execute(params![account_id, g.id, g.display_name])?;
+                self.conn
+                    .execute(put, args![account_id, g.id, g.display_name])?;
             }
         }
-        let mut del = self
-            .conn
-            .prepare_cached("DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2")?;
+        let del = "DELETE FROM ad_groups WHERE account_id = ?1 AND id = ?2";
         for id in have.keys() {
-            del.execute(params![account_id, id])?;
+            self.conn.execute(del, args![account_id, id])?;
         }
         Ok(())
     }
@@ -353,12 +326,8 @@ impl Db<'_, Write> {
         report: &ConnectionReport,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO checks (account_id, task_id, checked_at, azure_ok, azure_error, office365_ok, office365_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
+        self.conn.execute("INSERT INTO checks (account_id, task_id, checked_at, azure_ok, azure_error, office365_ok, office365_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![
                 account_id,
                 task_id,
                 ms(now),

@@ -3,10 +3,10 @@
 //! range found by a binary search, plus late rows read through their own
 //! small index.
 
+use super::sql::{Backend, args};
 use super::{Db, ms};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
 /// A table whose rows carry the time they were written.
 #[derive(Debug, Clone, Copy)]
@@ -48,23 +48,25 @@ impl<M> Db<'_, M> {
     /// not. About 25 probes by id at 10 M rows.
     pub(super) fn id_bound(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
         let at = ms(t);
-        let end = |sql: &str| -> Result<Option<i64>> {
-            Ok(self.conn.query_row(&what.sql(sql), [], |r| r.get(0))?)
-        };
+        let end = |sql: &str| -> Result<Option<i64>> { self.conn.value(&what.sql(sql), &[]) };
         let first = end(FIRST)?;
+        if self.conn.backend() == Backend::Postgres {
+            // Every row is late there (schema::PG_MIGRATIONS).
+            return Ok(first.unwrap_or(1));
+        }
         let last = end(LAST)?;
         let (Some(mut lo), Some(last)) = (first, last) else {
             return Ok(1);
         };
         let mut hi = last + 1;
-        let mut probe = self.conn.prepare_cached(&what.sql(PROBE))?;
+        let probe = what.sql(PROBE);
         // Invariant: rows that are not late below `lo` are older than `t`;
         // the first one at or after `hi` (if any) is not.
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let next: Option<(i64, i64)> = probe
-                .query_row([mid], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+            let next: Option<(i64, i64)> = self
+                .conn
+                .query_opt(&probe, args![mid], |r| Ok((r.get(0)?, r.get(1)?)))?;
             match next {
                 Some((id, time)) if time < at => lo = id + 1,
                 _ => hi = mid,
@@ -77,9 +79,7 @@ impl<M> Db<'_, M> {
     /// included.
     pub(super) fn first_id_since(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
         let bound = self.id_bound(what, t)?;
-        let late: Option<i64> = self
-            .conn
-            .query_row(&what.sql(LATE), [ms(t)], |r| r.get(0))?;
+        let late: Option<i64> = self.conn.value(&what.sql(LATE), args![ms(t)])?;
         Ok(late.map_or(bound, |l| l.min(bound)))
     }
 }
@@ -95,6 +95,8 @@ mod tests {
         for t in times {
             store
                 .conn
+                .lite()
+                .unwrap()
                 .execute(
                     "INSERT INTO logs (time, level, event) VALUES (?1, 2, 0)",
                     [t],
@@ -107,6 +109,8 @@ mod tests {
     fn late_logs(store: &Store) -> Vec<i64> {
         store
             .conn
+            .lite()
+            .unwrap()
             .prepare("SELECT id FROM logs WHERE late ORDER BY id")
             .unwrap()
             .query_map([], |r| r.get(0))
@@ -160,6 +164,8 @@ mod tests {
                 let args: &[i64] = if sql.contains("?1") { &[1] } else { &[] };
                 let plan: String = store
                     .conn
+                    .lite()
+                    .unwrap()
                     .query_row(
                         &format!("EXPLAIN QUERY PLAN {sql}"),
                         rusqlite::params_from_iter(args),
@@ -172,6 +178,8 @@ mod tests {
         // Both ends at once would read every id.
         let both: String = store
             .conn
+            .lite()
+            .unwrap()
             .query_row(
                 "EXPLAIN QUERY PLAN SELECT min(id), max(id) FROM tasks",
                 [],
@@ -206,7 +214,7 @@ mod tests {
             let since = db.first_id_since(Timed::Logs, t).unwrap();
             let bound = db.id_bound(Timed::Logs, t).unwrap();
             let ids = |sql: &str, arg: i64| -> Vec<i64> {
-                let mut stmt = store.conn.prepare(sql).unwrap();
+                let mut stmt = store.conn.lite().unwrap().prepare(sql).unwrap();
                 stmt.query_map([at, arg], |r| r.get(0))
                     .unwrap()
                     .map(Result::unwrap)

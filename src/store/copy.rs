@@ -1,28 +1,112 @@
 //! What `nfa db` needs of a database: what it holds (`db info`) and a copy
 //! of all of it into another, empty one (`db copy`).
 
+use super::sql::{Backend, Conn, Value};
 use super::{Store, schema};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
-/// The tables of a database and the order their rows are copied in (ids
-/// ascending, so that times stay in id order: see `store::clock`, whose
-/// `clock` table the copy's own inserts rebuild).
-const TABLES: &[(&str, &str)] = &[
-    ("accounts", "ORDER BY id"),
-    ("settings", ""),
-    ("tasks", "ORDER BY id"),
-    ("logs", "ORDER BY id"),
-    ("checks", "ORDER BY id"),
-    ("ad_users", ""),
-    ("ad_groups", ""),
+/// The tables of a database, their columns (the same on both backends;
+/// `late` and SQLite's `clock` are derived, rebuilt by the target), and the
+/// order their rows are copied in (ids ascending: parents before their
+/// children, and times in id order, see `store::clock`).
+const TABLES: &[(&str, &[&str], &str)] = &[
+    (
+        "accounts",
+        &[
+            "id",
+            "name",
+            "name_key",
+            "tenant_id",
+            "source",
+            "lifecycle",
+            "created_at",
+            "last_activity_at",
+            "ad_cache_updated_at",
+            "ad_users",
+            "ad_groups",
+            "client_id",
+            "client_secret_env",
+            "client_secret_file",
+            "subscription_id",
+            "directory_cursor",
+        ],
+        "id",
+    ),
+    ("settings", &["key", "value"], "key"),
+    (
+        "tasks",
+        &[
+            "id",
+            "parent_id",
+            "account_id",
+            "kind",
+            "automated",
+            "origin",
+            "decision",
+            "status",
+            "earlier_id",
+            "earlier_status",
+            "description",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "owner_host",
+            "owner_pid",
+            "owner_token",
+            "owner_seen_at",
+        ],
+        "id",
+    ),
+    (
+        "logs",
+        &[
+            "id",
+            "time",
+            "level",
+            "event",
+            "task_id",
+            "account_id",
+            "detail",
+        ],
+        "id",
+    ),
+    (
+        "checks",
+        &[
+            "id",
+            "account_id",
+            "task_id",
+            "checked_at",
+            "azure_ok",
+            "azure_error",
+            "office365_ok",
+            "office365_error",
+        ],
+        "id",
+    ),
+    (
+        "ad_users",
+        &["account_id", "id", "display_name", "upn", "enabled"],
+        "account_id, id",
+    ),
+    (
+        "ad_groups",
+        &["account_id", "id", "display_name"],
+        "account_id, id",
+    ),
 ];
+
+/// Rows inserted by one statement of a copy.
+const BATCH: usize = 200;
 
 /// What a database holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Contents {
     pub schema_version: usize,
-    /// Bytes of the database file (its write-ahead log excluded).
+    /// Bytes of the database (an SQLite file without its write-ahead log;
+    /// a PostgreSQL database as `pg_database_size` counts it).
     pub bytes: u64,
     pub accounts: u64,
     pub tasks: u64,
@@ -48,27 +132,46 @@ impl Contents {
 }
 
 impl Store {
-    /// Where this database is (for messages).
+    /// Where this database is (for messages; a URL's password hidden).
     pub fn location(&self) -> String {
-        self.path.display().to_string()
+        self.location.clone()
+    }
+
+    /// Runs `f` in one read transaction: what it reads is one moment of
+    /// the database, whatever other engineers write meanwhile.
+    fn snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.conn.batch(match self.conn.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        })?;
+        let result = f();
+        let _ = self.conn.batch("COMMIT");
+        result
     }
 
     /// What the database holds, counted in one read transaction.
     pub fn contents(&self) -> Result<Contents> {
         let count = |table: &str| -> Result<u64> {
-            let n: i64 =
-                self.conn
-                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            let n: i64 = self
+                .conn
+                .value(&format!("SELECT count(*) FROM {table}"), &[])?;
             Ok(u64::try_from(n).unwrap_or(0))
         };
-        let page = |pragma: &str| -> Result<i64> {
-            Ok(self.conn.pragma_query_value(None, pragma, |r| r.get(0))?)
-        };
-        self.conn.execute_batch("BEGIN")?;
-        let contents = (|| {
+        self.snapshot(|| {
+            let bytes: i64 = match &self.conn {
+                Conn::Lite(c) => {
+                    let page = |p: &str| -> rusqlite::Result<i64> {
+                        c.pragma_query_value(None, p, |r| r.get(0))
+                    };
+                    page("page_count")? * page("page_size")?
+                }
+                Conn::Pg(_) => self
+                    .conn
+                    .value("SELECT pg_database_size(current_database())", &[])?,
+            };
             Ok(Contents {
                 schema_version: self.user_version()?,
-                bytes: u64::try_from(page("page_count")? * page("page_size")?).unwrap_or(0),
+                bytes: u64::try_from(bytes).unwrap_or(0),
                 accounts: count("accounts")?,
                 tasks: count("tasks")?,
                 log_lines: count("logs")?,
@@ -77,17 +180,17 @@ impl Store {
                 ad_groups: count("ad_groups")?,
                 settings: count("settings")?,
             })
-        })();
-        self.conn.execute_batch("COMMIT")?;
-        contents
+        })
     }
 
-    /// Copies everything this database holds into the SQLite database at
-    /// `target` (created if absent), ids kept, in one transaction of the
-    /// target: all of it or, on any error, nothing (a file this call
-    /// created is removed again). A target that holds anything is refused.
+    /// Copies everything this database holds into the database at `target`
+    /// (an SQLite path, created if absent, or a PostgreSQL URL), ids kept,
+    /// in one transaction of the target: all of it or, on any error,
+    /// nothing (an SQLite file this call created is removed again). A
+    /// target that holds anything is refused.
     pub fn copy_to(&self, target: &Path) -> Result<()> {
-        let created = !target.exists();
+        let url = target.to_str().is_some_and(crate::secret::is_postgres_url);
+        let created = !url && !target.exists();
         let result = self.copy_into(target);
         if result.is_err() && created {
             for suffix in ["", "-wal", "-shm"] {
@@ -100,18 +203,25 @@ impl Store {
     }
 
     fn copy_into(&self, target: &Path) -> Result<()> {
-        if std::path::absolute(target).ok() == std::path::absolute(&self.path).ok() {
-            bail!(
-                "--to {}: that is the database being copied",
-                target.display()
-            );
+        let shown = match target.to_str() {
+            Some(url) if crate::secret::is_postgres_url(url) => crate::secret::redact_url(url),
+            _ => target.display().to_string(),
+        };
+        let same = match (
+            std::path::absolute(target).ok(),
+            std::path::absolute(&self.path).ok(),
+        ) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            bail!("--to {shown}: that is the database being copied");
         }
         let dst = Store::open(target)?;
         let before = dst.contents()?;
         if !before.is_empty() {
             bail!(
-                "--to {}: the target already holds data ({} accounts, {} tasks, {} log lines, {} settings); copy into a new or empty database",
-                target.display(),
+                "--to {shown}: the target already holds data ({} accounts, {} tasks, {} log lines, {} settings); copy into a new or empty database",
                 before.accounts,
                 before.tasks,
                 before.log_lines,
@@ -122,32 +232,74 @@ impl Store {
         if source.schema_version != schema::LATEST {
             bail!(
                 "{}: schema version {} is not this build's ({})",
-                self.path.display(),
+                self.location,
                 source.schema_version,
                 schema::LATEST
             );
         }
-        drop(dst);
-        let path = target
-            .to_str()
-            .with_context(|| format!("--to {}: not a UTF-8 path", target.display()))?;
-        self.conn
-            .execute("ATTACH DATABASE ?1 AS copy_target", [path])?;
-        let copied = self.write(|_| {
-            // Foreign keys are checked at the commit, when every row is in.
-            self.conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-            for (table, order) in TABLES {
-                self.conn.execute_batch(&format!(
-                    "INSERT INTO copy_target.{table} SELECT * FROM main.{table} {order}"
-                ))?;
+        self.snapshot(|| {
+            dst.write(|db| {
+                if let Some(c) = db.conn.lite() {
+                    // Foreign keys are checked at the commit, when every
+                    // row is in.
+                    c.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+                }
+                for (table, columns, order) in TABLES {
+                    copy_table(&self.conn, db.conn, table, columns, order)
+                        .with_context(|| format!("copying the table {table}"))?;
+                }
+                if db.conn.backend() == Backend::Postgres {
+                    // New rows go on after the ids copied.
+                    for table in ["accounts", "tasks", "logs", "checks"] {
+                        db.conn.batch(&format!(
+                            "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                                           coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                        ))?;
+                    }
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+/// Copies the rows of one table, in batches of [`BATCH`] rows a statement.
+fn copy_table(from: &Conn, to: &Conn, table: &str, columns: &[&str], order: &str) -> Result<()> {
+    let list = columns.join(", ");
+    let insert = |rows: usize| -> String {
+        let width = columns.len();
+        let tuples: Vec<String> = (0..rows)
+            .map(|r| {
+                let marks: Vec<String> =
+                    (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        format!("INSERT INTO {table} ({list}) VALUES {}", tuples.join(", "))
+    };
+    let full = insert(BATCH);
+    let mut values: Vec<Value> = Vec::with_capacity(BATCH * columns.len());
+    let mut rows = 0;
+    from.for_each(
+        &format!("SELECT {list} FROM {table} ORDER BY {order}"),
+        &[],
+        |r| {
+            for i in 0..columns.len() {
+                values.push(r.get(i)?);
+            }
+            rows += 1;
+            if rows == BATCH {
+                to.execute(&full, &values)?;
+                values.clear();
+                rows = 0;
             }
             Ok(())
-        });
-        let detached = self.conn.execute_batch("DETACH DATABASE copy_target");
-        copied?;
-        detached?;
-        Ok(())
+        },
+    )?;
+    if rows > 0 {
+        to.execute(&insert(rows), &values)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -155,23 +307,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_copy_knows_every_table_of_the_schema() {
+    fn the_copy_knows_every_table_and_column_of_the_schema() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("nfa.db")).unwrap();
-        let mut stmt = store
-            .conn
+        let conn = store.conn.lite().unwrap();
+        let mut stmt = conn
             .prepare(
-                "SELECT name FROM sqlite_schema WHERE type = 'table'
-                 AND name NOT LIKE 'sqlite_%' AND name <> 'clock' ORDER BY name",
+                "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'clock'
+                   AND p.name <> 'late'
+                 ORDER BY m.name, p.name",
             )
             .unwrap();
-        let tables: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
+        let columns: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        let mut known: Vec<&str> = TABLES.iter().map(|(t, _)| *t).collect();
+        let mut known: Vec<(String, String)> = TABLES
+            .iter()
+            .flat_map(|(t, cols, _)| cols.iter().map(|c| (t.to_string(), c.to_string())))
+            .collect();
         known.sort_unstable();
-        assert_eq!(tables, known);
+        assert_eq!(columns, known);
     }
 }

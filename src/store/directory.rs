@@ -1,6 +1,7 @@
 //! Reading the AD cache of an account.
 
 use super::Db;
+use super::sql::args;
 use crate::domain::ids::AccountId;
 use crate::domain::tenant::{DirGroup, DirUser};
 use anyhow::Result;
@@ -12,20 +13,19 @@ impl<M> Db<'_, M> {
         account_id: AccountId,
         mut f: impl FnMut(DirUser) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.for_each(
             "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1
-             ORDER BY display_name COLLATE NOCASE, id",
-        )?;
-        let mut rows = stmt.query([account_id])?;
-        while let Some(r) = rows.next()? {
-            f(DirUser {
-                id: r.get(0)?,
-                display_name: r.get(1)?,
-                upn: r.get(2)?,
-                enabled: Some(r.get(3)?),
-            })?;
-        }
-        Ok(())
+             ORDER BY lower(display_name), id",
+            args![account_id],
+            |r| {
+                f(DirUser {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    upn: r.get(2)?,
+                    enabled: Some(r.get(3)?),
+                })
+            },
+        )
     }
 
     /// The cached groups of an account, by display name, streamed to `f`.
@@ -34,17 +34,16 @@ impl<M> Db<'_, M> {
         account_id: AccountId,
         mut f: impl FnMut(DirGroup) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.for_each(
             "SELECT id, display_name FROM ad_groups WHERE account_id = ?1
-             ORDER BY display_name COLLATE NOCASE, id",
-        )?;
-        let mut rows = stmt.query([account_id])?;
-        while let Some(r) = rows.next()? {
-            f(DirGroup {
-                id: r.get(0)?,
-                display_name: r.get(1)?,
-            })?;
-        }
-        Ok(())
+             ORDER BY lower(display_name), id",
+            args![account_id],
+            |r| {
+                f(DirGroup {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                })
+            },
+        )
     }
 }

@@ -1,14 +1,13 @@
 //! The system log.
 
 use super::clock::Timed;
+use super::sql::{Row, Value, args};
 use super::{Db, Write, bad_value, code, from_ms, ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent};
 use crate::model::LogLine;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{Row, params, params_from_iter};
 
 /// A line and what its message is worded from: its event and detail, and
 /// the name of its account.
@@ -16,7 +15,7 @@ const SELECT_LOG: &str =
     "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.event, l.detail, a.name
     FROM logs l LEFT JOIN accounts a ON a.id = l.account_id";
 
-fn log_row(r: &Row) -> rusqlite::Result<LogLine> {
+fn log_row(r: &Row<'_>) -> Result<LogLine> {
     let task_id: Option<TaskId> = r.get(3)?;
     let account_id: Option<AccountId> = r.get(4)?;
     let code: i64 = r.get(5)?;
@@ -58,12 +57,7 @@ impl<M> Db<'_, M> {
         mut f: impl FnMut(LogLine) -> Result<()>,
     ) -> Result<()> {
         let (sql, args) = self.log_query(filter)?;
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            f(log_row(row)?)?;
-        }
-        Ok(())
+        self.conn.for_each(&sql, &args, |r| f(log_row(r)?))
     }
 
     /// The query of [`Db::for_each_log`] and its values.
@@ -72,7 +66,7 @@ impl<M> Db<'_, M> {
         let mut args: Vec<Value> = vec![];
         if let Some(id) = filter.task_id {
             sql.push_str(
-                " AND l.task_id IN (SELECT ? UNION ALL SELECT id FROM tasks WHERE parent_id = ?)",
+                " AND l.task_id IN (SELECT CAST(? AS BIGINT) UNION ALL SELECT id FROM tasks WHERE parent_id = ?)",
             );
             args.push(id.into());
             args.push(id.into());
@@ -136,19 +130,18 @@ impl Db<'_, Write> {
         detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO logs (time, level, event, task_id, account_id, detail)
+        self.conn.execute(
+            "INSERT INTO logs (time, level, event, task_id, account_id, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
+            args![
                 ms(now),
                 code(level),
                 event.code(),
                 task_id,
                 account_id,
                 detail
-            ])?;
+            ],
+        )?;
         Ok(())
     }
 }

@@ -11,21 +11,25 @@ mod clock;
 mod copy;
 mod directory;
 mod logs;
+pub mod pg;
 #[cfg(test)]
 mod plans;
 mod prune;
 pub mod schema;
 mod settings;
+pub mod sql;
 mod tasks;
 
 pub use copy::Contents;
 pub use logs::LogFilter;
 pub use prune::Pruned;
+pub use sql::Backend;
 pub use tasks::{NewTask, TaskFilter};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
+use sql::{Conn, args};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,6 +42,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 const BUSY_AFTER_INTERRUPT: Duration = Duration::from_secs(1);
 /// One step of the lock wait.
 const BUSY_STEP: Duration = Duration::from_millis(10);
+/// How often a PostgreSQL write transaction is tried again after a
+/// serialization failure or a deadlock before the error is shown.
+const PG_RETRIES: u32 = 20;
+/// The advisory lock key of migrating a PostgreSQL database (the account
+/// locks are the account ids, which are positive).
+const MIGRATION_LOCK: i64 = -0x6e66_6101;
 
 /// The lock wait: `NFA_LOCK_TIMEOUT` (a duration such as `90s` or `5m`),
 /// else [`BUSY_TIMEOUT`]. A malformed value is an error, never ignored.
@@ -71,10 +81,14 @@ fn busy_wait(attempt: i32) -> bool {
     true
 }
 
-/// An open database.
+/// An open database: an SQLite file, or a PostgreSQL database (team mode).
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
+    /// Where it is, as messages show it (a URL's password hidden).
+    location: String,
+    /// The PostgreSQL server it is on.
+    target: Option<pg::Target>,
 }
 
 /// Marker of a read-only view.
@@ -85,14 +99,15 @@ pub struct Write;
 /// A view of the database: reads on every view, writes only inside
 /// [`Store::write`].
 pub struct Db<'a, M = Read> {
-    conn: &'a Connection,
+    conn: &'a Conn,
     _mode: PhantomData<M>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its
-    /// schema up to date. A file that is not an SQLite database, or one
-    /// written by a newer `nfa`, is refused and left untouched.
+    /// Opens (creating if needed) the database at `path` (a file path, or a
+    /// `postgres://` URL) and brings its schema up to date. A file that is
+    /// not an SQLite database, or a database written by a newer `nfa`, is
+    /// refused and left untouched.
     pub fn open(path: &Path) -> Result<Store> {
         Store::open_at(path, schema::LATEST)
     }
@@ -101,10 +116,7 @@ impl Store {
     /// only: for tests that need a database of an older build.
     pub fn open_at(path: &Path, version: usize) -> Result<Store> {
         if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
-            bail!(
-                "--db {}: team mode (a shared PostgreSQL database) is not in this build yet; nothing was opened or created. Use a SQLite file path",
-                crate::secret::redact_url(url)
-            );
+            return Store::open_postgres(url, version);
         }
         if path.to_str().is_some_and(|p| p.starts_with("file:")) {
             bail!(
@@ -126,10 +138,8 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, flags)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         conn.busy_handler(Some(busy_wait))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
+        conn.set_prepared_statement_cache_capacity(64);
+        let store = Store::sqlite(conn, path);
         match store.identify().and_then(|()| store.configure(version)) {
             Ok(()) => Ok(store),
             Err(e) if read_only(&e) && path.exists() => {
@@ -138,6 +148,96 @@ impl Store {
             }
             Err(e) => Err(e.context(format!("database {}", path.display()))),
         }
+    }
+
+    fn sqlite(conn: Connection, path: &Path) -> Store {
+        Store {
+            conn: Conn::Lite(conn),
+            path: path.to_path_buf(),
+            location: path.display().to_string(),
+            target: None,
+        }
+    }
+
+    /// Connects to a PostgreSQL database and brings its schema up to date
+    /// (under a lock: engineers starting a new nfa at once migrate once).
+    fn open_postgres(url: &str, version: usize) -> Result<Store> {
+        let target = pg::Target::parse(url)?;
+        let client = target.connect()?;
+        let store = Store {
+            conn: Conn::Pg(Box::new(sql::Pg::new(client))),
+            path: PathBuf::from(url),
+            location: target.shown.clone(),
+            target: Some(target),
+        };
+        store
+            .pg_migrate(version)
+            .map_err(|e| match store.explain_pg(&e) {
+                Some(text) => anyhow!(text),
+                None => e.context(format!("database {}", store.location)),
+            })?;
+        Ok(store)
+    }
+
+    /// The PostgreSQL schema: refused when another application's tables
+    /// are there or a newer nfa wrote it; migrated otherwise.
+    fn pg_migrate(&self, target: usize) -> Result<()> {
+        if self.user_version()? >= target {
+            return self.pg_check_version();
+        }
+        let first = schema::PG_MIGRATIONS.first().map_or(0, |(v, _)| *v);
+        if target < first {
+            bail!("a PostgreSQL database starts at schema version {first}");
+        }
+        self.write(|db| {
+            db.conn
+                .execute("SELECT pg_advisory_xact_lock(?1)", args![MIGRATION_LOCK])?;
+            // Another engineer's nfa may have migrated while we waited.
+            let current = self.user_version()?;
+            if current == 0 {
+                let tables: Vec<String> = db.conn.query_vec(
+                    "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = current_schema() ORDER BY 1 LIMIT 4",
+                    &[],
+                    |r| r.get(0),
+                )?;
+                if !tables.is_empty() {
+                    bail!(
+                        "{} is not an nfa database (it holds the table{} {}); it was left untouched: give nfa a new, empty database",
+                        self.location,
+                        if tables.len() > 1 { "s" } else { "" },
+                        tables.join(", ")
+                    );
+                }
+            }
+            for (version, sql) in schema::PG_MIGRATIONS {
+                if *version > current && *version <= target {
+                    db.conn
+                        .batch(sql)
+                        .with_context(|| format!("migration to schema version {version}"))?;
+                }
+            }
+            if current < target {
+                db.conn.execute(
+                    "UPDATE nfa_schema SET version = ?1",
+                    args![i64::try_from(target)?],
+                )?;
+            }
+            Ok(())
+        })?;
+        self.pg_check_version()
+    }
+
+    fn pg_check_version(&self) -> Result<()> {
+        let current = self.user_version()?;
+        if current > schema::LATEST {
+            bail!(
+                "{} was written by a newer nfa (schema version {current}; this build knows up to {}): upgrade nfa; it was left untouched",
+                self.location,
+                schema::LATEST
+            );
+        }
+        Ok(())
     }
 
     /// Opens a database that this process may read but not write (a
@@ -163,10 +263,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&uri, flags)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
+        let store = Store::sqlite(conn, path);
         store
             .identify()
             .with_context(|| format!("database {}", path.display()))?;
@@ -180,15 +277,20 @@ impl Store {
         Ok(store)
     }
 
+    /// The SQLite connection (the store is on SQLite whenever this is
+    /// called: pragmas and files are SQLite's).
+    fn lite(&self) -> Result<&Connection> {
+        self.conn
+            .lite()
+            .ok_or_else(|| anyhow!("internal error: an SQLite operation on {}", self.location))
+    }
+
     /// Refuses, before anything is written to it, an SQLite file that is not
     /// an nfa database or that a newer nfa wrote.
     fn identify(&self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let app: i64 = self
-            .conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let conn = self.lite()?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
         if app != 0 && app != schema::APPLICATION_ID {
             bail!(
                 "{} is an SQLite database of another application (application_id {app:#x}), not an nfa database; it was left untouched",
@@ -209,12 +311,11 @@ impl Store {
             );
         }
         if version == 0 {
-            let mut stmt = self.conn.prepare(
+            let tables: Vec<String> = self.conn.query_vec(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4",
+                &[],
+                |r| r.get(0),
             )?;
-            let tables: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
             if !tables.is_empty() {
                 bail!(
                     "{} is an SQLite database but not an nfa database (it holds the table{} {}); it was left untouched: give nfa a new file with --db",
@@ -227,32 +328,37 @@ impl Store {
         Ok(())
     }
 
+    /// The address the store was opened with (a path or a URL): what a
+    /// worker thread opens again.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
     fn configure(&self, version: usize) -> Result<()> {
-        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let conn = self.lite()?;
+        conn.pragma_update(None, "foreign_keys", true)?;
         if self.user_version()? == 0 {
             // A new database (identify refused any other with version 0):
             // pruned pages can go back to the file system. Only takes
             // effect before the first table.
-            self.conn
-                .pragma_update(None, "auto_vacuum", "incremental")?;
+            conn.pragma_update(None, "auto_vacuum", "incremental")?;
         }
-        let mode: String = self
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            self.conn.pragma_update(None, "journal_mode", "wal")?;
+            conn.pragma_update(None, "journal_mode", "wal")?;
         }
-        self.conn.pragma_update(None, "synchronous", "normal")?;
+        conn.pragma_update(None, "synchronous", "normal")?;
         self.migrate_to(version)
     }
 
     /// Applies the migrations up to `target`. A database newer than this
     /// build is refused.
     fn migrate_to(&self, target: usize) -> Result<()> {
+        let conn = self.lite()?;
         let current = self.user_version()?;
         if current > schema::LATEST {
             bail!(
@@ -269,7 +375,7 @@ impl Store {
         // commit, on again after.
         let rebuilds = current < schema::COMPACT && target >= schema::COMPACT;
         if rebuilds {
-            self.conn.pragma_update(None, "foreign_keys", false)?;
+            conn.pragma_update(None, "foreign_keys", false)?;
         }
         let result = self.write(|db| {
             // Another process may have migrated while we waited for the lock.
@@ -281,38 +387,45 @@ impl Store {
                 .skip(current)
             {
                 db.conn
-                    .execute_batch(sql)
+                    .batch(sql)
                     .with_context(|| format!("migration to schema version {}", i + 1))?;
                 if i + 1 == schema::NAME_KEYS_NFC {
                     db.renormalize_name_keys()?;
                 }
             }
             if current < target {
-                let broken: i64 = db.conn.query_row(
-                    "SELECT count(*) FROM pragma_foreign_key_check",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let broken: i64 = db
+                    .conn
+                    .value("SELECT count(*) FROM pragma_foreign_key_check", &[])?;
                 if broken > 0 {
                     bail!("the migration would leave {broken} rows pointing at nothing");
                 }
-                db.conn
-                    .pragma_update(None, "user_version", i64::try_from(target)?)?;
-                db.conn
-                    .pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+                conn.pragma_update(None, "user_version", i64::try_from(target)?)?;
+                conn.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
             }
             Ok(())
         });
         if rebuilds {
-            self.conn.pragma_update(None, "foreign_keys", true)?;
+            conn.pragma_update(None, "foreign_keys", true)?;
         }
         result
     }
 
+    /// The schema version (0: a new database).
     pub fn user_version(&self) -> Result<usize> {
-        let v: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let v: i64 = match &self.conn {
+            Conn::Lite(c) => c.pragma_query_value(None, "user_version", |r| r.get(0))?,
+            Conn::Pg(_) => {
+                let exists: bool = self
+                    .conn
+                    .value("SELECT to_regclass('nfa_schema') IS NOT NULL", &[])?;
+                if exists {
+                    self.conn.value("SELECT version FROM nfa_schema", &[])?
+                } else {
+                    0
+                }
+            }
+        };
         usize::try_from(v).map_err(|_| anyhow!("schema version {v} is not one nfa writes"))
     }
 
@@ -325,27 +438,82 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction: committed if it returns `Ok`,
-    /// rolled back otherwise.
-    pub fn write<T>(&self, f: impl FnOnce(&Db<'_, Write>) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+    /// rolled back otherwise. On SQLite the transaction takes the write
+    /// lock up front (`BEGIN IMMEDIATE`), so writers run one after the
+    /// other; on PostgreSQL writers of different accounts run at once (see
+    /// [`Db::lock_account`]), and a transaction that the server ended by a
+    /// serialization failure or a deadlock is run again, unseen.
+    pub fn write<T>(&self, mut f: impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            match self.write_once(&mut f) {
+                Err(e) if attempt < PG_RETRIES && retryable(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn write_once<T>(&self, f: &mut impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+        self.conn.batch(match self.conn {
+            Conn::Lite(_) => "BEGIN IMMEDIATE",
+            Conn::Pg(_) => "BEGIN",
+        })?;
         let db = Db {
             conn: &self.conn,
             _mode: PhantomData,
         };
         match f(&db) {
             Ok(v) => {
-                if let Err(e) = self.conn.execute_batch("COMMIT") {
-                    let _ = self.conn.execute_batch("ROLLBACK");
-                    return Err(e.into());
+                if let Err(e) = self.conn.batch("COMMIT") {
+                    let _ = self.conn.batch("ROLLBACK");
+                    return Err(e);
                 }
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = self.conn.batch("ROLLBACK");
                 Err(e)
             }
         }
     }
+
+    /// [`explain`] for this store.
+    fn explain_pg(&self, err: &anyhow::Error) -> Option<String> {
+        let target = self.target.as_ref()?;
+        err.chain()
+            .find_map(|e| e.downcast_ref::<postgres::Error>())
+            .and_then(|e| target.explain(e))
+    }
+}
+
+impl Db<'_, Write> {
+    /// Takes the lock of one account until the transaction ends: the
+    /// refresh decision and the task updates of an account run one at a
+    /// time, on any number of hosts, while other accounts' go on. (On
+    /// SQLite the transaction already holds the database's write lock.)
+    pub fn lock_account(&self, id: crate::domain::ids::AccountId) -> Result<()> {
+        if self.conn.backend() == Backend::Postgres {
+            self.conn
+                .execute("SELECT pg_advisory_xact_lock(?1)", args![id])?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether PostgreSQL ended a transaction that may simply be run again: a
+/// serialization failure (40001) or a deadlock (40P01).
+fn retryable(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<postgres::Error>()
+            .and_then(postgres::Error::code)
+            .is_some_and(|c| {
+                *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            })
+    })
 }
 
 /// Whether an error is SQLite's "this file cannot be written".
@@ -363,6 +531,13 @@ fn read_only(err: &anyhow::Error) -> bool {
 /// `None` for errors that are not the database's.
 pub fn explain(err: &anyhow::Error, path: &Path) -> Option<String> {
     use rusqlite::ErrorCode::*;
+    if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
+        let target = pg::Target::parse(url).ok()?;
+        return err
+            .chain()
+            .find_map(|e| e.downcast_ref::<postgres::Error>())
+            .and_then(|e| target.explain(e));
+    }
     let code = err
         .chain()
         .find_map(|e| match e.downcast_ref::<rusqlite::Error>() {
@@ -419,41 +594,16 @@ fn check_header(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Typed ids are stored as their number.
-macro_rules! sql_id {
-    ($t:ty) => {
-        impl rusqlite::ToSql for $t {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                self.0.to_sql()
-            }
-        }
-        impl rusqlite::types::FromSql for $t {
-            fn column_result(
-                v: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
-                i64::column_result(v).map(Self)
-            }
-        }
-        impl From<$t> for rusqlite::types::Value {
-            fn from(id: $t) -> Self {
-                id.0.into()
-            }
-        }
-    };
-}
-sql_id!(crate::domain::ids::AccountId);
-sql_id!(crate::domain::ids::TaskId);
-
 /// Task, log and check times are stored as Unix milliseconds.
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-pub(crate) fn from_ms(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| bad_value("time", &ms.to_string()))
 }
 
-pub(crate) fn opt_from_ms(ms: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(crate) fn opt_from_ms(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
     ms.map(from_ms).transpose()
 }
 
@@ -466,7 +616,7 @@ pub(crate) fn code<W: crate::domain::word::Word>(w: W) -> i64 {
 }
 
 /// The word stored as `code`.
-pub(crate) fn word<W: crate::domain::word::Word>(code: i64) -> rusqlite::Result<W> {
+pub(crate) fn word<W: crate::domain::word::Word>(code: i64) -> Result<W> {
     usize::try_from(code)
         .ok()
         .and_then(|i| W::VARIANTS.get(i).copied())
@@ -479,26 +629,20 @@ pub(crate) fn to_db(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-pub(crate) fn from_db(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn from_db(text: &str) -> Result<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.3fZ")
         .map(|n| n.and_utc())
         .or_else(|_| DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
+        .map_err(|_| bad_value("time", text))
 }
 
-pub(crate) fn opt_from_db(text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(crate) fn opt_from_db(text: Option<String>) -> Result<Option<DateTime<Utc>>> {
     text.as_deref().map(from_db).transpose()
 }
 
 /// A value stored as text that failed to parse back (a corrupted row).
-pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("unexpected {what} '{value}' in the database").into(),
-    )
+pub(crate) fn bad_value(what: &str, value: &str) -> anyhow::Error {
+    anyhow!("unexpected {what} '{value}' in the database")
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The query plan of every list filter, read from `EXPLAIN QUERY PLAN`, so
 //! that a schema change cannot silently lose an index a list relies on.
 
+use super::sql::Value;
 use super::{LogFilter, Store, TaskFilter};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::Level;
@@ -14,9 +15,11 @@ fn store() -> (tempfile::TempDir, Store) {
 }
 
 /// The plan's detail lines, joined.
-fn plan(store: &Store, sql: &str, args: Vec<rusqlite::types::Value>) -> String {
+fn plan(store: &Store, sql: &str, args: Vec<Value>) -> String {
     let mut stmt = store
         .conn
+        .lite()
+        .unwrap()
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .unwrap();
     let rows = stmt

@@ -2,13 +2,13 @@
 //! batches, so that a refresh never waits long for the lock.
 
 use super::clock::Timed;
+use super::sql::args;
 use super::{Db, Write, ms};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{named_params, params};
 
 /// The top-level tasks (refresh activities and audit tasks) that pruning
-/// at `:cutoff` would delete: created before it (below `:bound`, the id
+/// at `?1` would delete: created before it (below `?2`, the id
 /// bound of the cutoff, unless late: see `store::clock`), finished with all
 /// their children, and neither an account's newest refresh (the policy
 /// needs it) nor the task that holds an account's newest check (its status
@@ -16,7 +16,7 @@ use rusqlite::{named_params, params};
 /// activity; decisions 0-1 new and retry.
 pub(super) const DOOMED: &str = "
     SELECT t.id FROM tasks t
-    WHERE t.parent_id IS NULL AND t.created_at < :cutoff AND (t.id < :bound OR t.late)
+    WHERE t.parent_id IS NULL AND t.created_at < ?1 AND (t.id < ?2 OR t.late)
       AND +t.status IN (2, 3)
       AND NOT EXISTS (SELECT 1 FROM tasks c
                       WHERE c.parent_id = t.id AND c.status IN (0, 1))
@@ -25,7 +25,7 @@ pub(super) const DOOMED: &str = "
               SELECT (SELECT max(r.id) FROM tasks r
                       WHERE r.account_id = a.id AND r.kind = 0
                         AND r.decision IN (0, 1)) AS newest
-              FROM accounts a)
+              FROM accounts a) AS n
           WHERE newest IS NOT NULL)
       AND t.id NOT IN (
           SELECT coalesce(k.parent_id, k.id) FROM accounts a
@@ -71,17 +71,17 @@ impl<M> Db<'_, M> {
                      WHERE t.kind = 0),
                     (SELECT count(*) FROM gone),
                     (SELECT count(*) FROM logs l WHERE l.task_id IN (SELECT id FROM gone))
-                      + (SELECT count(*) FROM logs l WHERE l.task_id IS NULL AND l.time < :cutoff
-                                                       AND (l.id < :log_bound OR l.late)),
+                      + (SELECT count(*) FROM logs l WHERE l.task_id IS NULL AND l.time < ?1
+                                                       AND (l.id < ?3 OR l.late)),
                     (SELECT count(*) FROM checks k WHERE k.task_id IN (SELECT id FROM gone))"
         );
         let (activities, tasks, log_lines, checks) = self.conn.query_row(
             &sql,
-            named_params! {
-                ":cutoff": ms(cutoff),
-                ":bound": self.id_bound(Timed::Tasks, cutoff)?,
-                ":log_bound": self.id_bound(Timed::Logs, cutoff)?,
-            },
+            args![
+                ms(cutoff),
+                self.id_bound(Timed::Tasks, cutoff)?,
+                self.id_bound(Timed::Logs, cutoff)?,
+            ],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         Ok(Pruned {
@@ -101,60 +101,53 @@ impl Db<'_, Write> {
     pub fn prune_batch(&self, cutoff: DateTime<Utc>, batch: usize) -> Result<Pruned> {
         let at = ms(cutoff);
         let limit = i64::try_from(batch).unwrap_or(i64::MAX);
-        self.conn.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS prune_top(id INTEGER PRIMARY KEY);
-             CREATE TEMP TABLE IF NOT EXISTS prune_all(id INTEGER PRIMARY KEY);
+        self.conn.batch(
+            "CREATE TEMP TABLE IF NOT EXISTS prune_top(id BIGINT PRIMARY KEY);
+             CREATE TEMP TABLE IF NOT EXISTS prune_all(id BIGINT PRIMARY KEY);
              DELETE FROM prune_top; DELETE FROM prune_all;",
         )?;
         self.conn.execute(
             // Oldest first by id, so each batch reads little more than what
             // it deletes (the status is checked, not searched: `+t.status`
             // above).
-            &format!("INSERT INTO prune_top {DOOMED} ORDER BY t.id LIMIT :limit"),
-            named_params! {
-                ":cutoff": at,
-                ":bound": self.id_bound(Timed::Tasks, cutoff)?,
-                ":limit": limit,
-            },
+            &format!("INSERT INTO prune_top {DOOMED} ORDER BY t.id LIMIT ?3"),
+            args![at, self.id_bound(Timed::Tasks, cutoff)?, limit],
         )?;
         self.conn.execute(
             "INSERT INTO prune_all SELECT id FROM prune_top
              UNION SELECT c.id FROM tasks c JOIN prune_top p ON c.parent_id = p.id",
-            [],
+            &[],
         )?;
-        let activities: i64 = self.conn.query_row(
+        let activities: i64 = self.conn.value(
             "SELECT count(*) FROM prune_top p JOIN tasks t ON t.id = p.id
              WHERE t.kind = 0",
-            [],
-            |r| r.get(0),
+            &[],
         )?;
         let task_lines = self.conn.execute(
             "DELETE FROM logs WHERE task_id IN (SELECT id FROM prune_all)",
-            [],
+            &[],
         )?;
         let checks = self.conn.execute(
             "DELETE FROM checks WHERE task_id IN (SELECT id FROM prune_all)",
-            [],
+            &[],
         )?;
         // Children go with their activity (ON DELETE CASCADE).
-        let tasks: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM prune_all", [], |r| r.get(0))?;
+        let tasks: i64 = self.conn.value("SELECT count(*) FROM prune_all", &[])?;
         self.conn.execute(
             "DELETE FROM tasks WHERE id IN (SELECT id FROM prune_top)",
-            [],
+            &[],
         )?;
         let other_lines = self.conn.execute(
             "DELETE FROM logs WHERE id IN
                 (SELECT id FROM logs WHERE task_id IS NULL AND time < ?1 AND (id < ?2 OR late)
                  ORDER BY id LIMIT ?3)",
-            params![at, self.id_bound(Timed::Logs, cutoff)?, limit],
+            args![at, self.id_bound(Timed::Logs, cutoff)?, limit],
         )?;
         Ok(Pruned {
             activities: count(activities),
             tasks: count(tasks),
-            log_lines: u64::try_from(task_lines + other_lines).unwrap_or(0),
-            checks: u64::try_from(checks).unwrap_or(0),
+            log_lines: task_lines + other_lines,
+            checks,
         })
     }
 }
@@ -164,26 +157,26 @@ impl super::Store {
     /// (`auto_vacuum = INCREMENTAL`, set on every database this build
     /// creates); the bytes the file shrank by.
     pub fn reclaim(&self) -> Result<u64> {
-        let mode: i64 = self
-            .conn
-            .pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+        // PostgreSQL's autovacuum gives space back by itself.
+        let Some(conn) = self.conn.lite() else {
+            return Ok(0);
+        };
+        let mode: i64 = conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
         if mode != 2 {
             return Ok(0);
         }
-        let size = |s: &Self| -> Result<i64> {
-            let pages: i64 = s
-                .conn
-                .pragma_query_value(None, "page_count", |r| r.get(0))?;
-            let page: i64 = s.conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let size = || -> Result<i64> {
+            let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
             Ok(pages * page)
         };
-        let before = size(self)?;
+        let before = size()?;
         // The pragma frees one page a step: step it to the end.
-        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut stmt = conn.prepare("PRAGMA incremental_vacuum")?;
         let mut rows = stmt.query([])?;
         while rows.next()?.is_some() {}
         drop(rows);
         drop(stmt);
-        Ok(u64::try_from(before - size(self)?).unwrap_or(0))
+        Ok(u64::try_from(before - size()?).unwrap_or(0))
     }
 }

@@ -1,17 +1,16 @@
 //! Settings: stored `key = value` pairs over the defaults.
 
+use super::sql::args;
 use super::{Db, Write};
 use anyhow::{Result, anyhow};
-use rusqlite::params;
 
 impl<M> Db<'_, M> {
     /// The stored pairs (keys never set are absent).
     pub fn setting_pairs(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn
+            .query_vec("SELECT key, value FROM settings ORDER BY key", &[], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
     }
 
     /// The typed settings in force.
@@ -29,7 +28,7 @@ impl Db<'_, Write> {
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
+            args![key, value],
         )?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Management tasks.
 
 use super::clock::Timed;
+use super::sql::{Row, Value, args};
 use super::{Db, Write, code, from_ms, ms, opt_from_ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::owner::Owner;
@@ -12,8 +13,6 @@ use crate::model::Task;
 use crate::process::wall_clock_secs;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 const SELECT_TASK: &str = "
     SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
@@ -41,14 +40,11 @@ fn usual_description(
     }
 }
 
-fn task_row(r: &Row) -> rusqlite::Result<Task> {
+fn task_row(r: &Row<'_>) -> Result<Task> {
     let kind: TaskKind = word(r.get(4)?)?;
-    let decision: Option<Decision> = r.get::<_, Option<i64>>(7)?.map(word).transpose()?;
+    let decision: Option<Decision> = r.get::<Option<i64>>(7)?.map(word).transpose()?;
     let origin: Origin = word(r.get(17)?)?;
-    let earlier = match (
-        r.get::<_, Option<TaskId>>(18)?,
-        r.get::<_, Option<i64>>(19)?,
-    ) {
+    let earlier = match (r.get::<Option<TaskId>>(18)?, r.get::<Option<i64>>(19)?) {
         (Some(id), Some(status)) => Some((id, word(status)?)),
         _ => None,
     };
@@ -131,19 +127,13 @@ fn rare(statuses: &[TaskStatus]) -> &'static str {
 impl<M> Db<'_, M> {
     pub fn task(&self, id: TaskId) -> Result<Option<Task>> {
         let sql = format!("{SELECT_TASK} WHERE t.id = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], task_row)
-            .optional()?)
+        self.conn.query_opt(&sql, args![id], task_row)
     }
 
     /// The children of a task, oldest first.
     pub fn children(&self, parent_id: TaskId) -> Result<Vec<Task>> {
         let sql = format!("{SELECT_TASK} WHERE t.parent_id = ?1 ORDER BY t.id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([parent_id], task_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_vec(&sql, args![parent_id], task_row)
     }
 
     /// Tasks matching `filter`, newest first, streamed to `f`.
@@ -153,12 +143,7 @@ impl<M> Db<'_, M> {
         mut f: impl FnMut(Task) -> Result<()>,
     ) -> Result<()> {
         let (sql, args) = self.task_query(filter)?;
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            f(task_row(row)?)?;
-        }
-        Ok(())
+        self.conn.for_each(&sql, &args, |r| f(task_row(r)?))
     }
 
     /// The query of [`Db::for_each_task`] and its values.
@@ -215,7 +200,7 @@ impl<M> Db<'_, M> {
                 let mut all = vec![];
                 for st in several {
                     union.push(format!(
-                        "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = {}{}{terms} ORDER BY t.id DESC LIMIT ?)",
+                        "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = {}{}{terms} ORDER BY t.id DESC LIMIT ?) AS s",
                         code(*st),
                         rare(std::slice::from_ref(st))
                     ));
@@ -241,12 +226,7 @@ impl<M> Db<'_, M> {
             "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0
                AND t.decision IN (0, 1) ORDER BY t.id DESC LIMIT 1"
         );
-        let Some(activity) = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([account_id], task_row)
-            .optional()?
-        else {
+        let Some(activity) = self.conn.query_opt(&sql, args![account_id], task_row)? else {
             return Ok(None);
         };
         let children = self.children(activity.id)?;
@@ -260,15 +240,13 @@ impl<M> Db<'_, M> {
         &self,
         since: DateTime<Utc>,
     ) -> Result<Vec<(String, String, DateTime<Utc>)>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.query_vec(
             "SELECT coalesce(t.error, ''), a.name, t.finished_at FROM tasks t
              JOIN accounts a ON a.id = t.account_id
              WHERE t.status = 3 AND t.status <> 2 AND t.kind <> 0 AND t.finished_at >= ?1",
-        )?;
-        let rows = stmt.query_map([ms(since)], |r| {
-            Ok((r.get(0)?, r.get(1)?, from_ms(r.get(2)?)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            args![ms(since)],
+            |r| Ok((r.get(0)?, r.get(1)?, from_ms(r.get(2)?)?)),
+        )
     }
 
     /// The newest activity of the account, whatever it decided.
@@ -276,11 +254,7 @@ impl<M> Db<'_, M> {
         let sql = format!(
             "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0 ORDER BY t.id DESC LIMIT 1"
         );
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([account_id], task_row)
-            .optional()?)
+        self.conn.query_opt(&sql, args![account_id], task_row)
     }
 
     /// PENDING and IN_PROGRESS tasks (of one account, or of all), oldest
@@ -294,16 +268,10 @@ impl<M> Db<'_, M> {
                 format!("{SELECT_TASK} WHERE t.status IN (0, 1) ORDER BY t.id")
             }
         };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = match account_id {
-            Some(id) => stmt
-                .query_map([id], task_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-            None => stmt
-                .query_map([], task_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-        };
-        Ok(rows)
+        match account_id {
+            Some(id) => self.conn.query_vec(&sql, args![id], task_row),
+            None => self.conn.query_vec(&sql, &[], task_row),
+        }
     }
 }
 
@@ -313,14 +281,13 @@ impl Db<'_, Write> {
         // The usual description is worded when read, not stored.
         let usual = usual_description(t.kind, t.origin, t.decision, t.earlier);
         let description = t.description.filter(|d| usual.as_deref() != Some(*d));
-        self.conn
-            .prepare_cached(
+        let id = self.conn.value(
                 "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
                                     description, created_at, finished_at, owner_host, owner_pid, owner_token,
                                     owner_seen_at, earlier_id, earlier_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?
-            .execute(params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 RETURNING id",
+            args![
                 t.parent_id,
                 t.account_id,
                 code(t.kind),
@@ -337,46 +304,40 @@ impl Db<'_, Write> {
                 t.owner.map(|_| wall_clock_secs()),
                 t.earlier.map(|(id, _)| id),
                 t.earlier.map(|(_, s)| code(s)),
-            ])?;
-        Ok(TaskId(self.conn.last_insert_rowid()))
+            ],
+        )?;
+        Ok(TaskId(id))
     }
 
     /// Takes a PENDING task on for `owner`; false if it is no longer
     /// PENDING.
     pub fn claim_task(&self, id: TaskId, owner: &Owner) -> Result<bool> {
-        let n = self
-            .conn
-            .prepare_cached(
-                "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = ?5
+        let n = self.conn.execute(
+            "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = ?5
                  WHERE id = ?1 AND status = 0",
-            )?
-            .execute(params![id, owner.host, owner.pid, owner.token, wall_clock_secs()])?;
+            args![id, owner.host, owner.pid, owner.token, wall_clock_secs()],
+        )?;
         Ok(n == 1)
     }
 
     /// The heartbeat of a running process: marks its unfinished tasks as
     /// seen now (wall clock), so that other hosts can tell it still runs.
     pub fn heartbeat(&self, owner: &Owner) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE tasks SET owner_seen_at = ?4
+        self.conn.execute(
+            "UPDATE tasks SET owner_seen_at = ?4
                  WHERE status IN (0, 1)
                    AND owner_host = ?1 AND owner_pid = ?2 AND owner_token = ?3",
-            )?
-            .execute(params![
-                owner.host,
-                owner.pid,
-                owner.token,
-                wall_clock_secs()
-            ])?;
+            args![owner.host, owner.pid, owner.token, wall_clock_secs()],
+        )?;
         Ok(())
     }
 
     /// PENDING → IN_PROGRESS.
     pub fn start_task(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
-        self.conn
-            .prepare_cached("UPDATE tasks SET status = 1, started_at = ?2 WHERE id = ?1")?
-            .execute(params![id, ms(now)])?;
+        self.conn.execute(
+            "UPDATE tasks SET status = 1, started_at = ?2 WHERE id = ?1",
+            args![id, ms(now)],
+        )?;
         self.sync_parent_of(id, now)
     }
 
@@ -390,40 +351,42 @@ impl Db<'_, Write> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         debug_assert!(status.is_finished());
-        self.conn
-            .prepare_cached(
-                // The owner is only needed while the task runs.
-                "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, owner_host = NULL,
-                    owner_pid = NULL, owner_token = NULL, owner_seen_at = NULL
-                 WHERE id = ?1",
-            )?
-            .execute(params![id, code(status), error, ms(now)])?;
+        self.conn.execute(
+            // The owner is only needed while the task runs.
+            "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, owner_host = NULL,
+                owner_pid = NULL, owner_token = NULL, owner_seen_at = NULL
+             WHERE id = ?1",
+            args![id, code(status), error, ms(now)],
+        )?;
         self.sync_parent_of(id, now)
     }
 
     /// Recomputes the status of the parent of task `id` from its children.
     fn sync_parent_of(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
-        let parent: Option<TaskId> = self
-            .conn
-            .prepare_cached("SELECT parent_id FROM tasks WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
+        let (parent, account): (Option<TaskId>, AccountId) = self.conn.query_row(
+            "SELECT parent_id, account_id FROM tasks WHERE id = ?1",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let Some(parent) = parent else { return Ok(()) };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT status FROM tasks WHERE parent_id = ?1")?;
-        let statuses = stmt
-            .query_map([parent], |r| word::<TaskStatus>(r.get(0)?))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // Another host may be ending a sibling at this moment.
+        self.lock_account(account)?;
+        let statuses = self.conn.query_vec(
+            "SELECT status FROM tasks WHERE parent_id = ?1",
+            args![parent],
+            |r| word::<TaskStatus>(r.get(0)?),
+        )?;
         let status = aggregate(&statuses);
         let now = ms(now);
-        self.conn
-            .prepare_cached(
-                "UPDATE tasks SET status = ?2,
-                    started_at = CASE WHEN ?2 = 0 THEN started_at ELSE coalesce(started_at, ?3) END,
-                    finished_at = CASE WHEN ?2 IN (2, 3) THEN ?3 ELSE NULL END
-                 WHERE id = ?1",
-            )?
-            .execute(params![parent, code(status), now])?;
+        self.conn.execute(
+            "UPDATE tasks SET status = ?2,
+                started_at = CASE WHEN ?4 = 0 THEN started_at ELSE coalesce(started_at, ?3) END,
+                finished_at = CASE WHEN ?4 IN (2, 3) THEN ?3 ELSE NULL END
+             WHERE id = ?1",
+            // The status twice: PostgreSQL gives a parameter one type, and
+            // a column (bigint) and a literal (integer) would ask two.
+            args![parent, code(status), now, code(status)],
+        )?;
         Ok(())
     }
 }

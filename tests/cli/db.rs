@@ -93,9 +93,10 @@ fn a_target_that_holds_data_is_refused_and_left_as_it_was() {
 }
 
 #[test]
-fn a_postgres_url_is_refused_without_showing_its_password() {
+fn an_unreachable_server_is_one_line_naming_it_without_the_password() {
     let s = busy();
-    let url = "postgres://nfa:s3cret-pw@127.0.0.1:5432/nfa?sslmode=disable";
+    // Port 1: nothing listens there.
+    let url = "postgres://nfa:s3cret-pw@127.0.0.1:1/nfa?sslmode=disable";
     for args in [
         &["--db", url, "accounts", "list"][..],
         &["db", "copy", "--to", url],
@@ -103,7 +104,12 @@ fn a_postgres_url_is_refused_without_showing_its_password() {
         let out = s.run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let (o, e) = (stdout(&out), stderr(&out));
-        assert!(e.contains("postgres://nfa:***@127.0.0.1"), "{e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(
+            e.contains("cannot reach PostgreSQL at 127.0.0.1:1 (connection refused)"),
+            "{e}"
+        );
+        assert!(e.contains("postgres://nfa:***@127.0.0.1:1"), "{e}");
         assert!(!o.contains("s3cret") && !e.contains("s3cret"), "{o}{e}");
     }
     // Nothing was created where a path would have been.

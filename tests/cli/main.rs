@@ -23,14 +23,78 @@ use std::time::{Duration, Instant};
 
 pub const NOW: &str = "2026-11-30T08:00:00Z";
 
-/// A sandbox: a temporary directory holding the database, the fixtures,
-/// and a fake home (so the real data directory is never reached).
+/// Whether this build of the suite runs on PostgreSQL
+/// (`tests/cli_postgres.rs`) rather than SQLite (`tests/cli`).
+pub fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME") == "cli_postgres"
+}
+
+/// A sandbox: a temporary directory holding the fixtures and a fake home
+/// (so the real data directory is never reached), and the database: a file
+/// there, or on PostgreSQL a database of its own, dropped at the end.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The database: a path, or a `postgres://` URL.
     pub db: PathBuf,
     pub now: String,
     /// More environment for every command (service URLs, secrets).
     pub env: Vec<(String, String)>,
+    pub pg: Option<PgDatabase>,
+}
+
+/// A database of one test on the PostgreSQL server of
+/// `NFA_TEST_POSTGRES`, dropped when the test ends.
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// The server's URL (from `NFA_TEST_POSTGRES`) with another database.
+    pub fn url_of(name: &str) -> String {
+        let base = std::env::var("NFA_TEST_POSTGRES")
+            .expect("the PostgreSQL half of the tests needs NFA_TEST_POSTGRES");
+        let mut url = url::Url::parse(&base).expect("NFA_TEST_POSTGRES is a URL");
+        url.set_path(name);
+        url.to_string()
+    }
+
+    fn admin() -> postgres::Client {
+        let url = PgDatabase::url_of("postgres");
+        postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| {
+            panic!("cannot reach the PostgreSQL server of NFA_TEST_POSTGRES ({url}): {e}")
+        })
+    }
+
+    /// A new, empty database.
+    pub fn create() -> PgDatabase {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "nfa_test_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = PgDatabase::admin();
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+            ))
+            .expect("create a test database");
+        PgDatabase {
+            url: PgDatabase::url_of(&name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = PgDatabase::admin().batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
 }
 
 impl Default for Sandbox {
@@ -40,7 +104,22 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox on this suite's backend.
     pub fn new() -> Sandbox {
+        if on_postgres() {
+            let mut s = Sandbox::sqlite();
+            let pg = PgDatabase::create();
+            s.db = PathBuf::from(&pg.url);
+            s.pg = Some(pg);
+            s
+        } else {
+            Sandbox::sqlite()
+        }
+    }
+
+    /// A sandbox whose database is an SQLite file, whatever the suite's
+    /// backend.
+    pub fn sqlite() -> Sandbox {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("nfa.db");
         Sandbox {
@@ -48,7 +127,15 @@ impl Sandbox {
             db,
             now: NOW.to_string(),
             env: vec![],
+            pg: None,
         }
+    }
+
+    /// A sandbox for a test about SQLite files (permissions, damaged
+    /// files, paths): `None` when the suite runs on PostgreSQL, where the
+    /// test has nothing to say.
+    pub fn sqlite_only() -> Option<Sandbox> {
+        (!on_postgres()).then(Sandbox::sqlite)
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

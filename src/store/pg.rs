@@ -1,0 +1,331 @@
+//! Connecting to PostgreSQL (team mode): the URL read, TLS as its
+//! `sslmode` asks, and the errors a team meets said in one line that names
+//! the server, the user or the database, and the fix. A password (in the
+//! URL or in `PGPASSWORD`) is handed to the client and never printed: every
+//! message names the server by [`crate::secret::redact_url`].
+
+use anyhow::{Result, anyhow, bail};
+use postgres::config::SslMode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How TLS is used, from the URL's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// `disable`: never.
+    Off,
+    /// `prefer` (the default, as libpq's) and `allow`: when the server
+    /// offers it, encrypted but not verified.
+    Opportunistic,
+    /// `require`, `verify-ca`, `verify-full`: always, and the server's
+    /// certificate must verify against the Mozilla roots (or `sslrootcert`)
+    /// and name the host. Stricter than libpq's `require`, which does not
+    /// verify.
+    Verified,
+}
+
+/// A connection URL taken apart: what `postgres::Config` reads, and what
+/// nfa reads itself (`sslmode`, `sslrootcert`).
+pub struct Target {
+    pub config: postgres::Config,
+    pub tls: Tls,
+    root_cert: Option<String>,
+    /// The URL as messages show it (password hidden).
+    pub shown: String,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target> {
+        let shown = crate::secret::redact_url(url);
+        let mut parsed =
+            url::Url::parse(url).map_err(|e| anyhow!("--db {shown}: not a valid URL ({e})"))?;
+        let mut tls = Tls::Opportunistic;
+        let mut root_cert = None;
+        let mut rest: Vec<(String, String)> = vec![];
+        for (k, v) in parsed.query_pairs() {
+            match k.as_ref() {
+                "sslmode" => {
+                    tls = match v.as_ref() {
+                        "disable" => Tls::Off,
+                        "allow" | "prefer" => Tls::Opportunistic,
+                        "require" | "verify-ca" | "verify-full" => Tls::Verified,
+                        other => bail!(
+                            "--db {shown}: sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
+                        ),
+                    }
+                }
+                "sslrootcert" => root_cert = Some(v.into_owned()),
+                _ => rest.push((k.into_owned(), v.into_owned())),
+            }
+        }
+        if rest.is_empty() {
+            parsed.set_query(None);
+        } else {
+            parsed.query_pairs_mut().clear().extend_pairs(rest);
+        }
+        let mut config: postgres::Config = parsed
+            .as_str()
+            .parse()
+            .map_err(|e| anyhow!("--db {shown}: not a PostgreSQL connection URL ({e})"))?;
+        if config.get_password().is_none()
+            && let Ok(pw) = std::env::var("PGPASSWORD")
+        {
+            config.password(pw);
+        }
+        if config.get_user().is_none() {
+            let user = std::env::var("PGUSER")
+                .or_else(|_| std::env::var("USER"))
+                .unwrap_or_else(|_| "postgres".to_string());
+            config.user(&user);
+        }
+        if config.get_dbname().is_none() {
+            let user = config.get_user().unwrap_or("postgres").to_string();
+            config.dbname(&user);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.application_name("nfa");
+        config.ssl_mode(match tls {
+            Tls::Off => SslMode::Disable,
+            Tls::Opportunistic => SslMode::Prefer,
+            Tls::Verified => SslMode::Require,
+        });
+        Ok(Target {
+            config,
+            tls,
+            root_cert,
+            shown,
+        })
+    }
+
+    /// `host:port` of the (first) server.
+    pub fn server(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            #[cfg(unix)]
+            Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        format!("{host}:{port}")
+    }
+
+    pub fn user(&self) -> &str {
+        self.config.get_user().unwrap_or("")
+    }
+
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or("")
+    }
+
+    /// Opens the connection; an error is one line naming the fix.
+    pub fn connect(&self) -> Result<postgres::Client> {
+        let result = match self.tls {
+            Tls::Off => self.config.connect(postgres::NoTls),
+            Tls::Opportunistic => self.config.connect(connector(Verify::No)?),
+            Tls::Verified => {
+                let roots = self.roots()?;
+                self.config.connect(connector(Verify::Roots(roots))?)
+            }
+        };
+        result.map_err(|e| anyhow!(self.explain(&e).unwrap_or_else(|| format!("{e}"))))
+    }
+
+    fn roots(&self) -> Result<rustls::RootCertStore> {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.root_cert {
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            Some(file) => {
+                for cert in CertificateDer::pem_file_iter(file)
+                    .map_err(|e| anyhow!("sslrootcert {file}: {e}"))?
+                {
+                    let cert = cert.map_err(|e| anyhow!("sslrootcert {file}: {e}"))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| anyhow!("sslrootcert {file}: {e}"))?;
+                }
+            }
+        }
+        Ok(roots)
+    }
+
+    /// What a PostgreSQL error means for the user, in one line, or `None`
+    /// when it is not one nfa knows.
+    pub fn explain(&self, e: &postgres::Error) -> Option<String> {
+        let server = self.server();
+        let shown = &self.shown;
+        if let Some(db) = e.as_db_error() {
+            let code = db.code().code();
+            return Some(match code {
+                "28P01" | "28000" => format!(
+                    "PostgreSQL at {server} refused user '{}': authentication failed; check the user and the password (in the URL or PGPASSWORD) and the server's pg_hba.conf",
+                    self.user()
+                ),
+                "3D000" => format!(
+                    "PostgreSQL at {server} has no database '{}': create it first (createdb {}, or CREATE DATABASE)",
+                    self.dbname(),
+                    self.dbname()
+                ),
+                "42501" => format!(
+                    "PostgreSQL at {server}: permission denied for user '{}' ({}); grant the role the rights on database '{}' (see README, Team mode)",
+                    self.user(),
+                    db.message(),
+                    self.dbname()
+                ),
+                "53300" => format!(
+                    "PostgreSQL at {server} has too many connections; try again or raise max_connections"
+                ),
+                "57P01" | "57P02" | "57P03" => {
+                    format!("PostgreSQL at {server} is shutting down or starting up; try again")
+                }
+                _ => {
+                    let mut text = format!("PostgreSQL at {server}: {}", db.message());
+                    if let Some(detail) = db.detail() {
+                        text.push_str(&format!(" ({detail})"));
+                    }
+                    text.replace('\n', " ")
+                }
+            });
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                let what = match io.kind() {
+                    ConnectionRefused => "connection refused".to_string(),
+                    TimedOut => "timed out".to_string(),
+                    _ => io.to_string(),
+                };
+                if let Some(tls) = io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                {
+                    return Some(format!(
+                        "TLS to PostgreSQL at {server} failed: {tls}; the server's certificate must verify (sslrootcert=FILE names a private CA) — or use sslmode=disable on a trusted network"
+                    ));
+                }
+                return Some(format!(
+                    "cannot reach PostgreSQL at {server} ({what}): is the server running, and are the host and port of {shown} right?"
+                ));
+            }
+            if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+                return Some(format!(
+                    "TLS to PostgreSQL at {server} failed: {tls}; the server's certificate must verify (sslrootcert=FILE names a private CA) — or use sslmode=disable on a trusted network"
+                ));
+            }
+            source = s.source();
+        }
+        let text = e.to_string();
+        if text.contains("server does not support TLS") {
+            return Some(format!(
+                "PostgreSQL at {server} does not offer TLS, which sslmode=require asks for; enable ssl on the server, or use sslmode=disable on a trusted network"
+            ));
+        }
+        if e.is_closed() || text.contains("connection closed") {
+            return Some(format!(
+                "the connection to PostgreSQL at {server} was lost; nothing of the interrupted write was kept, run the command again"
+            ));
+        }
+        if text.contains("timeout") || text.contains("timed out") {
+            return Some(format!(
+                "cannot reach PostgreSQL at {server} (timed out): is the server running, and are the host and port of {shown} right?"
+            ));
+        }
+        None
+    }
+}
+
+enum Verify {
+    No,
+    Roots(rustls::RootCertStore),
+}
+
+fn connector(verify: Verify) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let config = match verify {
+        Verify::Roots(roots) => builder.with_root_certificates(roots).with_no_client_auth(),
+        Verify::No => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+            .with_no_client_auth(),
+    };
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// `sslmode=prefer`: encryption without a check of who answers (libpq's
+/// meaning of `prefer`). The handshake's signatures are still checked.
+#[derive(Debug)]
+struct Unverified(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sslmode_is_read_by_nfa_and_the_rest_by_the_client() {
+        let t =
+            Target::parse("postgres://ann:pw@db.example:6432/team?sslmode=verify-full").unwrap();
+        assert_eq!(t.tls, Tls::Verified);
+        assert_eq!(t.server(), "db.example:6432");
+        assert_eq!((t.user(), t.dbname()), ("ann", "team"));
+        assert!(!t.shown.contains("pw"));
+        let t = Target::parse("postgresql://ann@db/team").unwrap();
+        assert_eq!(t.tls, Tls::Opportunistic);
+        let t = Target::parse("postgres://ann@db/team?sslmode=disable").unwrap();
+        assert_eq!(t.tls, Tls::Off);
+        let e = Target::parse("postgres://ann:secret@db/team?sslmode=sometimes")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("sslmode=sometimes"), "{e}");
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+}

@@ -1,0 +1,552 @@
+//! The query layer: one connection type over both backends, so that the
+//! store's SQL is written once. Statements are written in SQLite's form
+//! with `?N` (or `?`) placeholders; on PostgreSQL they are rewritten once
+//! to `$N` (and an SQLite-only `INDEXED BY` hint is dropped) and kept
+//! prepared, as rusqlite's statement cache keeps them on SQLite.
+//!
+//! Values cross as [`Value`] (bound as whatever type the server asks for,
+//! so an integer parameter fits an `int4`, `int8` or `boolean` column
+//! alike) and are read back with [`Row::get`].
+
+use anyhow::{Context, Result, anyhow, bail};
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A value bound to a statement or read from a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// What can be bound as a parameter.
+pub trait Arg {
+    fn value(&self) -> Value;
+}
+
+impl Arg for Value {
+    fn value(&self) -> Value {
+        self.clone()
+    }
+}
+impl Arg for i64 {
+    fn value(&self) -> Value {
+        Value::Int(*self)
+    }
+}
+impl Arg for u32 {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Arg for bool {
+    fn value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl Arg for str {
+    fn value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl Arg for String {
+    fn value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl<T: Arg + ?Sized> Arg for &T {
+    fn value(&self) -> Value {
+        (**self).value()
+    }
+}
+impl<T: Arg> Arg for Option<T> {
+    fn value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, Arg::value)
+    }
+}
+impl Arg for crate::domain::ids::AccountId {
+    fn value(&self) -> Value {
+        Value::Int(self.0)
+    }
+}
+impl Arg for crate::domain::ids::TaskId {
+    fn value(&self) -> Value {
+        Value::Int(self.0)
+    }
+}
+macro_rules! value_from {
+    ($($t:ty),*) => {
+        $(impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                v.value()
+            }
+        })*
+    };
+}
+value_from!(
+    i64,
+    crate::domain::ids::AccountId,
+    crate::domain::ids::TaskId
+);
+
+/// The parameters of a statement: `args![a, b]`.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => {
+        &[$($crate::store::sql::Arg::value(&$a)),*][..]
+    };
+}
+pub(crate) use args;
+
+/// What a column can be read as.
+pub trait Col: Sized {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self>;
+    fn from_value(v: Value) -> Result<Self>;
+}
+
+fn mismatch<T>(v: &Value) -> Result<T> {
+    Err(anyhow!(
+        "unexpected value {v:?} of type {} in the database",
+        std::any::type_name::<T>()
+    ))
+}
+
+impl Col for i64 {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Int(n) => Ok(n),
+            v => mismatch(&v),
+        }
+    }
+}
+impl Col for u32 {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        let n = i64::from_value(v)?;
+        u32::try_from(n).map_err(|_| anyhow!("unexpected number {n} in the database"))
+    }
+}
+impl Col for bool {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        Ok(i64::from_value(v)? != 0)
+    }
+}
+impl Col for f64 {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Real(x) => Ok(x),
+            #[allow(clippy::cast_precision_loss)]
+            Value::Int(n) => Ok(n as f64),
+            v => mismatch(&v),
+        }
+    }
+}
+impl Col for String {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Text(s) => Ok(s),
+            v => mismatch(&v),
+        }
+    }
+}
+impl Col for Value {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        use rusqlite::types::ValueRef;
+        Ok(match r.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::Int(n),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                Value::Text(String::from_utf8_lossy(t).into_owned())
+            }
+        })
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        Ok(v)
+    }
+}
+impl<T: Col> Col for Option<T> {
+    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            _ => T::lite(r, i).map(Some),
+        }
+    }
+    fn from_value(v: Value) -> Result<Self> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+macro_rules! col_id {
+    ($t:ty) => {
+        impl Col for $t {
+            fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+                r.get(i).map(Self)
+            }
+            fn from_value(v: Value) -> Result<Self> {
+                i64::from_value(v).map(Self)
+            }
+        }
+    };
+}
+col_id!(crate::domain::ids::AccountId);
+col_id!(crate::domain::ids::TaskId);
+
+/// A row of a result, of either backend.
+pub enum Row<'r> {
+    Lite(&'r rusqlite::Row<'r>),
+    Pg(&'r postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `i` (0-based) as a `T`.
+    pub fn get<T: Col>(&self, i: usize) -> Result<T> {
+        match self {
+            Row::Lite(r) => Ok(T::lite(r, i)?),
+            Row::Pg(r) => {
+                let Any(v) = r.try_get(i)?;
+                T::from_value(v).with_context(|| format!("column {i}"))
+            }
+        }
+    }
+}
+
+/// Which database a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open connection.
+pub enum Conn {
+    Lite(rusqlite::Connection),
+    Pg(Box<Pg>),
+}
+
+/// A PostgreSQL connection and its prepared statements (by their SQLite
+/// text).
+pub struct Pg {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl Pg {
+    pub fn new(client: postgres::Client) -> Pg {
+        Pg {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The client, for what only PostgreSQL does (LISTEN, COPY).
+    pub fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+        self.client
+            .try_borrow_mut()
+            .map_err(|_| anyhow!("internal error: the database connection is busy reading"))
+    }
+
+    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self.client()?.prepare(&to_postgres(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+}
+
+fn pg_args(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+}
+
+impl Conn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Lite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, ATTACH).
+    pub fn lite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Conn::Lite(c) => Some(c),
+            Conn::Pg(_) => None,
+        }
+    }
+
+    /// Runs statements without parameters or results.
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Lite(c) => c.execute_batch(sql)?,
+            Conn::Pg(p) => p.client()?.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+
+    /// Runs one statement; the number of rows it changed.
+    pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64> {
+        match self {
+            Conn::Lite(c) => {
+                let n = c
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(args))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+            Conn::Pg(p) => {
+                let stmt = p.statement(sql)?;
+                Ok(p.client()?.execute(&stmt, &pg_args(args))?)
+            }
+        }
+    }
+
+    /// Calls `f` on each row of the result, in order, as the rows come.
+    pub fn for_each(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Conn::Lite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::Lite(r))?;
+                }
+            }
+            Conn::Pg(p) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let stmt = p.statement(sql)?;
+                let mut client = p.client()?;
+                let mut rows = client.query_raw(&stmt, args.iter())?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::Pg(&r))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every row of the result, each made a `T` by `f`.
+    pub fn query_vec<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = vec![];
+        self.for_each(sql, args, |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row of the result, if any.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self {
+            Conn::Lite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+                match rows.next()? {
+                    Some(r) => Ok(Some(f(&Row::Lite(r))?)),
+                    None => Ok(None),
+                }
+            }
+            Conn::Pg(p) => {
+                let stmt = p.statement(sql)?;
+                let row = p.client()?.query_opt(&stmt, &pg_args(args))?;
+                row.map(|r| f(&Row::Pg(&r))).transpose()
+            }
+        }
+    }
+
+    /// The one row of the result.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        match self.query_opt(sql, args, f)? {
+            Some(v) => Ok(v),
+            None => bail!("internal error: a query that returns a row returned none"),
+        }
+    }
+
+    /// The single value of a one-row, one-column result.
+    pub fn value<T: Col>(&self, sql: &str, args: &[Value]) -> Result<T> {
+        self.query_row(sql, args, |r| r.get(0))
+    }
+}
+
+/// An SQLite statement in PostgreSQL's form: `?N` becomes `$N`, a bare `?`
+/// the next number, and an `INDEXED BY name` hint goes. Quoted text is
+/// left alone.
+pub fn to_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 0u32;
+    let mut chars = sql.char_indices().peekable();
+    let mut quoted = false;
+    while let Some((i, c)) = chars.next() {
+        if quoted {
+            out.push(c);
+            quoted = c != '\'';
+            continue;
+        }
+        match c {
+            '\'' => {
+                quoted = true;
+                out.push(c);
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    next += 1;
+                    digits = next.to_string();
+                }
+                out.push('$');
+                out.push_str(&digits);
+            }
+            'I' if sql[i..].starts_with("INDEXED BY ") => {
+                // Skip the hint and the index's name.
+                let rest = &sql[i + "INDEXED BY ".len()..];
+                let name = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                let space = usize::from(rest[name..].starts_with(' '));
+                for _ in 0.."INDEXED BY ".len() - 1 + name + space {
+                    chars.next();
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+/// A value bound as the type PostgreSQL asks for.
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self, ty) {
+            (Value::Null, _) => Ok(IsNull::Yes),
+            (Value::Int(n), &Type::INT8) => n.to_sql(ty, out),
+            (Value::Int(n), &Type::INT4) => i32::try_from(*n)?.to_sql(ty, out),
+            (Value::Int(n), &Type::INT2) => i16::try_from(*n)?.to_sql(ty, out),
+            (Value::Int(n), &Type::BOOL) => (*n != 0).to_sql(ty, out),
+            #[allow(clippy::cast_precision_loss)]
+            (Value::Int(n), &Type::FLOAT8) => (*n as f64).to_sql(ty, out),
+            (Value::Int(n), _) => n.to_string().to_sql(ty, out),
+            (Value::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
+            (Value::Real(x), _) => x.to_string().to_sql(ty, out),
+            (Value::Text(s), _) => s.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// Any column read as a [`Value`].
+struct Any(Value);
+
+impl<'a> FromSql<'a> for Any {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Any(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Int(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Value::Int(i64::from(bool::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::OID => Value::Int(i64::from(u32::from_sql(ty, raw)?)),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                Value::Text(String::from_sql(ty, raw)?)
+            }
+            ref other => return Err(format!("a column of type {other} is not read by nfa").into()),
+        }))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Any(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_postgres;
+
+    #[test]
+    fn placeholders_become_numbered_and_hints_go() {
+        assert_eq!(
+            to_postgres("SELECT ?1, ?2 FROM t WHERE a = ?1"),
+            "SELECT $1, $2 FROM t WHERE a = $1"
+        );
+        assert_eq!(
+            to_postgres("WHERE a = ? AND b = ? LIMIT ?"),
+            "WHERE a = $1 AND b = $2 LIMIT $3"
+        );
+        assert_eq!(
+            to_postgres("SELECT min(id) FROM logs INDEXED BY logs_late WHERE late"),
+            "SELECT min(id) FROM logs WHERE late"
+        );
+        assert_eq!(to_postgres("SELECT '?' || ?"), "SELECT '?' || $1");
+    }
+}

@@ -1,0 +1,20 @@
+//! The integration suite on PostgreSQL (team mode): the same test bodies as
+//! `tests/cli`, each sandbox a database of its own on the server that
+//! `NFA_TEST_POSTGRES` names (`.ci/run` sets it to the local server). Without
+//! it this half is skipped, and says so once.
+
+#[cfg(nfa_pg_tests)]
+#[path = "cli/main.rs"]
+mod cli;
+
+#[cfg(not(nfa_pg_tests))]
+#[test]
+fn postgresql_half_skipped_set_nfa_test_postgres_to_run_it() {
+    use std::io::Write;
+    // Written past the test harness's capture, so that it is seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: the PostgreSQL half of the integration tests was skipped: NFA_TEST_POSTGRES is not set \
+         (e.g. NFA_TEST_POSTGRES=postgres://root@127.0.0.1:5432/postgres cargo test; .ci/run sets it)"
+    );
+}
