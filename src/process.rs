@@ -24,15 +24,16 @@ impl Owner {
     /// Whether this owner still runs. A process on this host is looked up
     /// (pid and start time where the system tells them); one on another
     /// host, or one this host cannot look up, is alive while its heartbeat
-    /// (`seen_at`, wall-clock seconds) is recent.
-    pub fn is_alive(&self, seen_at: Option<i64>) -> bool {
+    /// (`seen_at`, wall-clock seconds) is at most `timeout` old.
+    pub fn is_alive(&self, seen_at: Option<i64>, timeout: std::time::Duration) -> bool {
         let me = Owner::current();
         let probe = if self.host == me.host {
             probe(self.pid)
         } else {
             Probe::Unknown
         };
-        judge(self, me, probe, seen_at, wall_clock_secs())
+        let timeout = i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX);
+        judge(self, me, probe, seen_at, wall_clock_secs(), timeout)
     }
 }
 
@@ -45,8 +46,14 @@ pub fn wall_clock_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The name of this host in the database: `NFA_HOST` when set (hosts
+/// that share a database must have distinct names, which containers
+/// often do not), else the system's host name.
 fn host_name() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
+    match std::env::var("NFA_HOST") {
+        Ok(h) if !h.trim().is_empty() => h.trim().to_string(),
+        _ => gethostname::gethostname().to_string_lossy().into_owned(),
+    }
 }
 
 /// What this host tells of a pid: on Linux its token (`BOOT_ID:START_TICKS`)
@@ -98,10 +105,12 @@ fn probe(_pid: u32) -> Probe {
 mod tests {
     use super::*;
 
+    const MINUTE_AND_A_HALF: std::time::Duration = std::time::Duration::from_secs(90);
+
     #[test]
     fn this_process_is_alive_and_a_dead_one_is_not() {
         let me = Owner::current().clone();
-        assert!(me.is_alive(None));
+        assert!(me.is_alive(None, MINUTE_AND_A_HALF));
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
@@ -111,20 +120,20 @@ mod tests {
             ..me.clone()
         };
         assert!(
-            !dead.is_alive(Some(wall_clock_secs() - 120)),
+            !dead.is_alive(Some(wall_clock_secs() - 120), MINUTE_AND_A_HALF),
             "a dead local process, silent"
         );
         #[cfg(target_os = "linux")]
         assert!(
-            !dead.is_alive(Some(wall_clock_secs())),
+            !dead.is_alive(Some(wall_clock_secs()), MINUTE_AND_A_HALF),
             "a heartbeat does not revive a dead local process"
         );
         let remote = Owner {
             host: "elsewhere".into(),
             ..dead
         };
-        assert!(remote.is_alive(Some(wall_clock_secs() - 10)));
-        assert!(!remote.is_alive(Some(wall_clock_secs() - 91)));
+        assert!(remote.is_alive(Some(wall_clock_secs() - 10), MINUTE_AND_A_HALF));
+        assert!(!remote.is_alive(Some(wall_clock_secs() - 91), MINUTE_AND_A_HALF));
     }
 }
 

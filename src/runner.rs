@@ -289,9 +289,10 @@ pub fn reap_abandoned(
     now: DateTime<Utc>,
 ) -> Result<Vec<TaskId>> {
     let mut reaped = vec![];
+    let timeout = std::time::Duration::from_secs(db.settings()?.heartbeat_timeout.as_secs());
     for t in db.unfinished_tasks(account_id)? {
         let Some(owner) = &t.owner else { continue };
-        if owner.is_alive(t.owner_seen_at) {
+        if owner.is_alive(t.owner_seen_at, timeout) {
             continue;
         }
         fail_task(db, &t, ABANDONED, owner, now)?;

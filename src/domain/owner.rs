@@ -24,28 +24,39 @@ pub enum Probe {
 
 /// The liveness rule, free of the system: `owner` is the process that took
 /// a task on, `me` this process, `probe` what the host says of the owner's
-/// pid, `seen_at` its last heartbeat and `now` the wall clock (seconds).
-pub fn judge(owner: &Owner, me: &Owner, probe: Probe, seen_at: Option<i64>, now: i64) -> bool {
+/// pid, `seen_at` its last heartbeat and `now` the wall clock (seconds),
+/// `timeout` how long a silent owner is still taken to run (seconds).
+pub fn judge(
+    owner: &Owner,
+    me: &Owner,
+    probe: Probe,
+    seen_at: Option<i64>,
+    now: i64,
+    timeout: i64,
+) -> bool {
     if owner == me {
         return true;
     }
     match probe {
         Probe::Runs(token) => owner.host == me.host && token == owner.token,
-        Probe::Gone => owner.host != me.host && heard_from(seen_at, now),
-        Probe::Unknown => heard_from(seen_at, now),
+        Probe::Gone => owner.host != me.host && heard_from(seen_at, now, timeout),
+        Probe::Unknown => heard_from(seen_at, now, timeout),
     }
 }
 
-fn heard_from(seen_at: Option<i64>, now: i64) -> bool {
-    let timeout = i64::try_from(HEARTBEAT_TIMEOUT.as_secs()).unwrap_or(i64::MAX);
+fn heard_from(seen_at: Option<i64>, now: i64, timeout: i64) -> bool {
     seen_at.is_some_and(|s| now - s <= timeout)
 }
 
-/// How often a running process marks its tasks as seen.
-pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
-/// How long a process on another host may stay silent before its tasks
-/// count as abandoned.
-pub const HEARTBEAT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+/// How often a running process marks its tasks as seen: every 15 s, or
+/// three times within a shorter `heartbeat-timeout` (setting), so that a
+/// live run never looks silent.
+pub fn heartbeat_every(timeout: std::time::Duration) -> std::time::Duration {
+    (timeout / 3).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(15),
+    )
+}
 
 #[cfg(test)]
 mod tests {
@@ -65,23 +76,26 @@ mod tests {
         let now = 1_000_000;
         let recent = Some(now - 10);
         let silent = Some(now - 91);
-        assert!(judge(&me, &me, Probe::Unknown, None, now), "this process");
+        assert!(
+            judge(&me, &me, Probe::Unknown, None, now, 90),
+            "this process"
+        );
         let other = owner("h", 2, "b:7");
         // Linux: the token decides, a heartbeat never revives a dead one.
-        assert!(judge(&other, &me, Probe::Runs("b:7".into()), None, now));
+        assert!(judge(&other, &me, Probe::Runs("b:7".into()), None, now, 90));
         assert!(
-            !judge(&other, &me, Probe::Runs("b:8".into()), recent, now),
+            !judge(&other, &me, Probe::Runs("b:8".into()), recent, now, 90),
             "pid reused"
         );
-        assert!(!judge(&other, &me, Probe::Gone, recent, now), "gone");
+        assert!(!judge(&other, &me, Probe::Gone, recent, now, 90), "gone");
         // A system that cannot tell (pid exists, or no lookup): the
         // heartbeat decides, so a killed run does not block for ever.
-        assert!(judge(&other, &me, Probe::Unknown, recent, now));
-        assert!(!judge(&other, &me, Probe::Unknown, silent, now));
-        assert!(!judge(&other, &me, Probe::Unknown, None, now));
+        assert!(judge(&other, &me, Probe::Unknown, recent, now, 90));
+        assert!(!judge(&other, &me, Probe::Unknown, silent, now, 90));
+        assert!(!judge(&other, &me, Probe::Unknown, None, now, 90));
         // Another host: only the heartbeat.
         let remote = owner("elsewhere", 2, "b:7");
-        assert!(judge(&remote, &me, Probe::Unknown, recent, now));
-        assert!(!judge(&remote, &me, Probe::Unknown, silent, now));
+        assert!(judge(&remote, &me, Probe::Unknown, recent, now, 90));
+        assert!(!judge(&remote, &me, Probe::Unknown, silent, now, 90));
     }
 }

@@ -24,8 +24,9 @@ pub const STALE_AFTER: &str = "stale-after";
 pub const INACTIVE_AFTER: &str = "inactive-after";
 pub const DORMANT_AFTER: &str = "dormant-after";
 pub const KEEP_HISTORY: &str = "keep-history";
+pub const HEARTBEAT_TIMEOUT: &str = "heartbeat-timeout";
 
-pub const KEYS: [Key; 6] = [
+pub const KEYS: [Key; 7] = [
     Key {
         name: DISPLAY_AUTOMATED_TASKS,
         default: "false",
@@ -60,6 +61,12 @@ pub const KEYS: [Key; 6] = [
         name: KEEP_HISTORY,
         default: "0s",
         help: "finished history older than this is pruned (nfa prune, audit --all); 0 keeps everything",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: HEARTBEAT_TIMEOUT,
+        default: "90s",
+        help: "a run on another host silent for longer is ended ERROR \"abandoned\" by the next refresh",
         kind: ValueKind::Span,
     },
 ];
@@ -111,6 +118,9 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// How much finished history to keep; zero keeps everything.
     pub keep_history: Span,
+    /// How long a run on another host may stay silent (no heartbeat)
+    /// before its tasks count as abandoned.
+    pub heartbeat_timeout: Span,
 }
 
 impl Default for Settings {
@@ -120,6 +130,7 @@ impl Default for Settings {
             refresh_window: Span::from_hours(6),
             thresholds: Thresholds::default(),
             keep_history: Span::from_secs(0),
+            heartbeat_timeout: Span::from_secs(90),
         }
     }
 }
@@ -145,6 +156,7 @@ impl Settings {
                 INACTIVE_AFTER => s.thresholds.inactive_after = span(),
                 DORMANT_AFTER => s.thresholds.dormant_after = span(),
                 KEEP_HISTORY => s.keep_history = span(),
+                HEARTBEAT_TIMEOUT => s.heartbeat_timeout = span(),
                 _ => unreachable!("every key is matched"),
             }
         }

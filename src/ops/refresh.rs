@@ -151,6 +151,9 @@ fn plan(
     no_run: bool,
 ) -> Result<RefreshReport> {
     store.write(|db| {
+        // The decision of one account is taken by one engineer at a time,
+        // on any host; other accounts' go on meanwhile.
+        db.lock_account(account.id)?;
         let now = ctx.clock.now();
         let settings = db.settings()?;
         let account = db.account(account.id)?.ok_or_else(|| gone(account))?;
@@ -293,6 +296,7 @@ pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Result<Vec<Option<Au
 
 fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<AuditReport> {
     let (before, tasks) = store.write(|db| {
+        db.lock_account(account.id)?;
         let now = ctx.clock.now();
         let settings = db.settings()?;
         let a = db.account(account.id)?.ok_or_else(|| gone(account))?;

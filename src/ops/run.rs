@@ -4,7 +4,7 @@
 //! ends in ERROR with the reason (Ctrl-C, or the cause that stopped it).
 
 use crate::clock::Clock;
-use crate::domain::owner::{HEARTBEAT_EVERY, Owner};
+use crate::domain::owner::{Owner, heartbeat_every};
 use crate::error::Outcome;
 use crate::model::Account;
 use crate::process::{Cancel, interrupt_flag};
@@ -64,6 +64,9 @@ pub fn run_tasks<R>(
 ) -> Result<Run<R>> {
     let cancel = interrupt_flag()?;
     let db_path = store.path().to_path_buf();
+    let beat = heartbeat_every(std::time::Duration::from_secs(
+        store.read().settings()?.heartbeat_timeout.as_secs(),
+    ));
     let ctx = RunContext {
         db_path: &db_path,
         clock,
@@ -75,7 +78,7 @@ pub fn run_tasks<R>(
         // Dropping `running` (when the work ends, however it ends) stops
         // the heartbeat at once.
         let (running, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(|| heartbeat(&db_path, stopped));
+        scope.spawn(|| heartbeat(&db_path, beat, stopped));
         let result = work(&ctx);
         drop(running);
         result
@@ -120,13 +123,13 @@ pub fn run_tasks<R>(
 }
 
 /// While a run goes on, marks this process's unfinished tasks as seen every
-/// [`HEARTBEAT_EVERY`], so that a process on
+/// `beat` ([`heartbeat_every`]), so that a process on
 /// another host can tell a live run from an abandoned one. A failed beat is
 /// skipped: the run itself reports database trouble.
-fn heartbeat(db_path: &Path, stopped: std::sync::mpsc::Receiver<()>) {
+fn heartbeat(db_path: &Path, beat: std::time::Duration, stopped: std::sync::mpsc::Receiver<()>) {
     use std::sync::mpsc::RecvTimeoutError;
     let mut store = None;
-    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT_EVERY) {
+    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
         if store.is_none() {
             store = Store::open(db_path).ok();
         }

@@ -208,9 +208,9 @@ impl Db<'_, Write> {
                 // Fields a delta leaves out (None) keep their cached value.
                 let upsert = "INSERT INTO ad_users (account_id, id, display_name, upn, enabled) VALUES (?1, ?2, ?3, ?4, coalesce(?5, 1))
                      ON CONFLICT (account_id, id) DO UPDATE SET
-                        display_name = coalesce(excluded.display_name, display_name),
-                        upn = coalesce(excluded.upn, upn),
-                        enabled = coalesce(?5, enabled)";
+                        display_name = coalesce(excluded.display_name, ad_users.display_name),
+                        upn = coalesce(excluded.upn, ad_users.upn),
+                        enabled = coalesce(?5, ad_users.enabled)";
                 for u in users {
                     self.conn.execute(
                         upsert,
@@ -218,7 +218,7 @@ impl Db<'_, Write> {
                     )?;
                 }
                 let upsert = "INSERT INTO ad_groups (account_id, id, display_name) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)";
+                     ON CONFLICT (account_id, id) DO UPDATE SET display_name = coalesce(excluded.display_name, ad_groups.display_name)";
                 for g in groups {
                     self.conn
                         .execute(upsert, args![account_id, g.id, g.display_name])?;

@@ -2,7 +2,7 @@
 //! of all of it into another, empty one (`db copy`).
 
 use super::sql::{Backend, Conn, Value};
-use super::{Store, schema};
+use super::{Store, pg, schema};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
@@ -207,12 +207,18 @@ impl Store {
             Some(url) if crate::secret::is_postgres_url(url) => crate::secret::redact_url(url),
             _ => target.display().to_string(),
         };
-        let same = match (
-            std::path::absolute(target).ok(),
-            std::path::absolute(&self.path).ok(),
-        ) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
+        let same = match (&self.target, target.to_str()) {
+            (Some(mine), Some(url)) if crate::secret::is_postgres_url(url) => {
+                pg::Target::parse(url)
+                    .is_ok_and(|t| (t.server(), t.dbname()) == (mine.server(), mine.dbname()))
+            }
+            _ => match (
+                std::path::absolute(target).ok(),
+                std::path::absolute(&self.path).ok(),
+            ) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
         };
         if same {
             bail!("--to {shown}: that is the database being copied");

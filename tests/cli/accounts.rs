@@ -1,6 +1,6 @@
 //! `nfa accounts`, statuses, and the errors of the "Everywhere" section.
 
-use crate::*;
+use super::*;
 use serde_json::json;
 
 #[test]
@@ -415,13 +415,9 @@ fn no_name_can_be_taken_for_an_id_so_no_command_picks_the_wrong_account() {
     // A name stored before the rule that reads as another account's id is
     // ambiguous: refused, nothing removed.
     let legacy = s.add("legacy", &f, &[]);
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
-    conn.execute(
-        "UPDATE accounts SET name = '+1', name_key = '+1' WHERE id = ?1",
-        [legacy],
-    )
-    .unwrap();
-    drop(conn);
+    s.sql(&format!(
+        "UPDATE accounts SET name = '+1', name_key = '+1' WHERE id = {legacy}"
+    ));
     s.fails(&["accounts", "remove", "+1"], &["ambiguous", "#1", "#2"]);
     assert_eq!(s.json(&["accounts"]).count(), 2, "nothing was removed");
     // audit --all takes every account by id, the legacy one too.

@@ -1,6 +1,6 @@
 //! `nfa db`: info, copy, and `--db` values that are not SQLite paths.
 
-use crate::*;
+use super::*;
 
 /// A database with some of everything: accounts, refreshes (one failed),
 /// an audit, a setting, an AD cache.
@@ -24,7 +24,8 @@ fn busy() -> Sandbox {
 fn info_says_backend_schema_and_sizes() {
     let s = busy();
     let info = s.json(&["db", "info"]);
-    assert_eq!(info["backend"], "sqlite");
+    let backend = if on_postgres() { "postgres" } else { "sqlite" };
+    assert_eq!(info["backend"], backend);
     assert_eq!(info["schema_version"], 6);
     assert_eq!(info["accounts"], 2);
     assert_eq!(info["tasks"], 8);
@@ -85,9 +86,8 @@ fn a_target_that_holds_data_is_refused_and_left_as_it_was() {
     let after = s.json(&["--db", other, "db", "info"]);
     assert_eq!(before, after);
     // Nor onto itself.
-    let me = s.path("nfa.db");
     s.fails(
-        &["db", "copy", "--to", me.to_str().unwrap()],
+        &["db", "copy", "--to", s.db.to_str().unwrap()],
         &["the database being copied"],
     );
 }
@@ -114,4 +114,54 @@ fn an_unreachable_server_is_one_line_naming_it_without_the_password() {
     }
     // Nothing was created where a path would have been.
     assert!(!s.dir.path().join("postgres:").exists());
+}
+
+/// Every list, as scripts read it.
+fn every_list(s: &Sandbox, db: &str) -> Vec<Value> {
+    [
+        &["accounts", "list"][..],
+        &["tasks", "--show-automated", "--limit", "0"],
+        &["logs", "--limit", "0"],
+        &["settings"],
+        &["directory", "users", "contoso"],
+        &["directory", "groups", "contoso"],
+        &["summary"],
+        &["tasks", "show", "4"],
+        &["accounts", "show", "fabrikam"],
+    ]
+    .iter()
+    .map(|args| {
+        let mut all = vec!["--db", db];
+        all.extend_from_slice(args);
+        s.json(&all)
+    })
+    .collect()
+}
+
+#[test]
+fn a_round_trip_sqlite_postgres_sqlite_answers_every_list_alike() {
+    if !on_postgres() {
+        return; // needs the server: the PostgreSQL build of the suite
+    }
+    // A solo engineer's SQLite database, moved to the team's server and
+    // back again.
+    let mut s = busy();
+    let solo = s.path("solo.db");
+    let solo = solo.to_str().unwrap().to_string();
+    s.json(&["db", "copy", "--to", &solo]);
+    let team = PgDatabase::create();
+    let back = s.path("back.db");
+    let back = back.to_str().unwrap().to_string();
+    let to_team = s.json(&["--db", &solo, "db", "copy", "--to", &team.url]);
+    assert_eq!(to_team["backend"], "postgres", "{to_team}");
+    s.json(&["--db", &team.url, "db", "copy", "--to", &back]);
+    let original = every_list(&s, &solo);
+    assert_eq!(every_list(&s, &team.url), original, "on PostgreSQL");
+    assert_eq!(every_list(&s, &back), original, "back on SQLite");
+    // Each goes on from the copied ids.
+    s.at("2026-12-01T09:00:00Z");
+    for db in [&team.url, &back] {
+        let r = s.json_code(3, &["--db", db, "refresh", "fabrikam"]);
+        assert_eq!(r["activity_id"], 9, "{db}: {r}");
+    }
 }

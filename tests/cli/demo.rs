@@ -1,6 +1,6 @@
 //! `nfa demo`.
 
-use crate::*;
+use super::*;
 
 #[test]
 fn the_demo_runs_the_main_job_on_its_own_database() {

@@ -1,7 +1,7 @@
 //! The live source against the mock tenant of [`crate::mock_tenant`].
 
-use crate::mock_tenant::*;
-use crate::*;
+use super::mock_tenant::*;
+use super::*;
 use mockito::Matcher;
 use serde_json::json;
 
@@ -64,9 +64,8 @@ fn a_live_account_needs_credentials_and_a_private_secret_file() {
         secret.display().to_string().as_str()
     );
     assert_eq!(a["client_secret_env"], Value::Null);
-    let db = std::fs::read(&s.db).unwrap();
     assert!(
-        !String::from_utf8_lossy(&db).contains(SECRET),
+        !s.stored_text().contains(SECRET),
         "the secret is never stored"
     );
 

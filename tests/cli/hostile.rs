@@ -1,7 +1,7 @@
 //! Hostile input from engineers, files and tenants: terminal escapes,
 //! spreadsheet formulas, odd files, removed accounts, held locks.
 
-use crate::*;
+use super::*;
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 
@@ -260,7 +260,9 @@ fn an_account_removed_during_a_bulk_run_is_skipped_and_the_rest_finish() {
 
 #[test]
 fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
-    let mut s = Sandbox::new();
+    let Some(mut s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
     let f = s.fixture("slow.json", &slow(800));
     s.add("c", &f, &[]);
@@ -302,7 +304,9 @@ fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
 
 #[test]
 fn a_database_locked_too_long_is_named_with_the_fix() {
-    let mut s = Sandbox::new();
+    let Some(mut s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
     s.json(&["accounts"]);
     let _lock = WriteLock::take(&s);
@@ -316,7 +320,9 @@ fn a_database_locked_too_long_is_named_with_the_fix() {
 
 #[test]
 fn ctrl_c_ends_a_wait_for_another_writers_lock() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let f = s.fixture("t.json", &healthy());
     s.add("c", &f, &[]);
     let lock = WriteLock::take(&s);
@@ -338,7 +344,9 @@ fn ctrl_c_ends_a_wait_for_another_writers_lock() {
 fn a_database_in_a_read_only_directory_can_still_be_read() {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let dir = s.path("share");
     std::fs::create_dir(&dir).unwrap();
     let db = dir.join("nfa.db");
@@ -389,7 +397,9 @@ fn a_database_in_a_read_only_directory_can_still_be_read() {
 
 #[test]
 fn a_damaged_database_is_named_with_the_fix() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let f = s.fixture("t.json", &healthy());
     for i in 0..20 {
         s.add(&format!("account {i}"), &f, &[]);

@@ -76,11 +76,12 @@ impl PgDatabase {
             N.fetch_add(1, Ordering::Relaxed)
         );
         let mut admin = PgDatabase::admin();
-        admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-            ))
-            .expect("create a test database");
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&sql).expect("create a test database");
+        }
         PgDatabase {
             url: PgDatabase::url_of(&name),
             name,
@@ -136,6 +137,96 @@ impl Sandbox {
     /// test has nothing to say.
     pub fn sqlite_only() -> Option<Sandbox> {
         (!on_postgres()).then(Sandbox::sqlite)
+    }
+
+    /// Runs SQL statements (literal values only) on the sandbox's
+    /// database, whichever its backend: for tests that fake what another
+    /// host or an older build wrote.
+    pub fn sql(&self, sql: &str) {
+        match &self.pg {
+            Some(pg) => postgres::Client::connect(&pg.url, postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap(),
+            None => rusqlite::Connection::open(&self.db)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+        }
+    }
+
+    /// The rows of a query on the sandbox's database, each column as JSON
+    /// (integers, booleans as 0/1, text, null).
+    pub fn sql_rows(&self, sql: &str) -> Vec<Vec<Value>> {
+        match &self.pg {
+            Some(pg) => {
+                use postgres::types::Type;
+                let mut client = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+                client
+                    .query(sql, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| match *r.columns()[i].type_() {
+                                Type::INT8 => json!(r.get::<_, Option<i64>>(i)),
+                                Type::INT4 => json!(r.get::<_, Option<i32>>(i)),
+                                Type::BOOL => json!(r.get::<_, Option<bool>>(i).map(i64::from)),
+                                _ => json!(r.get::<_, Option<String>>(i)),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+            None => {
+                use rusqlite::types::ValueRef;
+                let conn = rusqlite::Connection::open(&self.db).unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| match r.get_ref(i).unwrap() {
+                            ValueRef::Null => Value::Null,
+                            ValueRef::Integer(v) => json!(v),
+                            ValueRef::Real(v) => json!(v),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                json!(String::from_utf8_lossy(t))
+                            }
+                        })
+                        .collect())
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+            }
+        }
+    }
+
+    /// The one integer a query answers.
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.sql_rows(sql)[0][0].as_i64().expect("an integer")
+    }
+
+    /// Everything the database holds, as text: to check that a secret is
+    /// stored nowhere (the file's bytes; on PostgreSQL every row).
+    pub fn stored_text(&self) -> String {
+        match &self.pg {
+            Some(_) => [
+                "accounts",
+                "settings",
+                "tasks",
+                "logs",
+                "checks",
+                "ad_users",
+                "ad_groups",
+            ]
+            .iter()
+            .flat_map(|t| self.sql_rows(&format!("SELECT x::text FROM {t} x")))
+            .map(|r| r[0].to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+            None => String::from_utf8_lossy(&std::fs::read(&self.db).unwrap()).into_owned(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

@@ -3,7 +3,7 @@
 //! Microsoft Graph and Azure Resource Manager, answering as Microsoft's
 //! documented examples do.
 
-use crate::*;
+use super::*;
 use mockito::{Matcher, Mock, Server, ServerGuard};
 use serde_json::json;
 
@@ -262,12 +262,14 @@ pub fn healthy_tenant(users: usize) -> Tenant {
 
 /// The cached users of account 1, straight from the database.
 pub fn cached_users(s: &Sandbox) -> Vec<(String, Option<String>, bool)> {
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT id, display_name, enabled FROM ad_users WHERE account_id = 1 ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
+    s.sql_rows("SELECT id, display_name, enabled FROM ad_users WHERE account_id = 1 ORDER BY id")
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_str().map(str::to_string),
+                r[2].as_i64().unwrap() != 0,
+            )
+        })
         .collect()
 }

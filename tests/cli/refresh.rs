@@ -1,7 +1,7 @@
 //! The refresh policy through the binary: every "Nerdio Tip" bullet of the
 //! product article as its own test, plus the contract's table.
 
-use crate::*;
+use super::*;
 
 const MESSAGE: &str = "Update AD Cache and check Nerdio users tasks were successfully added and will be executed soon";
 
@@ -423,7 +423,9 @@ fn a_failed_sync_leaves_the_previous_cache() {
 
 #[test]
 fn an_unchanged_directory_rewrites_nothing_and_a_changed_one_only_its_changes() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let users: Vec<Value> = (0..500)
         .map(|i| json!({"id": format!("u{i}"), "display_name": format!("User {i}"), "upn": format!("u{i}@c.com"), "enabled": true}))
         .collect();

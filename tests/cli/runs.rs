@@ -1,7 +1,7 @@
 //! Runs across processes: concurrent refreshes, killed and interrupted
 //! runs, several accounts, `tasks run`.
 
-use crate::*;
+use super::*;
 use std::time::Duration;
 
 #[test]
@@ -345,28 +345,24 @@ fn a_run_on_another_host_counts_while_its_heartbeat_is_recent() {
         .as_secs();
     let wall = i64::try_from(wall).unwrap();
     // As if a process on another host had taken both tasks on and started one.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
-    conn.execute(
-        "UPDATE tasks SET owner_host = 'other-host', owner_pid = 4242, owner_token = 'boot:1', owner_seen_at = ?1
+    s.sql(&format!(
+        "UPDATE tasks SET owner_host = 'other-host', owner_pid = 4242, owner_token = 'boot:1', owner_seen_at = {}
          WHERE parent_id IS NOT NULL",
-        [wall - 10],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE tasks SET status = 1 WHERE id = ?1 OR parent_id IS NULL", // 1: IN_PROGRESS
-        [running],
-    )
-    .unwrap();
+        wall - 10
+    ));
+    // 1: IN_PROGRESS
+    s.sql(&format!(
+        "UPDATE tasks SET status = 1 WHERE id = {running} OR parent_id IS NULL"
+    ));
 
     let r = s.json(&["refresh", "c"]);
     assert_eq!(r["decision"], "deduplicated", "heard from 10 s ago: alive");
     assert_eq!(r["earlier_status"], "IN_PROGRESS");
 
-    conn.execute(
-        "UPDATE tasks SET owner_seen_at = ?1 WHERE owner_host = 'other-host'",
-        [wall - 600],
-    )
-    .unwrap();
+    s.sql(&format!(
+        "UPDATE tasks SET owner_seen_at = {} WHERE owner_host = 'other-host'",
+        wall - 600
+    ));
     let r = s.json(&["refresh", "c"]);
     assert_eq!(r["decision"], "retry", "silent for 10 minutes: abandoned");
     assert_eq!(r["earlier_status"], "ERROR");
@@ -423,16 +419,10 @@ fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
         store.write(|db| db.insert_task(&t, now)).unwrap().0
     })
     .collect();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
-    conn.execute("UPDATE tasks SET owner_seen_at = 1", [])
-        .unwrap();
+    s.sql("UPDATE tasks SET owner_seen_at = 1");
     store.write(|db| db.heartbeat(me)).unwrap();
-    let seen = |id: i64| -> i64 {
-        conn.query_row("SELECT owner_seen_at FROM tasks WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap()
-    };
+    let seen =
+        |id: i64| -> i64 { s.sql_i64(&format!("SELECT owner_seen_at FROM tasks WHERE id = {id}")) };
     assert!(
         seen(ids[0]) > 1_000_000_000,
         "its unfinished task was marked"

@@ -1,6 +1,6 @@
 //! `nfa settings`, and the clock, help, version and completions.
 
-use crate::*;
+use super::*;
 
 #[test]
 fn settings_list_their_defaults() {
@@ -23,6 +23,7 @@ fn settings_list_their_defaults() {
         ("inactive-after", "7d"),
         ("dormant-after", "30d"),
         ("keep-history", "0s"),
+        ("heartbeat-timeout", "90s"),
     ];
     assert_eq!(pairs.len(), want.len());
     for (k, v) in want {

@@ -12,7 +12,7 @@ macro_rules! snap {
     }};
 }
 
-use crate::*;
+use super::*;
 
 const COMMANDS: &[&[&str]] = &[
     &[],

@@ -1,12 +1,14 @@
 //! The database file: creation, migrations, foreign files, the stock
 //! SQLite library.
 
-use crate::*;
+use super::*;
 use nfa::store::{Store, schema};
 
 #[test]
 fn the_database_and_its_directory_are_created_on_first_use() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let nested = s.path("deep/er/nfa.db");
     let out = s.run(&["--db", nested.to_str().unwrap(), "accounts", "list"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -16,7 +18,9 @@ fn the_database_and_its_directory_are_created_on_first_use() {
 
 #[test]
 fn without_db_or_nfa_db_the_per_user_data_directory_is_used() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let out = s
         .cmd()
         .env_remove("NFA_DB")
@@ -32,7 +36,9 @@ fn without_db_or_nfa_db_the_per_user_data_directory_is_used() {
 
 #[test]
 fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let bytes = b"name,source\nthis is my spreadsheet, not a database\n".repeat(100);
     std::fs::write(&s.db, &bytes).unwrap();
     s.fails(&["accounts", "list"], &["not an nfa database", "nfa.db"]);
@@ -46,7 +52,9 @@ fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
 
 #[test]
 fn the_first_schema_version_migrates_to_the_current_one() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     {
         let store = Store::open_at(&s.db, 1).unwrap();
         assert_eq!(store.user_version().unwrap(), 1);
@@ -86,7 +94,9 @@ fn the_first_schema_version_migrates_to_the_current_one() {
 
 #[test]
 fn a_database_from_a_newer_build_is_refused() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     s.json(&["accounts", "list"]);
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
@@ -96,7 +106,9 @@ fn a_database_from_a_newer_build_is_refused() {
 
 #[test]
 fn the_stock_sqlite_library_reads_the_file() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let f = s.fixture("t.json", &healthy());
     s.add("contoso", &f, &[]);
     s.json(&["refresh", "contoso"]);
@@ -127,7 +139,9 @@ fn the_stock_sqlite_library_reads_the_file() {
 
 #[test]
 fn names_stored_before_nfc_are_found_in_any_form_after_the_migration() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     drop(Store::open_at(&s.db, 3).unwrap());
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     for (name, key) in [
@@ -166,7 +180,9 @@ fn file_state(s: &Sandbox) -> (Vec<u8>, bool) {
 #[test]
 fn sqlite_files_that_are_not_ours_are_refused_before_a_byte_is_written() {
     // An unrelated SQLite database (rollback journal, as sqlite3 makes it).
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     conn.execute_batch("CREATE TABLE foo(x); INSERT INTO foo VALUES (1);")
         .unwrap();
@@ -203,7 +219,9 @@ fn sqlite_files_that_are_not_ours_are_refused_before_a_byte_is_written() {
 
 #[test]
 fn a_newer_database_is_refused_before_it_is_switched_to_wal() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     conn.execute_batch("CREATE TABLE accounts(id INTEGER PRIMARY KEY);")
         .unwrap();
@@ -224,7 +242,9 @@ fn a_newer_database_is_refused_before_it_is_switched_to_wal() {
 
 #[test]
 fn db_takes_a_path_not_an_sqlite_uri() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let target = s.path("x.db");
     let uri = format!("file:{}", target.display());
     s.fails(&["--db", &uri, "accounts", "list"], &["not an SQLite URI"]);
@@ -251,7 +271,9 @@ fn db_takes_a_path_not_an_sqlite_uri() {
 
 #[test]
 fn a_new_database_says_it_is_an_nfa_database() {
-    let s = Sandbox::new();
+    let Some(s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     s.json(&["accounts", "list"]);
     let conn = rusqlite::Connection::open(&s.db).unwrap();
     let app: i64 = conn
@@ -278,7 +300,9 @@ fn on_v4_copy(s: &mut Sandbox, args: &[&str]) -> String {
 
 #[test]
 fn a_database_of_the_schema_4_release_migrates_in_place_and_reads_the_same() {
-    let mut s = Sandbox::new();
+    let Some(mut s) = Sandbox::sqlite_only() else {
+        return; // about SQLite files
+    };
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/data/v4");
     for (file, args) in [
         (

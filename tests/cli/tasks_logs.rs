@@ -1,6 +1,6 @@
 //! `nfa tasks` and `nfa logs`: filters, automated tasks, log lines by task.
 
-use crate::*;
+use super::*;
 use serde_json::json;
 
 /// Two accounts, each refreshed once at NOW, the second failing.
