@@ -11,7 +11,6 @@ use crate::store::{LogFilter, Store};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogView {
@@ -141,6 +140,7 @@ pub fn follow(
     cancel: &Cancel,
     mut f: impl FnMut(LogView) -> Result<()>,
 ) -> Result<()> {
+    store.listen_for_logs()?;
     let mut backlog = vec![];
     list(
         store,
@@ -176,7 +176,7 @@ pub fn follow(
         limit: None,
         ..filter.clone()
     };
-    while cancel.sleep(Duration::from_millis(250)) {
+    while store.wait_for_logs(&|| cancel.is_cancelled())? {
         list(
             store,
             &LogFilter {

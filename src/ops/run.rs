@@ -95,7 +95,12 @@ pub fn run_tasks<R>(
         (Ok(_), false) => None,
     };
     if let Some(why) = why {
-        let ended = store.write(|db| end_own(db, &why, clock.now()));
+        let end = |store: &Store| store.write(|db| end_own(db, &why, clock.now()));
+        // A connection to a server that was lost is opened again for this.
+        let ended = end(store).or_else(|e| match Store::open(&db_path) {
+            Ok(again) if store.backend() == crate::store::Backend::Postgres => end(&again),
+            _ => Err(e),
+        });
         match (ended, &result) {
             (Ok(_), _) => {}
             (Err(e), Err(_)) => {

@@ -1,13 +1,14 @@
 //! The system log.
 
 use super::clock::Timed;
-use super::sql::{Row, Value, args};
+use super::sql::{Backend, Conn, Row, Value, args};
 use super::{Db, Write, bad_value, code, from_ms, ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent};
 use crate::model::LogLine;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
 
 /// A line and what its message is worded from: its event and detail, and
 /// the name of its account.
@@ -143,5 +144,58 @@ impl Db<'_, Write> {
             ],
         )?;
         Ok(())
+    }
+}
+
+/// How often `logs --follow` looks for new lines on SQLite, which cannot
+/// tell another process that it wrote.
+const POLL: Duration = Duration::from_millis(250);
+/// On PostgreSQL a new line wakes the follower (LISTEN/NOTIFY); it still
+/// looks this often, should a notification ever be lost with a connection.
+const SAFETY_LOOK: Duration = Duration::from_secs(30);
+/// How often a wait checks whether it should stop (Ctrl-C).
+const STOP_STEP: Duration = Duration::from_millis(50);
+
+impl super::Store {
+    /// Asks to be told of new log lines (PostgreSQL: `LISTEN nfa_logs`,
+    /// which every insert into `logs` notifies); call it before reading what
+    /// is there, so that nothing written meanwhile is missed.
+    pub fn listen_for_logs(&self) -> Result<()> {
+        if self.conn.backend() == Backend::Postgres {
+            self.conn.batch("LISTEN nfa_logs")?;
+        }
+        Ok(())
+    }
+
+    /// Waits until new log lines may be there: woken by PostgreSQL's
+    /// notification, or after a short poll on SQLite. False when `stop`
+    /// said to stop first.
+    pub fn wait_for_logs(&self, stop: &dyn Fn() -> bool) -> Result<bool> {
+        let until = Instant::now()
+            + match self.conn {
+                Conn::Lite(_) => POLL,
+                Conn::Pg(_) => SAFETY_LOOK,
+            };
+        loop {
+            if stop() {
+                return Ok(false);
+            }
+            match &self.conn {
+                Conn::Lite(_) => std::thread::sleep(STOP_STEP),
+                Conn::Pg(pg) => {
+                    use postgres::fallible_iterator::FallibleIterator;
+                    let mut client = pg.client()?;
+                    let mut notes = client.notifications();
+                    if notes.timeout_iter(STOP_STEP).next()?.is_some() {
+                        // One look serves every line written meanwhile.
+                        while notes.iter().next()?.is_some() {}
+                        return Ok(true);
+                    }
+                }
+            }
+            if Instant::now() >= until {
+                return Ok(true);
+            }
+        }
     }
 }

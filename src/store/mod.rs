@@ -416,10 +416,15 @@ impl Store {
         let v: i64 = match &self.conn {
             Conn::Lite(c) => c.pragma_query_value(None, "user_version", |r| r.get(0))?,
             Conn::Pg(_) => {
-                let exists: bool = self
-                    .conn
-                    .value("SELECT to_regclass('nfa_schema') IS NOT NULL", &[])?;
-                if exists {
+                // A query of the catalog, not to_regclass(): after waiting
+                // for the migration lock this must see the tables another
+                // engineer's nfa just made.
+                let exists: i64 = self.conn.value(
+                    "SELECT count(*) FROM information_schema.tables
+                     WHERE table_schema = current_schema() AND table_name = 'nfa_schema'",
+                    &[],
+                )?;
+                if exists > 0 {
                     self.conn.value("SELECT version FROM nfa_schema", &[])?
                 } else {
                     0

@@ -177,8 +177,11 @@ impl Target {
                 "53300" => format!(
                     "PostgreSQL at {server} has too many connections; try again or raise max_connections"
                 ),
-                "57P01" | "57P02" | "57P03" => {
-                    format!("PostgreSQL at {server} is shutting down or starting up; try again")
+                "57P01" | "57P02" => format!(
+                    "the connection to PostgreSQL at {server} was lost (the server ended it: a restart, a failover or an administrator); nothing of the interrupted write was kept, run the command again"
+                ),
+                "57P03" => {
+                    format!("PostgreSQL at {server} is starting up or shutting down; try again")
                 }
                 _ => {
                     let mut text = format!("PostgreSQL at {server}: {}", db.message());

@@ -15,6 +15,7 @@ mod settings;
 mod snapshots;
 mod store;
 mod tasks_logs;
+mod team;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
