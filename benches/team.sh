@@ -2,20 +2,29 @@
 # N engineers (processes) refreshing the same M accounts at once, as a team
 # does on a Monday morning: the wall time of the whole burst, and whether
 # the policy held (exactly one `new` per account, every other call
-# deduplicated). Each account's fixture answers after LATENCY ms.
-# SQLite only for now (team mode's PostgreSQL backend is not built yet).
+# deduplicated), on SQLite (one shared file) and on PostgreSQL (team mode),
+# each engineer under a host name of its own (NFA_HOST). Each account's
+# fixture answers after LATENCY ms.
 #
 #   benches/team.sh [ENGINEERS] [ACCOUNTS] [LATENCY_MS]   (default 8 50 200)
+#
+# The PostgreSQL row needs a server where a database may be created:
+# NFA_BENCH_POSTGRES (default postgres://root@127.0.0.1:5432/postgres); the
+# script makes a database nfa_bench_team there and drops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engineers=${1:-8}
 accounts=${2:-50}
 latency=${3:-200}
+admin=${NFA_BENCH_POSTGRES:-postgres://root@127.0.0.1:5432/postgres}
 cargo build --release --quiet --bin nfa
 nfa=$PWD/target/release/nfa
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-export NFA_DB="$dir/nfa.db" NFA_NOW=2026-11-30T08:00:00Z
+pgdb=nfa_bench_team
+pg() { psql -q -X -d "$admin" -c "$1" >/dev/null; }
+cleanup() { rm -rf "$dir"; pg "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" 2>/dev/null || true; }
+trap cleanup EXIT
+export NFA_NOW=2026-11-30T08:00:00Z
 python3 - "$dir/t.json" "$latency" <<'PY'
 import json, sys
 json.dump({"latency_ms": int(sys.argv[2]), "azure": {"ok": True}, "office365": {"ok": True},
@@ -25,20 +34,23 @@ PY
   echo "name,source,last_activity_at"
   for i in $(seq "$accounts"); do echo "customer-$i,fixture:$dir/t.json,2026-11-01T08:00:00Z"; done
 } > "$dir/accounts.csv"
-"$nfa" -q accounts import "$dir/accounts.csv" >/dev/null
 burst() { # engineers: all refresh every account at once; prints wall seconds
   local n=$1 s e
   s=$(date +%s%N)
   for p in $(seq "$n"); do
-    seq "$accounts" | sed 's/^/customer-/' | "$nfa" -q -o json refresh - --jobs 2 > "$dir/out.$p.json" &
+    seq "$accounts" | sed 's/^/customer-/' \
+      | NFA_HOST="engineer-$p" "$nfa" -q -o json refresh - --jobs 2 > "$dir/out.$p.json" &
   done
   wait
   e=$(date +%s%N)
   python3 -c "print(f'{($e - $s) / 1e9:.2f}')"
 }
-printf '%-8s %10s %9s %8s %6s %13s %s\n' backend engineers accounts "wall s" new deduplicated "policy held"
-wall=$(burst "$engineers")
-read -r new dedup held < <(python3 - "$dir" "$engineers" "$accounts" <<'PY'
+row() { # backend, database: imports the accounts, runs the burst, prints a row
+  local backend=$1 wall new dedup held
+  export NFA_DB=$2
+  "$nfa" -q accounts import "$dir/accounts.csv" >/dev/null
+  wall=$(burst "$engineers")
+  read -r new dedup held < <(python3 - "$dir" "$engineers" "$accounts" <<'PY'
 import json, sys, collections
 d, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 per = collections.Counter()
@@ -54,6 +66,14 @@ held = new == m and dedup == (n - 1) * m and all(v == 1 for v in per.values())
 print(new, dedup, "yes" if held else "NO")
 PY
 )
-printf '%-8s %10s %9s %8s %6s %13s %s\n' sqlite "$engineers" "$accounts" "$wall" "$new" "$dedup" "$held"
+  printf '%-8s %10s %9s %8s %6s %13s %s\n' "$backend" "$engineers" "$accounts" "$wall" "$new" "$dedup" "$held"
+}
+printf '%-8s %10s %9s %8s %6s %13s %s\n' backend engineers accounts "wall s" new deduplicated "policy held"
+row sqlite "$dir/nfa.db"
+if pg "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" 2>/dev/null && pg "CREATE DATABASE $pgdb"; then
+  row postgres "${admin%/*}/$pgdb"
+else
+  echo "postgres: skipped (no server at $admin; set NFA_BENCH_POSTGRES)"
+fi
 solo=$(NFA_DB="$dir/solo.db"; export NFA_DB; "$nfa" -q accounts import "$dir/accounts.csv" >/dev/null; burst 1)
-echo "for scale: the same $accounts accounts refreshed by one engineer alone (--jobs 2): $solo s"
+echo "for scale: the same $accounts accounts refreshed by one engineer alone (--jobs 2, SQLite): $solo s"

@@ -94,6 +94,9 @@ impl AccountGone {
 /// The account as it is now, inside a write: a removed one is an
 /// [`AccountGone`] error rather than a foreign-key failure.
 fn still_there(db: &Db<'_, Write>, account: &Account) -> Result<Account> {
+    // Held to the commit: the account cannot be removed in between (on
+    // PostgreSQL, where a removal does not wait for the database's lock).
+    db.lock_account(account.id)?;
     Ok(db
         .account(account.id)?
         .ok_or_else(|| AccountGone::of(account))?)

@@ -169,6 +169,8 @@ impl Db<'_, Write> {
 
     /// Deletes an account with its tasks, cache, checks and log lines.
     pub fn remove_account(&self, id: AccountId) -> Result<()> {
+        // Not while a run records a result of the account.
+        self.lock_account(id)?;
         self.conn
             .execute("DELETE FROM accounts WHERE id = ?1", args![id])?;
         Ok(())

@@ -201,14 +201,7 @@ impl Store {
                     &[],
                     |r| r.get(0),
                 )?;
-                if !tables.is_empty() {
-                    bail!(
-                        "{} is not an nfa database (it holds the table{} {}); it was left untouched: give nfa a new, empty database",
-                        self.location,
-                        if tables.len() > 1 { "s" } else { "" },
-                        tables.join(", ")
-                    );
-                }
+                refuse_foreign(&self.location, "", &tables, "a new, empty database")?;
             }
             for (version, sql) in schema::PG_MIGRATIONS {
                 if *version > current && *version <= target {
@@ -316,14 +309,12 @@ impl Store {
                 &[],
                 |r| r.get(0),
             )?;
-            if !tables.is_empty() {
-                bail!(
-                    "{} is an SQLite database but not an nfa database (it holds the table{} {}); it was left untouched: give nfa a new file with --db",
-                    self.path.display(),
-                    if tables.len() > 1 { "s" } else { "" },
-                    tables.join(", ")
-                );
-            }
+            refuse_foreign(
+                &self.location,
+                " an SQLite database but",
+                &tables,
+                "a new file with --db",
+            )?;
         }
         Ok(())
     }
@@ -506,6 +497,19 @@ impl Db<'_, Write> {
         }
         Ok(())
     }
+}
+
+/// Refuses a new (version 0) database that holds another application's
+/// `tables`.
+fn refuse_foreign(location: &str, what: &str, tables: &[String], instead: &str) -> Result<()> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{location} is{what} not an nfa database (it holds the table{} {}); it was left untouched: give nfa {instead}",
+        if tables.len() > 1 { "s" } else { "" },
+        tables.join(", ")
+    )
 }
 
 /// Whether PostgreSQL ended a transaction that may simply be run again: a

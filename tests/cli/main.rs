@@ -342,7 +342,13 @@ impl Sandbox {
 
     /// Starts `nfa ARGS` in the background (JSON output).
     pub fn spawn(&self, args: &[&str]) -> Child {
+        self.spawn_with(&[], args)
+    }
+
+    /// [`Sandbox::spawn`] with more environment.
+    pub fn spawn_with(&self, env: &[(&str, &str)], args: &[&str]) -> Child {
         self.cmd()
+            .envs(env.iter().copied())
             .args(["-o", "json"])
             .args(args)
             .stdout(Stdio::piped())

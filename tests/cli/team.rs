@@ -7,14 +7,7 @@ use super::*;
 
 /// `nfa ARGS` in the background as an engineer on another host.
 fn spawn_on(s: &Sandbox, host: &str, args: &[&str]) -> Child {
-    s.cmd()
-        .env("NFA_HOST", host)
-        .args(["-o", "json"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn nfa")
+    s.spawn_with(&[("NFA_HOST", host)], args)
 }
 
 /// `nfa -o json ARGS` as an engineer on another host; its JSON.
@@ -156,8 +149,10 @@ fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
     if !on_postgres() {
         return;
     }
-    let s = Sandbox::new();
+    let mut s = Sandbox::new();
     s.json(&["accounts", "list"]);
+    // A password from the environment is never shown either.
+    s.env.push(("PGPASSWORD".into(), "s3cret-from-env".into()));
     let server = "127.0.0.1:5432";
     // This server trusts every role it knows: an unknown one is how it
     // refuses a login.
@@ -167,10 +162,7 @@ fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
     );
     assert!(err.contains("refused user 'nobody_here'"), "{err}");
     assert!(err.contains("password"), "{err}");
-    let err = one_line_error(
-        &s,
-        &format!("postgres://root:s3cret@{server}/nfa_no_such_db"),
-    );
+    let err = one_line_error(&s, &format!("postgres://root@{server}/nfa_no_such_db"));
     assert!(err.contains("has no database 'nfa_no_such_db'"), "{err}");
     assert!(err.contains("CREATE DATABASE"), "{err}");
     // A role that may log in but was granted nothing on nfa's tables.
@@ -267,7 +259,10 @@ fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let last = err.trim_end().lines().last().unwrap();
-    assert!(last.starts_with("error: ") && last.contains("was lost"), "{err}");
+    assert!(
+        last.starts_with("error: ") && last.contains("was lost"),
+        "{err}"
+    );
     // Nothing is left IN_PROGRESS: the run's tasks ended ERROR, saying why.
     assert_eq!(s.unfinished().count(), 0);
     let tasks = s.json(&["tasks", "--show-automated"]);
