@@ -18,8 +18,8 @@ enum Command {
     /// Copy the whole database (accounts, tasks, logs, check results, AD
     /// caches, settings) to another, all or nothing, ids kept
     Copy {
-        /// The target: a SQLite file path (new or empty; one that holds
-        /// data is refused)
+        /// The target: an SQLite file path or a postgres:// URL (new or
+        /// empty; one that holds data is refused)
         #[arg(long, value_name = "TARGET")]
         to: String,
     },

@@ -28,13 +28,15 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "nfa", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
-    /// The database file (default: nfa.db in the per-user data directory)
+    /// The database: an SQLite file (default: nfa.db in the per-user data
+    /// directory), or a postgres://USER@HOST/DATABASE URL for a team's
+    /// shared database
     #[arg(
         long,
         global = true,
         env = "NFA_DB",
         hide_env_values = true,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub db: Option<PathBuf>,
 
