@@ -97,9 +97,9 @@ pub fn run_tasks<R>(
     if let Some(why) = why {
         let end = |store: &Store| store.write(|db| end_own(db, &why, clock.now()));
         // A connection to a server that was lost is opened again for this.
-        let ended = end(store).or_else(|e| match Store::open(&db_path) {
-            Ok(again) if store.backend() == crate::store::Backend::Postgres => end(&again),
-            _ => Err(e),
+        let ended = end(store).or_else(|e| match store.connection_lost() {
+            true => end(&Store::open(&db_path)?),
+            false => Err(e),
         });
         match (ended, &result) {
             (Ok(_), _) => {}

@@ -1,10 +1,13 @@
-//! The store: the only module that knows SQL and the schema.
+//! The store: the only module that knows SQL and the schema, on either
+//! backend — an SQLite file, or a PostgreSQL database shared by a team
+//! (`pg.rs`); the statements are written once (`sql.rs`).
 //!
 //! Reads go through [`Store::read`]; every write goes through
-//! [`Store::write`], one `BEGIN IMMEDIATE` transaction that takes the write
-//! lock up front, so concurrent `nfa` processes on one database behave as if
-//! they ran one after the other, and an error (or a crash) leaves nothing
-//! half-written.
+//! [`Store::write`], one transaction: on SQLite `BEGIN IMMEDIATE`, which
+//! takes the write lock up front, so concurrent `nfa` processes behave as if
+//! they ran one after the other; on PostgreSQL the writes of one account are
+//! serialized by [`Db::lock_account`] and other accounts' go on. An error
+//! (or a crash) leaves nothing half-written.
 
 mod accounts;
 mod clock;
@@ -163,7 +166,13 @@ impl Store {
     /// (under a lock: engineers starting a new nfa at once migrate once).
     fn open_postgres(url: &str, version: usize) -> Result<Store> {
         let target = pg::Target::parse(url)?;
-        let client = target.connect()?;
+        let mut client = target.connect()?;
+        // A lock (an account's, the migration's) is waited for as long as
+        // SQLite's write lock is, then given up with a clear error.
+        let wait = lock_timeout()?.as_millis().max(1);
+        client
+            .batch_execute(&format!("SET lock_timeout = {wait}"))
+            .map_err(|e| anyhow!(target.explain(&e).unwrap_or_else(|| e.to_string())))?;
         let store = Store {
             conn: Conn::Pg(Box::new(sql::Pg::new(client))),
             path: PathBuf::from(url),
@@ -327,6 +336,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// Whether the connection to the database was lost (only a server's
+    /// can be): a new [`Store::open`] may reach it again.
+    pub fn connection_lost(&self) -> bool {
+        match &self.conn {
+            Conn::Lite(_) => false,
+            Conn::Pg(p) => p.is_closed(),
+        }
     }
 
     fn configure(&self, version: usize) -> Result<()> {

@@ -174,6 +174,14 @@ impl Target {
                     db.message(),
                     self.dbname()
                 ),
+                "55P03" => {
+                    let waited = super::lock_timeout()
+                        .unwrap_or(super::BUSY_TIMEOUT)
+                        .as_secs();
+                    format!(
+                        "PostgreSQL at {server}: an account (or the schema) stayed locked by another nfa for more than {waited}s; try again (NFA_LOCK_TIMEOUT sets the wait)"
+                    )
+                }
                 "53300" => format!(
                     "PostgreSQL at {server} has too many connections; try again or raise max_connections"
                 ),

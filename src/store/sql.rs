@@ -181,12 +181,10 @@ impl Col for Value {
         Ok(v)
     }
 }
-impl<T: Col> Col for Option<T> {
+impl<T: Col + rusqlite::types::FromSql> Col for Option<T> {
     fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        match r.get_ref(i)? {
-            rusqlite::types::ValueRef::Null => Ok(None),
-            _ => T::lite(r, i).map(Some),
-        }
+        // One read of the column (this is on the path of every listed row).
+        r.get(i)
     }
     fn from_value(v: Value) -> Result<Self> {
         match v {
@@ -197,6 +195,13 @@ impl<T: Col> Col for Option<T> {
 }
 macro_rules! col_id {
     ($t:ty) => {
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                i64::column_result(v).map(Self)
+            }
+        }
         impl Col for $t {
             fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
                 r.get(i).map(Self)
@@ -255,6 +260,11 @@ impl Pg {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether the server ended the connection (a restart, a failover).
+    pub fn is_closed(&self) -> bool {
+        self.client.try_borrow().is_ok_and(|c| c.is_closed())
     }
 
     /// The client, for what only PostgreSQL does (LISTEN, COPY).

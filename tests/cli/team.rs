@@ -275,3 +275,30 @@ fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
         "{checks}"
     );
 }
+
+#[test]
+fn an_account_locked_too_long_by_another_host_is_named_with_the_fix() {
+    if !on_postgres() {
+        return;
+    }
+    let mut s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    let id = s.add("contoso", &f, &[]);
+    s.add("fabrikam", &f, &[]);
+    // Another host's transaction holds contoso's lock and does not end.
+    let mut other =
+        postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
+    let mut held = other.transaction().unwrap();
+    held.execute("SELECT pg_advisory_xact_lock($1)", &[&id])
+        .unwrap();
+    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+    let err = s.fails(
+        &["refresh", "contoso"],
+        &["stayed locked", "1s", "NFA_LOCK_TIMEOUT"],
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    // Another account is not held up by it.
+    assert_eq!(s.json(&["refresh", "fabrikam"])["decision"], "new");
+    held.rollback().unwrap();
+    assert_eq!(s.json(&["refresh", "contoso"])["decision"], "new");
+}
