@@ -97,5 +97,17 @@ mod tests {
         let remote = owner("elsewhere", 2, "b:7");
         assert!(judge(&remote, &me, Probe::Unknown, recent, now, 90));
         assert!(!judge(&remote, &me, Probe::Unknown, silent, now, 90));
+        // The limit is the setting's.
+        assert!(judge(&remote, &me, Probe::Unknown, Some(now - 2), now, 3));
+        assert!(!judge(&remote, &me, Probe::Unknown, Some(now - 4), now, 3));
+    }
+
+    #[test]
+    fn a_live_run_beats_at_least_three_times_within_the_limit() {
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert_eq!(heartbeat_every(s(90)), s(15));
+        assert_eq!(heartbeat_every(s(3)), s(1));
+        assert_eq!(heartbeat_every(s(0)), Duration::from_millis(100));
     }
 }

@@ -5,6 +5,20 @@
 
 use super::*;
 
+/// A team's database (`None` in the SQLite build of the suite, where these
+/// tests have nothing to say).
+fn team() -> Option<Sandbox> {
+    on_postgres().then(Sandbox::new)
+}
+
+/// [`team`] with one account, contoso, over `tenant`; and its id.
+fn team_with_contoso(tenant: &Value) -> Option<(Sandbox, i64)> {
+    let s = team()?;
+    let f = s.fixture("tenant.json", tenant);
+    let id = s.add("contoso", &f, &[]);
+    Some((s, id))
+}
+
 /// `nfa ARGS` in the background as an engineer on another host.
 fn spawn_on(s: &Sandbox, host: &str, args: &[&str]) -> Child {
     s.spawn_with(&[("NFA_HOST", host)], args)
@@ -19,12 +33,9 @@ fn json_on(s: &Sandbox, host: &str, args: &[&str]) -> Value {
 
 #[test]
 fn eight_engineers_on_eight_hosts_refreshing_one_account_give_one_new() {
-    if !on_postgres() {
+    let Some((s, _)) = team_with_contoso(&slow(1000)) else {
         return;
-    }
-    let s = Sandbox::new();
-    let f = s.fixture("slow.json", &slow(1000));
-    s.add("contoso", &f, &[]);
+    };
     let engineers: Vec<Child> = (0..8)
         .map(|i| spawn_on(&s, &format!("host-{i}"), &["refresh", "contoso"]))
         .collect();
@@ -54,12 +65,9 @@ fn eight_engineers_on_eight_hosts_refreshing_one_account_give_one_new() {
 
 #[test]
 fn a_killed_run_on_another_host_is_abandoned_once_its_heartbeat_stops() {
-    if !on_postgres() {
+    let Some((s, _)) = team_with_contoso(&slow(60_000)) else {
         return;
-    }
-    let s = Sandbox::new();
-    let f = s.fixture("slow.json", &slow(60_000));
-    s.add("contoso", &f, &[]);
+    };
     s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
     let mut run = spawn_on(&s, "host-a", &["refresh", "contoso"]);
     let _guard = KillOnDrop(run.id());
@@ -91,10 +99,9 @@ fn a_killed_run_on_another_host_is_abandoned_once_its_heartbeat_stops() {
 
 #[test]
 fn engineers_starting_a_new_nfa_at_once_migrate_the_database_once() {
-    if !on_postgres() {
+    let Some(s) = team() else {
         return;
-    }
-    let s = Sandbox::new();
+    };
     let starts: Vec<Child> = (0..8)
         .map(|i| spawn_on(&s, &format!("host-{i}"), &["accounts", "list"]))
         .collect();
@@ -110,10 +117,9 @@ fn engineers_starting_a_new_nfa_at_once_migrate_the_database_once() {
 
 #[test]
 fn a_database_a_newer_nfa_migrated_is_refused() {
-    if !on_postgres() {
+    let Some(s) = team() else {
         return;
-    }
-    let s = Sandbox::new();
+    };
     s.json(&["accounts", "list"]);
     s.sql("UPDATE nfa_schema SET version = 99");
     s.fails(
@@ -146,10 +152,9 @@ fn one_line_error(s: &Sandbox, url: &str) -> String {
 
 #[test]
 fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
-    if !on_postgres() {
+    let Some(mut s) = team() else {
         return;
-    }
-    let mut s = Sandbox::new();
+    };
     s.json(&["accounts", "list"]);
     // A password from the environment is never shown either.
     s.env.push(("PGPASSWORD".into(), "s3cret-from-env".into()));
@@ -193,12 +198,9 @@ fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
 
 #[test]
 fn a_follower_is_woken_by_the_server_not_by_polling() {
-    if !on_postgres() {
+    let Some((s, _)) = team_with_contoso(&healthy()) else {
         return;
-    }
-    let s = Sandbox::new();
-    let f = s.fixture("t.json", &healthy());
-    s.add("contoso", &f, &[]);
+    };
     let mut follow = s
         .cmd()
         .args(["logs", "--follow", "--limit", "0"])
@@ -241,12 +243,9 @@ fn a_follower_is_woken_by_the_server_not_by_polling() {
 
 #[test]
 fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
-    if !on_postgres() {
+    let Some((s, _)) = team_with_contoso(&slow(3000)) else {
         return;
-    }
-    let s = Sandbox::new();
-    let f = s.fixture("slow.json", &slow(3000));
-    s.add("contoso", &f, &[]);
+    };
     let run = s.spawn(&["refresh", "contoso"]);
     let _guard = KillOnDrop(run.id());
     s.wait_in_progress();
@@ -278,13 +277,10 @@ fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
 
 #[test]
 fn an_account_locked_too_long_by_another_host_is_named_with_the_fix() {
-    if !on_postgres() {
+    let Some((mut s, id)) = team_with_contoso(&healthy()) else {
         return;
-    }
-    let mut s = Sandbox::new();
-    let f = s.fixture("t.json", &healthy());
-    let id = s.add("contoso", &f, &[]);
-    s.add("fabrikam", &f, &[]);
+    };
+    s.add("fabrikam", &s.path("tenant.json"), &[]);
     // Another host's transaction holds contoso's lock and does not end.
     let mut other =
         postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
