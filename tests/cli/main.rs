@@ -518,6 +518,15 @@ pub fn kinds(tasks: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Interrupts a background `nfa` as Ctrl-C does; it must end with 130.
+pub fn interrupt(child: &mut Child) {
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
 /// Ends a background `nfa` when the test ends, however it ends.
 pub struct KillOnDrop(pub u32);
 

@@ -105,11 +105,7 @@ fn a_slow_account_does_not_hold_up_the_refresh_of_another() {
         !still.items().is_empty(),
         "the slow run was still under way when the quick one had finished"
     );
-    Command::new("kill")
-        .args(["-INT", &slow_run.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(slow_run.wait().unwrap().code(), Some(130));
+    interrupt(&mut slow_run);
 }
 
 #[test]
@@ -314,11 +310,7 @@ fn logs_follow_prints_new_lines_as_they_come() {
             .unwrap()
             .contains("Updating account status")
     );
-    Command::new("kill")
-        .args(["-INT", &follow.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(follow.wait().unwrap().code(), Some(130));
+    interrupt(&mut follow);
 }
 
 #[test]

@@ -234,11 +234,7 @@ fn a_follower_is_woken_by_the_server_not_by_polling() {
         .find(|l| !l.contains("account added"))
         .unwrap();
     assert!(line.contains("Updating account status"), "{line}");
-    Command::new("kill")
-        .args(["-INT", &follow.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(follow.wait().unwrap().code(), Some(130));
+    interrupt(&mut follow);
 }
 
 #[test]
