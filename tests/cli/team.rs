@@ -294,3 +294,37 @@ fn an_account_locked_too_long_by_another_host_is_named_with_the_fix() {
     held.rollback().unwrap();
     assert_eq!(s.json(&["refresh", "contoso"])["decision"], "new");
 }
+
+#[test]
+fn a_deadlock_between_two_engineers_is_retried_unseen() {
+    use nfa::domain::ids::AccountId;
+    use nfa::store::Store;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some(s) = team() else {
+        return;
+    };
+    Store::open(&s.db).unwrap();
+    let attempts = AtomicUsize::new(0);
+    // Two writers take two accounts' locks in opposite orders: the server
+    // ends one of them as a deadlock (40P01), and nfa runs it again.
+    let writer = |first: i64, second: i64| {
+        let store = Store::open(&s.db).unwrap();
+        store.write(|db| {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            db.lock_account(AccountId(first))?;
+            std::thread::sleep(Duration::from_millis(300));
+            db.lock_account(AccountId(second))
+        })
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| writer(1, 2));
+        let b = scope.spawn(|| writer(2, 1));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        3,
+        "one of the two ran again"
+    );
+}
