@@ -51,7 +51,8 @@ impl<M> Db<'_, M> {
         let end = |sql: &str| -> Result<Option<i64>> { self.conn.value(&what.sql(sql), &[]) };
         let first = end(FIRST)?;
         if self.conn.backend() == Backend::Postgres {
-            // Every row is late there (schema::PG_MIGRATIONS).
+            // Every row is late there (schema::PG_MIGRATIONS): no row is
+            // bounded by its id.
             return Ok(first.unwrap_or(1));
         }
         let last = end(LAST)?;
@@ -79,6 +80,11 @@ impl<M> Db<'_, M> {
     /// included.
     pub(super) fn first_id_since(&self, what: Timed, t: DateTime<Utc>) -> Result<i64> {
         let bound = self.id_bound(what, t)?;
+        if self.conn.backend() == Backend::Postgres {
+            // The first id: the time term of the query, over its own index,
+            // selects the rows (the planner picks by its statistics).
+            return Ok(bound);
+        }
         let late: Option<i64> = self.conn.value(&what.sql(LATE), args![ms(t)])?;
         Ok(late.map_or(bound, |l| l.min(bound)))
     }

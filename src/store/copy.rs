@@ -265,7 +265,12 @@ impl Store {
                 }
                 Ok(())
             })
-        })
+        })?;
+        if dst.backend() == Backend::Postgres {
+            // Statistics for the planner, which a bulk load leaves stale.
+            dst.conn.batch("ANALYZE")?;
+        }
+        Ok(())
     }
 }
 
