@@ -200,6 +200,11 @@ impl Target {
                 }
             });
         }
+        let tls_failed = |tls: &rustls::Error| {
+            format!(
+                "TLS to PostgreSQL at {server} failed: {tls}; the server's certificate must verify (sslrootcert=FILE names a private CA) — or use sslmode=disable on a trusted network"
+            )
+        };
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
         while let Some(s) = source {
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
@@ -213,18 +218,14 @@ impl Target {
                     .get_ref()
                     .and_then(|inner| inner.downcast_ref::<rustls::Error>())
                 {
-                    return Some(format!(
-                        "TLS to PostgreSQL at {server} failed: {tls}; the server's certificate must verify (sslrootcert=FILE names a private CA) — or use sslmode=disable on a trusted network"
-                    ));
+                    return Some(tls_failed(tls));
                 }
                 return Some(format!(
                     "cannot reach PostgreSQL at {server} ({what}): is the server running, and are the host and port of {shown} right?"
                 ));
             }
             if let Some(tls) = s.downcast_ref::<rustls::Error>() {
-                return Some(format!(
-                    "TLS to PostgreSQL at {server} failed: {tls}; the server's certificate must verify (sslrootcert=FILE names a private CA) — or use sslmode=disable on a trusted network"
-                ));
+                return Some(tls_failed(tls));
             }
             source = s.source();
         }
