@@ -141,19 +141,6 @@ impl Col for bool {
         Ok(i64::from_value(v)? != 0)
     }
 }
-impl Col for f64 {
-    fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-    fn from_value(v: Value) -> Result<Self> {
-        match v {
-            Value::Real(x) => Ok(x),
-            #[allow(clippy::cast_precision_loss)]
-            Value::Int(n) => Ok(n as f64),
-            v => mismatch(&v),
-        }
-    }
-}
 impl Col for String {
     fn lite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
         r.get(i)
