@@ -93,7 +93,7 @@ fn main() -> Result<()> {
                             status: TaskStatus::Pending,
                             description: None,
                             earlier: None,
-                            owner: None,
+                            owner: Some(nfa::domain::owner::Owner::current()),
                         },
                         now,
                     )?;
@@ -104,7 +104,7 @@ fn main() -> Result<()> {
                     } else {
                         TaskStatus::Complete
                     };
-                    db.finish_task(id, status, error, now)?;
+                    db.finish_task(id, nfa::domain::owner::Owner::current(), status, error, now)?;
                     let level = if error.is_some() {
                         Level::Error
                     } else {

@@ -24,8 +24,9 @@ impl Owner {
     /// Whether this owner still runs. A process on this host is looked up
     /// (pid and start time where the system tells them); one on another
     /// host, or one this host cannot look up, is alive while its heartbeat
-    /// (`seen_at`, wall-clock seconds) is at most `timeout` old.
-    pub fn is_alive(&self, seen_at: Option<i64>, timeout: std::time::Duration) -> bool {
+    /// (`seen_at`, by the database's clock, as `now` is) is at most
+    /// `timeout` old.
+    pub fn is_alive(&self, seen_at: Option<i64>, now: i64, timeout: std::time::Duration) -> bool {
         let me = Owner::current();
         let probe = if self.host == me.host {
             probe(self.pid)
@@ -33,13 +34,13 @@ impl Owner {
             Probe::Unknown
         };
         let timeout = i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX);
-        judge(self, me, probe, seen_at, wall_clock_secs(), timeout)
+        judge(self, me, probe, seen_at, now, timeout)
     }
 }
 
-/// Seconds since the Unix epoch by the system clock (never `NFA_NOW`: this
-/// is about processes, not about the accounts' time).
-pub fn wall_clock_secs() -> i64 {
+/// Seconds since the Unix epoch by this host's clock (tests of liveness).
+#[cfg(test)]
+fn wall_clock_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -110,7 +111,7 @@ mod tests {
     #[test]
     fn this_process_is_alive_and_a_dead_one_is_not() {
         let me = Owner::current().clone();
-        assert!(me.is_alive(None, MINUTE_AND_A_HALF));
+        assert!(me.is_alive(None, wall_clock_secs(), MINUTE_AND_A_HALF));
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
@@ -120,20 +121,36 @@ mod tests {
             ..me.clone()
         };
         assert!(
-            !dead.is_alive(Some(wall_clock_secs() - 120), MINUTE_AND_A_HALF),
+            !dead.is_alive(
+                Some(wall_clock_secs() - 120),
+                wall_clock_secs(),
+                MINUTE_AND_A_HALF
+            ),
             "a dead local process, silent"
         );
         #[cfg(target_os = "linux")]
         assert!(
-            !dead.is_alive(Some(wall_clock_secs()), MINUTE_AND_A_HALF),
+            !dead.is_alive(
+                Some(wall_clock_secs()),
+                wall_clock_secs(),
+                MINUTE_AND_A_HALF
+            ),
             "a heartbeat does not revive a dead local process"
         );
         let remote = Owner {
             host: "elsewhere".into(),
             ..dead
         };
-        assert!(remote.is_alive(Some(wall_clock_secs() - 10), MINUTE_AND_A_HALF));
-        assert!(!remote.is_alive(Some(wall_clock_secs() - 91), MINUTE_AND_A_HALF));
+        assert!(remote.is_alive(
+            Some(wall_clock_secs() - 10),
+            wall_clock_secs(),
+            MINUTE_AND_A_HALF
+        ));
+        assert!(!remote.is_alive(
+            Some(wall_clock_secs() - 91),
+            wall_clock_secs(),
+            MINUTE_AND_A_HALF
+        ));
     }
 }
 

@@ -91,6 +91,20 @@ impl AccountGone {
     }
 }
 
+/// A task that another process ended while this run held it (it judged
+/// this run dead and ended the task "abandoned"): what that process
+/// recorded stands, and this run neither runs the task nor overwrites it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("task #{0} was ended by another process meanwhile")]
+pub struct TakenAway(pub TaskId);
+
+impl TakenAway {
+    pub fn is(err: &anyhow::Error) -> bool {
+        err.chain()
+            .any(<dyn std::error::Error + 'static>::is::<TakenAway>)
+    }
+}
+
 /// The account as it is now, inside a write: a removed one is an
 /// [`AccountGone`] error rather than a foreign-key failure.
 fn still_there(db: &Db<'_, Write>, account: &Account) -> Result<Account> {
@@ -130,7 +144,9 @@ impl Runner<'_> {
         let current = self.store.write(|db| {
             let now = self.clock.now();
             let current = still_there(db, account)?;
-            db.start_task(id, now)?;
+            if !db.start_task(id, Owner::current(), now)? {
+                return Err(TakenAway(id).into());
+            }
             db.log(
                 Level::Info,
                 LogEvent::Started(kind),
@@ -140,7 +156,11 @@ impl Runner<'_> {
                 now,
             )?;
             Ok(current)
-        })?;
+        });
+        let current = match current {
+            Err(e) if TakenAway::is(&e) => return self.taken_away(account, id, kind),
+            other => other?,
+        };
         let account = &current;
         let source =
             match crate::source::open(&account.name, &account.source, account.credentials.as_ref())
@@ -187,6 +207,7 @@ impl Runner<'_> {
         let result = match outcome {
             Ok(Ok(result)) => result,
             Ok(Err(e)) if AccountGone::is(&e) => return Err(e),
+            Ok(Err(e)) if TakenAway::is(&e) => return self.taken_away(account, id, kind),
             Ok(Err(e)) => {
                 // The tenant answered but the answer could not be stored:
                 // the task ends ERROR with that cause, if the database
@@ -218,13 +239,40 @@ impl Runner<'_> {
         kind: TaskKind,
         error: &str,
     ) -> Result<TaskResult> {
-        let result = self
-            .store
-            .write(|db| {
-                still_there(db, account)?;
-                finish(db, account, id, kind, Some(error), None, self.clock.now())
-            })
-            .with_context(|| format!("task #{id} could not be marked ERROR ({error})"))?;
+        let result = self.store.write(|db| {
+            still_there(db, account)?;
+            finish(db, account, id, kind, Some(error), None, self.clock.now())
+        });
+        let result = match result {
+            Err(e) if TakenAway::is(&e) => return self.taken_away(account, id, kind),
+            other => {
+                other.with_context(|| format!("task #{id} could not be marked ERROR ({error})"))?
+            }
+        };
+        self.observer.task_finished(account, &result);
+        Ok(result)
+    }
+
+    /// A task another process ended while this run held it: reported as
+    /// that process recorded it, with a warning, and left as it is.
+    fn taken_away(&self, account: &Account, id: TaskId, kind: TaskKind) -> Result<TaskResult> {
+        let stored = self.store.read().task(id)?;
+        let result = TaskResult {
+            id,
+            kind,
+            name: kind.display_name(),
+            status: stored.as_ref().map_or(TaskStatus::Error, |t| t.status),
+            error: stored.as_ref().and_then(|t| t.error.clone()),
+            finished_at: stored.as_ref().and_then(|t| t.finished_at),
+        };
+        self.observer.warn(&format!(
+            "task #{id} {} for account #{} {} was ended by another process meanwhile ({}{}); this run leaves it as that process recorded it",
+            kind.display_name(),
+            account.id,
+            account.name,
+            crate::domain::word::Word::as_str(result.status),
+            result.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default(),
+        ));
         self.observer.task_finished(account, &result);
         Ok(result)
     }
@@ -267,7 +315,9 @@ fn finish(
     } else {
         TaskStatus::Complete
     };
-    db.finish_task(id, status, error, now)?;
+    if !db.finish_task(id, Owner::current(), status, error, now)? {
+        return Err(TakenAway(id).into());
+    }
     let (level, event, detail) = match error {
         Some(e) => (Level::Error, LogEvent::Failed(kind), Some(e)),
         None => (Level::Info, LogEvent::Completed(kind), note),
@@ -293,13 +343,16 @@ pub fn reap_abandoned(
 ) -> Result<Vec<TaskId>> {
     let mut reaped = vec![];
     let timeout = std::time::Duration::from_secs(db.settings()?.heartbeat_timeout.as_secs());
+    // Heartbeats are written and judged by the database's clock.
+    let server_now = db.server_secs()?;
     for t in db.unfinished_tasks(account_id)? {
         let Some(owner) = &t.owner else { continue };
-        if owner.is_alive(t.owner_seen_at, timeout) {
+        if owner.is_alive(t.owner_seen_at, server_now, timeout) {
             continue;
         }
-        fail_task(db, &t, ABANDONED, owner, now)?;
-        reaped.push(t.id);
+        if fail_task(db, &t, ABANDONED, owner, now)? {
+            reaped.push(t.id);
+        }
     }
     Ok(reaped)
 }
@@ -311,22 +364,25 @@ pub fn end_own(db: &Db<'_, Write>, why: &str, now: DateTime<Utc>) -> Result<Vec<
     let me = Owner::current();
     let mut ended = vec![];
     for t in db.unfinished_tasks(None)? {
-        if t.owner.as_ref() == Some(me) {
-            fail_task(db, &t, why, me, now)?;
+        if t.owner.as_ref() == Some(me) && fail_task(db, &t, why, me, now)? {
             ended.push(t.id);
         }
     }
     Ok(ended)
 }
 
+/// Ends `t` (held by `owner`) in ERROR with `why`, and logs it; false
+/// when another process ended it first (then nothing is written).
 fn fail_task(
     db: &Db<'_, Write>,
     t: &Task,
     why: &str,
     owner: &Owner,
     now: DateTime<Utc>,
-) -> Result<()> {
-    db.finish_task(t.id, TaskStatus::Error, Some(why), now)?;
+) -> Result<bool> {
+    if !db.finish_task(t.id, owner, TaskStatus::Error, Some(why), now)? {
+        return Ok(false);
+    }
     let detail = format!(
         "{why} (it was taken on by pid {} on {}, which {})",
         owner.pid,
@@ -344,5 +400,6 @@ fn fail_task(
         Some(t.account_id),
         Some(&detail),
         now,
-    )
+    )?;
+    Ok(true)
 }

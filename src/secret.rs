@@ -69,6 +69,17 @@ pub fn redact_url(db: &str) -> String {
             if u.password().is_some() {
                 let _ = u.set_password(Some("***"));
             }
+            // libpq's `?password=` is as secret as the user-info one.
+            if u.query_pairs().any(|(k, _)| k == "password") {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| match k.as_ref() {
+                        "password" => (k.into_owned(), "***".to_string()),
+                        _ => (k.into_owned(), v.into_owned()),
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
         Err(_) => match db.split_once("://") {
@@ -100,6 +111,10 @@ mod tests {
             "postgres://nfa@127.0.0.1/nfa"
         );
         assert!(!redact_url("postgres://nfa:s3cret@[bad/nfa").contains("s3cret"));
+        assert_eq!(
+            redact_url("postgres://nfa@db/nfa?sslmode=disable&password=s3cret"),
+            "postgres://nfa@db/nfa?sslmode=disable&password=***"
+        );
         assert!(is_postgres_url("PostgreSQL://x"));
         assert!(is_postgres_url("postgres://x"));
         assert!(!is_postgres_url("./postgres.db"));

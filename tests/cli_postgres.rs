@@ -3,6 +3,24 @@
 //! `NFA_TEST_POSTGRES` names (`.ci/run` sets it to the local server). Without
 //! it this half is skipped, and says so once.
 
+/// A test about SQLite's own files and locks: ignored here (it runs in
+/// `tests/cli_sqlite.rs`).
+#[cfg(nfa_pg_tests)]
+macro_rules! sqlite_only {
+    ($($item:item)*) => {
+        $(
+            #[ignore = "SQLite only: about SQLite's own files and locks"]
+            $item
+        )*
+    };
+}
+
+/// A test that needs a PostgreSQL server: run here.
+#[cfg(nfa_pg_tests)]
+macro_rules! postgres_only {
+    ($($item:item)*) => { $($item)* };
+}
+
 #[cfg(nfa_pg_tests)]
 #[path = "cli/main.rs"]
 mod cli;

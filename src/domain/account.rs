@@ -149,6 +149,11 @@ pub const IMPORT_FIELDS: [&str; 10] = [
     "subscription_id",
 ];
 
+/// The longest account name, in characters: one limit for both backends
+/// (a name is indexed, and PostgreSQL's index refuses keys past 2,704
+/// bytes, which 200 characters of any script stay under).
+pub const MAX_NAME_CHARS: usize = 200;
+
 /// Checks an account name and returns it in the form stored: Unicode NFC,
 /// without surrounding blanks. Refused: an empty name; a name that reads as
 /// an account id (`12`, `+1`, `-3`, `007`) or starts with `#` (the explicit
@@ -161,6 +166,12 @@ pub fn validate_name(name: &str) -> Result<String, String> {
     let n: String = name.trim().nfc().collect();
     if n.is_empty() {
         return Err("the name is empty".into());
+    }
+    let length = n.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(format!(
+            "the name is {length} characters long; at most {MAX_NAME_CHARS} are allowed (on either backend): shorten it"
+        ));
     }
     if looks_like_id(&n) {
         return Err(format!(
@@ -298,6 +309,12 @@ mod tests {
         assert!(validate_name("1234").is_err());
         assert!(validate_name("a\tb").is_err());
         assert!(validate_name("4th coffee").is_ok());
+        assert!(validate_name(&"é".repeat(200)).is_ok());
+        let long = validate_name(&"é".repeat(201)).unwrap_err();
+        assert!(
+            long.contains("201 characters") && long.contains("200"),
+            "{long}"
+        );
         for id_like in ["+1", "-1", "007", " +12 ", "#5", "#x"] {
             assert!(validate_name(id_like).is_err(), "{id_like}");
         }

@@ -275,15 +275,15 @@ pub fn add_all(
     let ids = store.write(|db| {
         let mut ids = vec![];
         for (i, a) in accounts.iter().enumerate() {
-            if let Some(existing) = db.account_by_name(&a.name)? {
-                bail!(
-                    "{}an account named '{}' already exists (id {})",
-                    label(i),
-                    existing.name,
-                    existing.id
-                );
-            }
-            let id = db.insert_account(a, now)?;
+            // The name is taken when the insert finds it so (not by an
+            // earlier look: another engineer may be adding it right now).
+            let Some(id) = db.insert_account(a, now)? else {
+                let (name, id) = match db.account_by_name(&a.name)? {
+                    Some(e) => (e.name, format!(" (id {})", e.id)),
+                    None => (a.name.clone(), String::new()),
+                };
+                bail!("{}an account named '{name}' already exists{id}", label(i));
+            };
             db.log(
                 Level::Info,
                 LogEvent::AccountAdded,

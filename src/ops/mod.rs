@@ -100,11 +100,35 @@ pub fn parallel<T: Sync, R: Send>(
     f: impl Fn(&Store, &T) -> Result<R> + Sync,
 ) -> Result<Vec<Option<R>>> {
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let jobs = ctx.jobs.clamp(1, items.len().max(1));
+    let done = drain(
+        ctx,
+        jobs,
+        |_| Ok(Some(next.fetch_add(1, Ordering::SeqCst)).filter(|i| *i < items.len())),
+        |store, i| Ok((i, f(store, &items[i])?)),
+    )?;
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    for (i, r) in done {
+        results[i] = Some(r);
+    }
+    Ok(results)
+}
+
+/// Runs `f` on each piece of work that `next` hands out (inside each
+/// thread, with that thread's connection), on up to `jobs` threads, until
+/// `next` has no more; the results in the order they were done. After
+/// Ctrl-C no new work is taken. The first error stops new work and is
+/// returned once the others have finished theirs (unless Ctrl-C came).
+pub fn drain<T, R: Send>(
+    ctx: &RunContext<'_>,
+    jobs: usize,
+    next: impl Fn(&Store) -> Result<Option<T>> + Sync,
+    f: impl Fn(&Store, T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let results: Mutex<Vec<R>> = Mutex::new(vec![]);
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
-        for _ in 0..jobs {
+        for _ in 0..jobs.max(1) {
             s.spawn(|| {
                 let store = match Store::open(ctx.db_path) {
                     Ok(s) => s,
@@ -117,10 +141,13 @@ pub fn parallel<T: Sync, R: Send>(
                     if ctx.cancel.is_cancelled() || first_error.lock().expect("lock").is_some() {
                         return;
                     }
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(item) = items.get(i) else { return };
-                    match f(&store, item) {
-                        Ok(r) => *results[i].lock().expect("lock") = Some(r),
+                    let outcome = match next(&store) {
+                        Ok(Some(work)) => f(&store, work),
+                        Ok(None) => return,
+                        Err(e) => Err(e),
+                    };
+                    match outcome {
+                        Ok(r) => results.lock().expect("lock").push(r),
                         Err(e) => {
                             first_error.lock().expect("lock").get_or_insert(e);
                             return;
@@ -134,13 +161,12 @@ pub fn parallel<T: Sync, R: Send>(
         .into_inner()
         .map_err(|_| anyhow!("a worker thread panicked"))?
         // After Ctrl-C an error is what the interruption caused (a lock
-        // wait given up): the items done are still reported.
+        // wait given up): the work done is still reported.
         && !ctx.cancel.is_cancelled()
     {
         return Err(e);
     }
-    Ok(results
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten())
-        .collect())
+    results
+        .into_inner()
+        .map_err(|_| anyhow!("a worker thread panicked"))
 }

@@ -129,17 +129,26 @@ pub fn run_tasks<R>(
 
 /// While a run goes on, marks this process's unfinished tasks as seen every
 /// `beat` ([`heartbeat_every`]), so that a process on
-/// another host can tell a live run from an abandoned one. A failed beat is
-/// skipped: the run itself reports database trouble.
+/// another host can tell a live run from an abandoned one. The heartbeat
+/// has a connection of its own; when that one is lost (a restart, a
+/// failover, a terminated backend) or a beat fails, it connects again at
+/// once and beats once more, so a run that goes on is not taken for dead.
+/// A beat that fails twice is skipped: the run itself reports database
+/// trouble.
 fn heartbeat(db_path: &Path, beat: std::time::Duration, stopped: std::sync::mpsc::Receiver<()>) {
     use std::sync::mpsc::RecvTimeoutError;
-    let mut store = None;
+    let mut store: Option<Store> = None;
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
-        if store.is_none() {
-            store = Store::open(db_path).ok();
-        }
-        if let Some(store) = &store {
-            let _ = store.write(|db| db.heartbeat(Owner::current()));
+        // Twice at most a beat: the second time on a new connection.
+        for _ in 0..2 {
+            if store.as_ref().is_none_or(Store::connection_lost) {
+                store = Store::open(db_path).ok();
+            }
+            let Some(s) = &store else { break };
+            match s.write(|db| db.heartbeat(Owner::current())) {
+                Ok(()) => break,
+                Err(_) => store = None,
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `nfa tasks`: list, show, run.
 
-use super::{RunContext, parallel, run_account, skip_if_gone};
+use super::{RunContext, run_account, skip_if_gone};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
@@ -185,42 +185,34 @@ impl Columns for RunReport {
     ];
 }
 
-/// Runs every PENDING task now: first ends abandoned runs, then takes on
-/// every PENDING task that no live process holds, and runs them account by
-/// account (accounts in parallel with `ctx.jobs`).
+/// Runs every PENDING task now: first ends abandoned runs, then, on up to
+/// `ctx.jobs` threads, takes on the PENDING tasks of one account that no
+/// process holds (`claim_next`: each task is taken by one process, however
+/// many run at once), runs them, and takes the next, until none is left.
+/// The reports in task order.
 pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>> {
     let me = crate::domain::owner::Owner::current();
-    let batches: Vec<(Account, Vec<TaskResult>)> = store.write(|db| {
-        let now = ctx.clock.now();
-        reap_abandoned(db, None, now)?;
-        let mut batches: Vec<(Account, Vec<TaskResult>)> = vec![];
-        for t in db.unfinished_tasks(None)? {
-            if t.status != TaskStatus::Pending
-                || t.kind == TaskKind::UpdatingAccountStatus
-                || t.owner.is_some()
-            {
-                continue;
-            }
-            if !db.claim_task(t.id, me)? {
-                continue;
-            }
-            let pos = match batches.iter().position(|(a, _)| a.id == t.account_id) {
-                Some(p) => p,
-                None => {
-                    let a = db
-                        .account(t.account_id)?
-                        .ok_or_else(|| anyhow!("account {} vanished", t.account_id))?;
-                    batches.push((a, vec![]));
-                    batches.len() - 1
-                }
+    store.write(|db| reap_abandoned(db, None, ctx.clock.now()))?;
+    let claim = |store: &Store| -> Result<Option<(Account, Vec<TaskResult>)>> {
+        // Claimed and the account read in one transaction: an account
+        // removed meanwhile takes its tasks with it.
+        store.write(|db| {
+            let Some((account_id, tasks)) = db.claim_next(me)? else {
+                return Ok(None);
             };
-            batches[pos].1.push(TaskResult::pending(t.id, t.kind));
-        }
-        Ok(batches)
-    })?;
-    let done = parallel(ctx, &batches, |store, (account, tasks)| {
-        skip_if_gone(ctx, account, || {
-            let results = run_account(ctx, store, account, tasks)?;
+            let account = db
+                .account(account_id)?
+                .ok_or_else(|| anyhow!("account {account_id} vanished"))?;
+            let tasks = tasks
+                .into_iter()
+                .map(|(id, kind)| TaskResult::pending(id, kind))
+                .collect();
+            Ok(Some((account, tasks)))
+        })
+    };
+    let done = super::drain(ctx, ctx.jobs, claim, |store, (account, tasks)| {
+        skip_if_gone(ctx, &account, || {
+            let results = run_account(ctx, store, &account, &tasks)?;
             Ok(results
                 .into_iter()
                 .map(|task| RunReport {
@@ -231,5 +223,7 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>
                 .collect::<Vec<_>>())
         })
     })?;
-    Ok(done.into_iter().flatten().flatten().flatten().collect())
+    let mut reports: Vec<RunReport> = done.into_iter().flatten().flatten().collect();
+    reports.sort_by_key(|r| r.task.id);
+    Ok(reports)
 }

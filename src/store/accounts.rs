@@ -96,13 +96,16 @@ impl<M> Db<'_, M> {
 }
 
 impl Db<'_, Write> {
-    /// Inserts an account; the caller has checked that the name is free.
-    pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<AccountId> {
-        let id = self.conn.value(
+    /// Inserts an account; `None` (nothing written) when an account of
+    /// that name ([`name_key`]) exists — also one that another engineer
+    /// added a moment ago, in a transaction this one had to wait for.
+    pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<Option<AccountId>> {
+        let id = self.conn.query_opt(
             "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
                                        last_activity_at, ad_cache_updated_at, client_id,
                                        client_secret_env, client_secret_file, subscription_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (name_key) DO NOTHING
                  RETURNING id",
             args![
                 a.name,
@@ -123,8 +126,9 @@ impl Db<'_, Write> {
                     .as_ref()
                     .and_then(|c| c.subscription_id.as_deref()),
             ],
+            |r| r.get::<i64>(0),
         )?;
-        Ok(AccountId(id))
+        Ok(id.map(AccountId))
     }
 
     /// Recomputes every account's name key by [`name_key`] (a migration).

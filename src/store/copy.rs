@@ -151,12 +151,6 @@ impl Store {
 
     /// What the database holds, counted in one read transaction.
     pub fn contents(&self) -> Result<Contents> {
-        let count = |table: &str| -> Result<u64> {
-            let n: i64 = self
-                .conn
-                .value(&format!("SELECT count(*) FROM {table}"), &[])?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        };
         self.snapshot(|| {
             let bytes: i64 = match &self.conn {
                 Conn::Lite(c) => {
@@ -172,13 +166,7 @@ impl Store {
             Ok(Contents {
                 schema_version: self.user_version()?,
                 bytes: u64::try_from(bytes).unwrap_or(0),
-                accounts: count("accounts")?,
-                tasks: count("tasks")?,
-                log_lines: count("logs")?,
-                checks: count("checks")?,
-                ad_users: count("ad_users")?,
-                ad_groups: count("ad_groups")?,
-                settings: count("settings")?,
+                ..counts(&self.conn)?
             })
         })
     }
@@ -186,17 +174,40 @@ impl Store {
     /// Copies everything this database holds into the database at `target`
     /// (an SQLite path, created if absent, or a PostgreSQL URL), ids kept,
     /// in one transaction of the target: all of it or, on any error,
-    /// nothing (an SQLite file this call created is removed again). A
-    /// target that holds anything is refused.
+    /// nothing. A target that holds anything is refused; the check and the
+    /// copy are one transaction that holds the target's write lock (SQLite)
+    /// or its tables' locks (PostgreSQL), so of two copies into one empty
+    /// target one copies and the other is refused. An SQLite file that
+    /// this call created is removed again on failure, unless it holds data
+    /// by then (another copy's): a refused copy never removes what it did
+    /// not write.
     pub fn copy_to(&self, target: &Path) -> Result<()> {
         let url = target.to_str().is_some_and(crate::secret::is_postgres_url);
-        let created = !url && !target.exists();
+        // Created here, exclusively: of two copies racing to a new file,
+        // one creates it.
+        if let Some(dir) = target
+            .parent()
+            .filter(|d| !url && !d.as_os_str().is_empty())
+        {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let created = !url
+            && std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(target)
+                .is_ok();
         let result = self.copy_into(target);
         if result.is_err() && created {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = target.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
+            let still_empty = Store::open(target)
+                .and_then(|s| s.contents())
+                .is_ok_and(|c| c.is_empty());
+            if still_empty {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = target.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
             }
         }
         result
@@ -224,16 +235,6 @@ impl Store {
             bail!("--to {shown}: that is the database being copied");
         }
         let dst = Store::open(target)?;
-        let before = dst.contents()?;
-        if !before.is_empty() {
-            bail!(
-                "--to {shown}: the target already holds data ({} accounts, {} tasks, {} log lines, {} settings); copy into a new or empty database",
-                before.accounts,
-                before.tasks,
-                before.log_lines,
-                before.settings
-            );
-        }
         let source = self.contents()?;
         if source.schema_version != schema::LATEST {
             bail!(
@@ -245,10 +246,26 @@ impl Store {
         }
         self.snapshot(|| {
             dst.write(|db| {
-                if let Some(c) = db.conn.lite() {
+                match db.conn.lite() {
                     // Foreign keys are checked at the commit, when every
-                    // row is in.
-                    c.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+                    // row is in. (The write lock is held already.)
+                    Some(c) => c.execute_batch("PRAGMA defer_foreign_keys = ON")?,
+                    // No other writer until the commit: a second copy
+                    // waits here, then finds this one's rows.
+                    None => db.conn.batch(&format!(
+                        "LOCK TABLE {} IN EXCLUSIVE MODE",
+                        TABLES.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
+                    ))?,
+                }
+                let before = counts(db.conn)?;
+                if !before.is_empty() {
+                    bail!(
+                        "--to {shown}: the target already holds data ({} accounts, {} tasks, {} log lines, {} settings); copy into a new or empty database",
+                        before.accounts,
+                        before.tasks,
+                        before.log_lines,
+                        before.settings
+                    );
                 }
                 for (table, columns, order) in TABLES {
                     copy_table(&self.conn, db.conn, table, columns, order)
@@ -272,6 +289,25 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// How many rows each table holds (schema version and size left 0).
+fn counts(conn: &Conn) -> Result<Contents> {
+    let count = |table: &str| -> Result<u64> {
+        let n: i64 = conn.value(&format!("SELECT count(*) FROM {table}"), &[])?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    Ok(Contents {
+        schema_version: 0,
+        bytes: 0,
+        accounts: count("accounts")?,
+        tasks: count("tasks")?,
+        log_lines: count("logs")?,
+        checks: count("checks")?,
+        ad_users: count("ad_users")?,
+        ad_groups: count("ad_groups")?,
+        settings: count("settings")?,
+    })
 }
 
 /// Copies the rows of one table, in batches of [`BATCH`] rows a statement.

@@ -15,7 +15,7 @@ impl<M> Db<'_, M> {
     ) -> Result<()> {
         self.conn.for_each(
             "SELECT id, display_name, upn, enabled FROM ad_users WHERE account_id = ?1
-             ORDER BY lower(display_name), id",
+             ORDER BY lower(display_name) NULLS LAST, id",
             args![account_id],
             |r| {
                 f(DirUser {
@@ -36,7 +36,7 @@ impl<M> Db<'_, M> {
     ) -> Result<()> {
         self.conn.for_each(
             "SELECT id, display_name FROM ad_groups WHERE account_id = ?1
-             ORDER BY lower(display_name), id",
+             ORDER BY lower(display_name) NULLS LAST, id",
             args![account_id],
             |r| {
                 f(DirGroup {

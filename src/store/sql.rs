@@ -285,6 +285,27 @@ impl Conn {
         }
     }
 
+    /// What ends a `SELECT` that takes rows to change them: on PostgreSQL
+    /// `FOR UPDATE SKIP LOCKED` (rows another transaction is taking are
+    /// passed over, not waited for and then taken again); nothing on SQLite,
+    /// whose write lock already makes the writer alone.
+    pub fn skip_locked(&self) -> &'static str {
+        match self {
+            Conn::Lite(_) => "",
+            Conn::Pg(_) => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// The database's clock in whole seconds since the Unix epoch, as an
+    /// SQL expression: the one clock every host sharing the database reads
+    /// (PostgreSQL's `clock_timestamp()`, not the transaction's start).
+    pub fn server_secs(&self) -> &'static str {
+        match self {
+            Conn::Lite(_) => "unixepoch()",
+            Conn::Pg(_) => "CAST(floor(extract(epoch FROM clock_timestamp())) AS bigint)",
+        }
+    }
+
     /// The SQLite connection, for what only SQLite has (pragmas, ATTACH).
     pub fn lite(&self) -> Option<&rusqlite::Connection> {
         match self {
@@ -453,15 +474,32 @@ pub fn to_postgres(sql: &str) -> String {
     out
 }
 
+/// Text as both backends store it: a NUL character (which PostgreSQL's
+/// `text` cannot hold, and which tenant data or an error message may carry)
+/// becomes U+FFFD, the replacement character, on SQLite too, so that both
+/// engines store, show and copy the same text.
+pub fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, ValueRef};
-        Ok(ToSqlOutput::Borrowed(match self {
-            Value::Null => ValueRef::Null,
-            Value::Int(n) => ValueRef::Integer(*n),
-            Value::Real(x) => ValueRef::Real(*x),
-            Value::Text(s) => ValueRef::Text(s.as_bytes()),
-        }))
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(n) => ToSqlOutput::Borrowed(ValueRef::Integer(*n)),
+            Value::Real(x) => ToSqlOutput::Borrowed(ValueRef::Real(*x)),
+            Value::Text(s) => match storable(s) {
+                std::borrow::Cow::Borrowed(s) => {
+                    ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+                }
+                std::borrow::Cow::Owned(s) => ToSqlOutput::from(s),
+            },
+        })
     }
 }
 
@@ -483,7 +521,7 @@ impl ToSql for Value {
             (Value::Int(n), _) => n.to_string().to_sql(ty, out),
             (Value::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
             (Value::Real(x), _) => x.to_string().to_sql(ty, out),
-            (Value::Text(s), _) => s.to_sql(ty, out),
+            (Value::Text(s), _) => storable(s).as_ref().to_sql(ty, out),
         }
     }
 
@@ -545,5 +583,14 @@ mod tests {
             "SELECT min(id) FROM logs WHERE late"
         );
         assert_eq!(to_postgres("SELECT '?' || ?"), "SELECT '?' || $1");
+    }
+
+    #[test]
+    fn a_nul_in_text_is_stored_as_the_replacement_character() {
+        assert_eq!(super::storable("token\0expired"), "token\u{FFFD}expired");
+        assert!(matches!(
+            super::storable("plain"),
+            std::borrow::Cow::Borrowed("plain")
+        ));
     }
 }

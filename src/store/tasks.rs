@@ -10,7 +10,6 @@ use crate::domain::task::Origin;
 use crate::domain::task::{TaskKind, TaskStatus, aggregate};
 use crate::domain::word::Word;
 use crate::model::Task;
-use crate::process::wall_clock_secs;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
@@ -96,6 +95,9 @@ pub struct TaskFilter {
     pub include_automated: bool,
     pub limit: u64,
 }
+
+/// What a claim took on: one account's tasks (id and kind), oldest first.
+pub type Claimed = (AccountId, Vec<(TaskId, TaskKind)>);
 
 /// A task to insert.
 #[derive(Debug, Clone)]
@@ -281,12 +283,16 @@ impl Db<'_, Write> {
         // The usual description is worded when read, not stored.
         let usual = usual_description(t.kind, t.origin, t.decision, t.earlier);
         let description = t.description.filter(|d| usual.as_deref() != Some(*d));
+        let seen = self.conn.server_secs();
         let id = self.conn.value(
+            &format!(
                 "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
                                     description, created_at, finished_at, owner_host, owner_pid, owner_token,
                                     owner_seen_at, earlier_id, earlier_status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                 RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                         CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE {seen} END, ?14, ?15)
+                 RETURNING id"
+            ),
             args![
                 t.parent_id,
                 t.account_id,
@@ -301,7 +307,6 @@ impl Db<'_, Write> {
                 t.owner.map(|o| o.host.as_str()),
                 t.owner.map(|o| o.pid),
                 t.owner.map(|o| o.token.as_str()),
-                t.owner.map(|_| wall_clock_secs()),
                 t.earlier.map(|(id, _)| id),
                 t.earlier.map(|(_, s)| code(s)),
             ],
@@ -309,56 +314,114 @@ impl Db<'_, Write> {
         Ok(TaskId(id))
     }
 
-    /// Takes a PENDING task on for `owner`; false if it is no longer
-    /// PENDING.
-    pub fn claim_task(&self, id: TaskId, owner: &Owner) -> Result<bool> {
-        let n = self.conn.execute(
-            "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = ?5
-                 WHERE id = ?1 AND status = 0",
-            args![id, owner.host, owner.pid, owner.token, wall_clock_secs()],
+    /// Takes on, for `owner`, the PENDING tasks of one account that no
+    /// process has taken (the account of the oldest such task): its id and
+    /// the tasks, oldest first; `None` when there is nothing to take. A
+    /// task is taken once: on SQLite under the write lock, on PostgreSQL
+    /// with `FOR UPDATE SKIP LOCKED`, so concurrent runners take different
+    /// tasks instead of waiting for one another's rows and taking them
+    /// again (the owner is part of the claim's condition).
+    pub fn claim_next(
+        &self,
+        owner: &Owner,
+    ) -> Result<Option<Claimed>> {
+        let skip = self.conn.skip_locked();
+        let free = "status = 0 AND status <> 2 AND kind <> 0 AND owner_host IS NULL";
+        let Some(account) = self.conn.query_opt(
+            &format!("SELECT account_id FROM tasks WHERE {free} ORDER BY id LIMIT 1{skip}"),
+            &[],
+            |r| r.get::<AccountId>(0),
+        )?
+        else {
+            return Ok(None);
+        };
+        let seen = self.conn.server_secs();
+        let mut claimed = self.conn.query_vec(
+            &format!(
+                "UPDATE tasks SET owner_host = ?2, owner_pid = ?3, owner_token = ?4, owner_seen_at = {seen}
+                 WHERE {free} AND id IN (SELECT id FROM tasks WHERE account_id = ?1 AND {free}{skip})
+                 RETURNING id, kind"
+            ),
+            args![account, owner.host, owner.pid, owner.token],
+            |r| Ok((r.get::<TaskId>(0)?, word::<TaskKind>(r.get(1)?)?)),
         )?;
-        Ok(n == 1)
+        claimed.sort_unstable_by_key(|(id, _)| *id);
+        Ok(Some((account, claimed)))
     }
 
     /// The heartbeat of a running process: marks its unfinished tasks as
-    /// seen now (wall clock), so that other hosts can tell it still runs.
+    /// seen now (by the database's clock, not this host's: hosts whose
+    /// clocks differ still agree on how long ago a run was heard from).
     pub fn heartbeat(&self, owner: &Owner) -> Result<()> {
+        let seen = self.conn.server_secs();
         self.conn.execute(
-            "UPDATE tasks SET owner_seen_at = ?4
+            &format!(
+                "UPDATE tasks SET owner_seen_at = {seen}
                  WHERE status IN (0, 1)
-                   AND owner_host = ?1 AND owner_pid = ?2 AND owner_token = ?3",
-            args![owner.host, owner.pid, owner.token, wall_clock_secs()],
+                   AND owner_host = ?1 AND owner_pid = ?2 AND owner_token = ?3"
+            ),
+            args![owner.host, owner.pid, owner.token],
         )?;
         Ok(())
     }
 
-    /// PENDING → IN_PROGRESS.
-    pub fn start_task(&self, id: TaskId, now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE tasks SET status = 1, started_at = ?2 WHERE id = ?1",
-            args![id, ms(now)],
-        )?;
-        self.sync_parent_of(id, now)
+    /// The database's clock, in seconds since the Unix epoch: what
+    /// heartbeats are written and judged by.
+    pub fn server_secs(&self) -> Result<i64> {
+        self.conn
+            .value(&format!("SELECT {}", self.conn.server_secs()), &[])
     }
 
-    /// Ends a task COMPLETE or ERROR, and brings its parent's aggregate
-    /// status up to date.
+    /// PENDING → IN_PROGRESS, if the task is still PENDING and `owner`'s;
+    /// false if another process ended it meanwhile (it found this run
+    /// silent and ended it "abandoned"): the run must not run it.
+    pub fn start_task(&self, id: TaskId, owner: &Owner, now: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE tasks SET status = 1, started_at = ?2
+             WHERE id = ?1 AND status = 0 AND owner_host = ?3 AND owner_pid = ?4 AND owner_token = ?5",
+            args![id, ms(now), owner.host, owner.pid, owner.token],
+        )?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.sync_parent_of(id, now)?;
+        Ok(true)
+    }
+
+    /// Ends a task of `owner` COMPLETE or ERROR, and brings its parent's
+    /// aggregate status up to date; false (nothing written) if the task is
+    /// no longer unfinished and `owner`'s: another process ended it first,
+    /// and what it recorded stands.
     pub fn finish_task(
         &self,
         id: TaskId,
+        owner: &Owner,
         status: TaskStatus,
         error: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         debug_assert!(status.is_finished());
-        self.conn.execute(
+        let n = self.conn.execute(
             // The owner is only needed while the task runs.
             "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, owner_host = NULL,
                 owner_pid = NULL, owner_token = NULL, owner_seen_at = NULL
-             WHERE id = ?1",
-            args![id, code(status), error, ms(now)],
+             WHERE id = ?1 AND status IN (0, 1)
+               AND owner_host = ?5 AND owner_pid = ?6 AND owner_token = ?7",
+            args![
+                id,
+                code(status),
+                error,
+                ms(now),
+                owner.host,
+                owner.pid,
+                owner.token
+            ],
         )?;
-        self.sync_parent_of(id, now)
+        if n == 0 {
+            return Ok(false);
+        }
+        self.sync_parent_of(id, now)?;
+        Ok(true)
     }
 
     /// Recomputes the status of the parent of task `id` from its children.

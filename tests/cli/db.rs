@@ -124,30 +124,29 @@ fn every_list(s: &Sandbox, db: &str) -> Vec<Value> {
     .collect()
 }
 
-#[test]
-fn a_round_trip_sqlite_postgres_sqlite_answers_every_list_alike() {
-    if !on_postgres() {
-        return; // needs the server: the PostgreSQL build of the suite
-    }
-    // A solo engineer's SQLite database, moved to the team's server and
-    // back again.
-    let mut s = busy();
-    let solo = s.path("solo.db");
-    let solo = solo.to_str().unwrap().to_string();
-    s.json(&["db", "copy", "--to", &solo]);
-    let team = PgDatabase::create();
-    let back = s.path("back.db");
-    let back = back.to_str().unwrap().to_string();
-    let to_team = s.json(&["--db", &solo, "db", "copy", "--to", &team.url]);
-    assert_eq!(to_team["backend"], "postgres", "{to_team}");
-    s.json(&["--db", &team.url, "db", "copy", "--to", &back]);
-    let original = every_list(&s, &solo);
-    assert_eq!(every_list(&s, &team.url), original, "on PostgreSQL");
-    assert_eq!(every_list(&s, &back), original, "back on SQLite");
-    // Each goes on from the copied ids.
-    s.at("2026-12-01T09:00:00Z");
-    for db in [&team.url, &back] {
-        let r = s.json_code(3, &["--db", db, "refresh", "fabrikam"]);
-        assert_eq!(r["activity_id"], 9, "{db}: {r}");
+postgres_only! {
+    #[test]
+    fn a_round_trip_sqlite_postgres_sqlite_answers_every_list_alike() {
+        // A solo engineer's SQLite database, moved to the team's server and
+        // back again.
+        let mut s = busy();
+        let solo = s.path("solo.db");
+        let solo = solo.to_str().unwrap().to_string();
+        s.json(&["db", "copy", "--to", &solo]);
+        let team = PgDatabase::create();
+        let back = s.path("back.db");
+        let back = back.to_str().unwrap().to_string();
+        let to_team = s.json(&["--db", &solo, "db", "copy", "--to", &team.url]);
+        assert_eq!(to_team["backend"], "postgres", "{to_team}");
+        s.json(&["--db", &team.url, "db", "copy", "--to", &back]);
+        let original = every_list(&s, &solo);
+        assert_eq!(every_list(&s, &team.url), original, "on PostgreSQL");
+        assert_eq!(every_list(&s, &back), original, "back on SQLite");
+        // Each goes on from the copied ids.
+        s.at("2026-12-01T09:00:00Z");
+        for db in [&team.url, &back] {
+            let r = s.json_code(3, &["--db", db, "refresh", "fabrikam"]);
+            assert_eq!(r["activity_id"], 9, "{db}: {r}");
+        }
     }
 }

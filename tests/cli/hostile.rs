@@ -258,160 +258,160 @@ fn an_account_removed_during_a_bulk_run_is_skipped_and_the_rest_finish() {
     assert!(left.items().is_empty(), "{left}");
 }
 
-#[test]
-fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
-    let Some(mut s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
-    let f = s.fixture("slow.json", &slow(800));
-    s.add("c", &f, &[]);
-    let mut child = s
-        .cmd()
-        .args(["-o", "json", "refresh", "c"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnDrop(child.id());
-    s.wait_in_progress();
-    let lock = WriteLock::take(&s);
-    // The first result cannot be written while the lock is held; nfa says
-    // so, then marks the task ERROR once the lock is free.
-    let mut errs = BufReader::new(child.stderr.take().unwrap()).lines();
-    let warning = errs.next().unwrap().unwrap();
-    assert!(
-        warning.starts_with("warning: task #2") && warning.contains("could not be recorded"),
-        "{warning}"
-    );
-    drop(lock);
-    let status = wait_exit(&mut child, 60, "refresh ends");
-    assert_eq!(status.code(), Some(3), "a task ended in ERROR");
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut text).unwrap();
-    let r: Value = serde_json::from_str(&text).unwrap();
-    let error = r["tasks"][0]["error"].as_str().unwrap();
-    assert!(
-        error.contains("could not be recorded")
-            && error.contains("locked")
-            && error.contains("nfa.db"),
-        "{error}"
-    );
-    let task = s.json(&["tasks", "show", "2"]);
-    assert_eq!(task["status"], "ERROR", "{task}");
-    assert!(!task["error"].as_str().unwrap().contains("abandoned"));
+sqlite_only! {
+    #[test]
+    fn a_result_that_cannot_be_recorded_ends_its_task_in_error_with_the_cause() {
+        let mut s = Sandbox::sqlite();
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+        let f = s.fixture("slow.json", &slow(800));
+        s.add("c", &f, &[]);
+        let mut child = s
+            .cmd()
+            .args(["-o", "json", "refresh", "c"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _guard = KillOnDrop(child.id());
+        s.wait_in_progress();
+        let lock = WriteLock::take(&s);
+        // The first result cannot be written while the lock is held; nfa says
+        // so, then marks the task ERROR once the lock is free.
+        let mut errs = BufReader::new(child.stderr.take().unwrap()).lines();
+        let warning = errs.next().unwrap().unwrap();
+        assert!(
+            warning.starts_with("warning: task #2") && warning.contains("could not be recorded"),
+            "{warning}"
+        );
+        drop(lock);
+        let status = wait_exit(&mut child, 60, "refresh ends");
+        assert_eq!(status.code(), Some(3), "a task ended in ERROR");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut text).unwrap();
+        let r: Value = serde_json::from_str(&text).unwrap();
+        let error = r["tasks"][0]["error"].as_str().unwrap();
+        assert!(
+            error.contains("could not be recorded")
+                && error.contains("locked")
+                && error.contains("nfa.db"),
+            "{error}"
+        );
+        let task = s.json(&["tasks", "show", "2"]);
+        assert_eq!(task["status"], "ERROR", "{task}");
+        assert!(!task["error"].as_str().unwrap().contains("abandoned"));
+    }
 }
 
-#[test]
-fn a_database_locked_too_long_is_named_with_the_fix() {
-    let Some(mut s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
-    s.json(&["accounts"]);
-    let _lock = WriteLock::take(&s);
-    s.fails(
-        &["accounts", "add", "x", "--source", "fixture:x.json"],
-        &["nfa.db", "is locked", "NFA_LOCK_TIMEOUT"],
-    );
-    s.env.push(("NFA_LOCK_TIMEOUT".into(), "soon".into()));
-    s.fails(&["accounts"], &["NFA_LOCK_TIMEOUT", "soon"]);
+sqlite_only! {
+    #[test]
+    fn a_database_locked_too_long_is_named_with_the_fix() {
+        let mut s = Sandbox::sqlite();
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+        s.json(&["accounts"]);
+        let _lock = WriteLock::take(&s);
+        s.fails(
+            &["accounts", "add", "x", "--source", "fixture:x.json"],
+            &["nfa.db", "is locked", "NFA_LOCK_TIMEOUT"],
+        );
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "soon".into()));
+        s.fails(&["accounts"], &["NFA_LOCK_TIMEOUT", "soon"]);
+    }
 }
 
-#[test]
-fn ctrl_c_ends_a_wait_for_another_writers_lock() {
-    let Some(s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    let f = s.fixture("t.json", &healthy());
-    s.add("c", &f, &[]);
-    let lock = WriteLock::take(&s);
-    let mut child = s.spawn(&["refresh", "c"]);
-    let _guard = KillOnDrop(child.id());
-    // Give it time to start and reach the lock (the default wait is 60 s).
-    std::thread::sleep(Duration::from_millis(1500));
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = wait_exit(&mut child, 20, "Ctrl-C is heard while waiting for the lock");
-    assert_eq!(status.code(), Some(130));
-    drop(lock);
-    assert!(s.json(&["tasks", "--show-automated"]).items().is_empty());
+sqlite_only! {
+    #[test]
+    fn ctrl_c_ends_a_wait_for_another_writers_lock() {
+        let s = Sandbox::sqlite();
+        let f = s.fixture("t.json", &healthy());
+        s.add("c", &f, &[]);
+        let lock = WriteLock::take(&s);
+        let mut child = s.spawn(&["refresh", "c"]);
+        let _guard = KillOnDrop(child.id());
+        // Give it time to start and reach the lock (the default wait is 60 s).
+        std::thread::sleep(Duration::from_millis(1500));
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = wait_exit(&mut child, 20, "Ctrl-C is heard while waiting for the lock");
+        assert_eq!(status.code(), Some(130));
+        drop(lock);
+        assert!(s.json(&["tasks", "--show-automated"]).items().is_empty());
+    }
 }
 
-#[test]
-fn a_database_in_a_read_only_directory_can_still_be_read() {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
-    let Some(s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    let dir = s.path("share");
-    std::fs::create_dir(&dir).unwrap();
-    let db = dir.join("nfa.db");
-    let db_arg = db.to_str().unwrap();
-    s.fixture("t.json", &healthy());
-    let out = s.run(&[
-        "--db",
-        db_arg,
-        "accounts",
-        "add",
-        "contoso",
-        "--source",
-        "fixture:t.json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mode = |p: &Path, m: u32| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
-    };
-    mode(s.dir.path(), 0o755);
-    mode(&dir, 0o555);
-    // As a user who may read but not write there (root may write anywhere).
-    // A copy of the binary that any user may run, wherever the build is.
-    let bin = s.path("nfa");
-    std::fs::copy(env!("CARGO_BIN_EXE_nfa"), &bin).unwrap();
-    mode(&bin, 0o755);
-    let as_reader = |args: &[&str]| {
-        let mut c = s.cmd_of(&bin);
-        c.arg("--db").arg(&db).args(args);
-        let root = Command::new("id").arg("-u").output().unwrap();
-        if String::from_utf8_lossy(&root.stdout).trim() == "0" {
-            c.uid(65534).gid(65534);
+sqlite_only! {
+    #[test]
+    fn a_database_in_a_read_only_directory_can_still_be_read() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::process::CommandExt;
+        let s = Sandbox::sqlite();
+        let dir = s.path("share");
+        std::fs::create_dir(&dir).unwrap();
+        let db = dir.join("nfa.db");
+        let db_arg = db.to_str().unwrap();
+        s.fixture("t.json", &healthy());
+        let out = s.run(&[
+            "--db",
+            db_arg,
+            "accounts",
+            "add",
+            "contoso",
+            "--source",
+            "fixture:t.json",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        mode(s.dir.path(), 0o755);
+        mode(&dir, 0o555);
+        // As a user who may read but not write there (root may write anywhere).
+        // A copy of the binary that any user may run, wherever the build is.
+        let bin = s.path("nfa");
+        std::fs::copy(env!("CARGO_BIN_EXE_nfa"), &bin).unwrap();
+        mode(&bin, 0o755);
+        let as_reader = |args: &[&str]| {
+            let mut c = s.cmd_of(&bin);
+            c.arg("--db").arg(&db).args(args);
+            let root = Command::new("id").arg("-u").output().unwrap();
+            if String::from_utf8_lossy(&root.stdout).trim() == "0" {
+                c.uid(65534).gid(65534);
+            }
+            c.output().unwrap()
+        };
+        let out = as_reader(&["-o", "json", "accounts", "list"]);
+        assert!(out.status.success(), "reads work: {}", stderr(&out));
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(list[0]["name"], "contoso");
+        let out = as_reader(&["accounts", "add", "x", "--source", "fixture:t.json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains("cannot be written") && err.contains(db_arg),
+            "{err}"
+        );
+        mode(&dir, 0o755);
+    }
+}
+
+sqlite_only! {
+    #[test]
+    fn a_damaged_database_is_named_with_the_fix() {
+        let s = Sandbox::sqlite();
+        let f = s.fixture("t.json", &healthy());
+        for i in 0..20 {
+            s.add(&format!("account {i}"), &f, &[]);
         }
-        c.output().unwrap()
-    };
-    let out = as_reader(&["-o", "json", "accounts", "list"]);
-    assert!(out.status.success(), "reads work: {}", stderr(&out));
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list[0]["name"], "contoso");
-    let out = as_reader(&["accounts", "add", "x", "--source", "fixture:t.json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("cannot be written") && err.contains(db_arg),
-        "{err}"
-    );
-    mode(&dir, 0o755);
-}
-
-#[test]
-fn a_damaged_database_is_named_with_the_fix() {
-    let Some(s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    let f = s.fixture("t.json", &healthy());
-    for i in 0..20 {
-        s.add(&format!("account {i}"), &f, &[]);
+        // Scribble over every page but the first (the header stays valid).
+        let mut bytes = std::fs::read(&s.db).unwrap();
+        assert!(bytes.len() > 8192);
+        for b in &mut bytes[4096..] {
+            *b = 0xA5;
+        }
+        std::fs::write(&s.db, &bytes).unwrap();
+        s.fails(&["accounts", "list"], &["nfa.db", "damaged (malformed)"]);
     }
-    // Scribble over every page but the first (the header stays valid).
-    let mut bytes = std::fs::read(&s.db).unwrap();
-    assert!(bytes.len() > 8192);
-    for b in &mut bytes[4096..] {
-        *b = 0xA5;
-    }
-    std::fs::write(&s.db, &bytes).unwrap();
-    s.fails(&["accounts", "list"], &["nfa.db", "damaged (malformed)"]);
 }
 
 #[test]

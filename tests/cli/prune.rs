@@ -138,29 +138,29 @@ fn the_nightly_audit_prunes_as_keep_history_asks() {
     assert_eq!(left.count(), 240);
 }
 
-#[test]
-fn pruning_returns_space_to_the_file_system() {
-    let Some(mut s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    let ok = s.fixture("ok.json", &healthy());
-    s.at("2026-01-01T00:00:00Z");
-    for i in 0..60 {
-        s.add(&format!("account {i}"), &ok, &[]);
+sqlite_only! {
+    #[test]
+    fn pruning_returns_space_to_the_file_system() {
+        let mut s = Sandbox::sqlite();
+        let ok = s.fixture("ok.json", &healthy());
+        s.at("2026-01-01T00:00:00Z");
+        for i in 0..60 {
+            s.add(&format!("account {i}"), &ok, &[]);
+        }
+        for day in 1..=6 {
+            s.at(&format!("2026-01-0{day}T00:00:00Z"));
+            s.json(&["audit", "--all"]);
+        }
+        s.at(NOW);
+        let before = std::fs::metadata(&s.db).unwrap().len();
+        let r = s.json(&["prune", "--older-than", "1d"]);
+        let after = std::fs::metadata(&s.db).unwrap().len();
+        assert!(r["tasks"].as_u64().unwrap() >= 600, "{r}");
+        let freed = r["freed_bytes"].as_u64().unwrap();
+        assert!(freed >= 64 * 1024, "the freed pages go back: {r}");
+        assert!(
+            after + freed / 2 <= before,
+            "the file shrank: {before} -> {after} ({r})"
+        );
     }
-    for day in 1..=6 {
-        s.at(&format!("2026-01-0{day}T00:00:00Z"));
-        s.json(&["audit", "--all"]);
-    }
-    s.at(NOW);
-    let before = std::fs::metadata(&s.db).unwrap().len();
-    let r = s.json(&["prune", "--older-than", "1d"]);
-    let after = std::fs::metadata(&s.db).unwrap().len();
-    assert!(r["tasks"].as_u64().unwrap() >= 600, "{r}");
-    let freed = r["freed_bytes"].as_u64().unwrap();
-    assert!(freed >= 64 * 1024, "the freed pages go back: {r}");
-    assert!(
-        after + freed / 2 <= before,
-        "the file shrank: {before} -> {after} ({r})"
-    );
 }

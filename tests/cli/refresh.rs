@@ -421,53 +421,53 @@ fn a_failed_sync_leaves_the_previous_cache() {
     );
 }
 
-#[test]
-fn an_unchanged_directory_rewrites_nothing_and_a_changed_one_only_its_changes() {
-    let Some(s) = Sandbox::sqlite_only() else {
-        return; // about SQLite files
-    };
-    let users: Vec<Value> = (0..500)
-        .map(|i| json!({"id": format!("u{i}"), "display_name": format!("User {i}"), "upn": format!("u{i}@c.com"), "enabled": true}))
-        .collect();
-    let mut tenant = healthy();
-    tenant["directory"]["users"] = json!(users);
-    let f = s.fixture("big.json", &tenant);
-    s.add("c", &f, &[]);
-    s.json(&["audit", "c"]);
-    // Count every write to the cache from now on.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE cache_writes(n INTEGER);
-         CREATE TRIGGER w1 AFTER INSERT ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;
-         CREATE TRIGGER w2 AFTER UPDATE ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;
-         CREATE TRIGGER w3 AFTER DELETE ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;",
-    )
-    .unwrap();
-    let writes = || -> i64 {
-        conn.query_row("SELECT count(*) FROM cache_writes", [], |r| r.get(0))
-            .unwrap()
-    };
-    s.json(&["audit", "c"]);
-    assert_eq!(writes(), 0, "an unchanged directory writes no row");
-
-    // One renamed, one disabled, one gone, one new.
-    tenant["directory"]["users"][3]["display_name"] = json!("Renamed");
-    tenant["directory"]["users"][4]["enabled"] = json!(false);
-    let mut list = tenant["directory"]["users"].as_array().unwrap().clone();
-    list.remove(7);
-    list.push(json!({"id": "new", "display_name": "New", "upn": "new@c.com", "enabled": true}));
-    tenant["directory"]["users"] = json!(list);
-    s.fixture("big.json", &tenant);
-    s.json(&["audit", "c"]);
-    assert_eq!(writes(), 4, "only the changes are written");
-    let a = s.json(&["accounts", "show", "c"]);
-    assert_eq!(a["ad_users"], 500);
-    let name: String = conn
-        .query_row(
-            "SELECT display_name FROM ad_users WHERE id = 'u3'",
-            [],
-            |r| r.get(0),
+sqlite_only! {
+    #[test]
+    fn an_unchanged_directory_rewrites_nothing_and_a_changed_one_only_its_changes() {
+        let s = Sandbox::sqlite();
+        let users: Vec<Value> = (0..500)
+            .map(|i| json!({"id": format!("u{i}"), "display_name": format!("User {i}"), "upn": format!("u{i}@c.com"), "enabled": true}))
+            .collect();
+        let mut tenant = healthy();
+        tenant["directory"]["users"] = json!(users);
+        let f = s.fixture("big.json", &tenant);
+        s.add("c", &f, &[]);
+        s.json(&["audit", "c"]);
+        // Count every write to the cache from now on.
+        let conn = rusqlite::Connection::open(&s.db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE cache_writes(n INTEGER);
+             CREATE TRIGGER w1 AFTER INSERT ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;
+             CREATE TRIGGER w2 AFTER UPDATE ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;
+             CREATE TRIGGER w3 AFTER DELETE ON ad_users BEGIN INSERT INTO cache_writes VALUES (1); END;",
         )
         .unwrap();
-    assert_eq!(name, "Renamed");
+        let writes = || -> i64 {
+            conn.query_row("SELECT count(*) FROM cache_writes", [], |r| r.get(0))
+                .unwrap()
+        };
+        s.json(&["audit", "c"]);
+        assert_eq!(writes(), 0, "an unchanged directory writes no row");
+
+        // One renamed, one disabled, one gone, one new.
+        tenant["directory"]["users"][3]["display_name"] = json!("Renamed");
+        tenant["directory"]["users"][4]["enabled"] = json!(false);
+        let mut list = tenant["directory"]["users"].as_array().unwrap().clone();
+        list.remove(7);
+        list.push(json!({"id": "new", "display_name": "New", "upn": "new@c.com", "enabled": true}));
+        tenant["directory"]["users"] = json!(list);
+        s.fixture("big.json", &tenant);
+        s.json(&["audit", "c"]);
+        assert_eq!(writes(), 4, "only the changes are written");
+        let a = s.json(&["accounts", "show", "c"]);
+        assert_eq!(a["ad_users"], 500);
+        let name: String = conn
+            .query_row(
+                "SELECT display_name FROM ad_users WHERE id = 'u3'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(name, "Renamed");
+    }
 }

@@ -1,22 +1,23 @@
 //! Team mode on PostgreSQL: what only a shared server has — engineers on
 //! several hosts, their migrations, their connections and its errors. (The
 //! rest of the suite runs on PostgreSQL too, in `tests/cli_postgres.rs`.)
-//! Each test returns at once in the SQLite build of the suite.
+//! Each test is reported as ignored in the SQLite build of the suite.
 
 use super::*;
 
-/// A team's database (`None` in the SQLite build of the suite, where these
-/// tests have nothing to say).
-fn team() -> Option<Sandbox> {
-    on_postgres().then(Sandbox::new)
+/// A team's database (these tests are `postgres_only!`: ignored in the
+/// SQLite build of the suite, where they have nothing to say).
+fn team() -> Sandbox {
+    assert!(on_postgres(), "a team test runs in the PostgreSQL build");
+    Sandbox::new()
 }
 
 /// [`team`] with one account, contoso, over `tenant`; and its id.
-fn team_with_contoso(tenant: &Value) -> Option<(Sandbox, i64)> {
-    let s = team()?;
+fn team_with_contoso(tenant: &Value) -> (Sandbox, i64) {
+    let s = team();
     let f = s.fixture("tenant.json", tenant);
     let id = s.add("contoso", &f, &[]);
-    Some((s, id))
+    (s, id)
 }
 
 /// `nfa ARGS` in the background as an engineer on another host.
@@ -31,112 +32,112 @@ fn json_on(s: &Sandbox, host: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn eight_engineers_on_eight_hosts_refreshing_one_account_give_one_new() {
-    let Some((s, _)) = team_with_contoso(&slow(1000)) else {
-        return;
-    };
-    let engineers: Vec<Child> = (0..8)
-        .map(|i| spawn_on(&s, &format!("host-{i}"), &["refresh", "contoso"]))
-        .collect();
-    let mut decisions: Vec<String> = engineers
-        .into_iter()
-        .map(|c| {
+postgres_only! {
+    #[test]
+    fn eight_engineers_on_eight_hosts_refreshing_one_account_give_one_new() {
+        let (s, _) = team_with_contoso(&slow(1000));
+        let engineers: Vec<Child> = (0..8)
+            .map(|i| spawn_on(&s, &format!("host-{i}"), &["refresh", "contoso"]))
+            .collect();
+        let mut decisions: Vec<String> = engineers
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                assert!(out.status.success(), "{}", stderr(&out));
+                let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+                r["decision"].as_str().unwrap().to_string()
+            })
+            .collect();
+        decisions.sort();
+        assert_eq!(decisions[..7], ["deduplicated"; 7]);
+        assert_eq!(decisions[7], "new");
+        // One refresh's two checks ran, once.
+        let tasks = s.json(&["tasks", "--show-automated", "--limit", "0"]);
+        assert_eq!(
+            tasks
+                .items()
+                .iter()
+                .filter(|t| t["automated"] == true)
+                .count(),
+            2
+        );
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_killed_run_on_another_host_is_abandoned_once_its_heartbeat_stops() {
+        let (s, _) = team_with_contoso(&slow(60_000));
+        s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
+        let mut run = spawn_on(&s, "host-a", &["refresh", "contoso"]);
+        let _guard = KillOnDrop(run.id());
+        s.wait_in_progress();
+        // While host A beats (every second), host B sees its run alive.
+        std::thread::sleep(Duration::from_secs(4));
+        let r = json_on(&s, "host-b", &["refresh", "contoso"]);
+        assert_eq!(r["decision"], "deduplicated", "{r}");
+        assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
+        // kill -9: no chance to record anything; the heartbeat stops.
+        Command::new("kill")
+            .args(["-KILL", &run.id().to_string()])
+            .status()
+            .unwrap();
+        run.wait().unwrap();
+        std::thread::sleep(Duration::from_secs(5));
+        let r = json_on(&s, "host-b", &["refresh", "contoso", "--no-run"]);
+        assert_eq!(r["decision"], "retry", "silent past the limit: {r}");
+        assert_eq!(r["earlier_status"], "ERROR", "{r}");
+        let lines = s.json(&["logs", "--level", "error"]);
+        assert!(
+            lines
+                .items()
+                .iter()
+                .any(|l| l["message"].as_str().unwrap().contains("host-a")),
+            "the abandoned run is logged with its host: {lines}"
+        );
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn engineers_starting_a_new_nfa_at_once_migrate_the_database_once() {
+        let s = team();
+        let starts: Vec<Child> = (0..8)
+            .map(|i| spawn_on(&s, &format!("host-{i}"), &["accounts", "list"]))
+            .collect();
+        for c in starts {
             let out = c.wait_with_output().unwrap();
             assert!(out.status.success(), "{}", stderr(&out));
-            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-            r["decision"].as_str().unwrap().to_string()
-        })
-        .collect();
-    decisions.sort();
-    assert_eq!(decisions[..7], ["deduplicated"; 7]);
-    assert_eq!(decisions[7], "new");
-    // One refresh's two checks ran, once.
-    let tasks = s.json(&["tasks", "--show-automated", "--limit", "0"]);
-    assert_eq!(
-        tasks
-            .items()
-            .iter()
-            .filter(|t| t["automated"] == true)
-            .count(),
-        2
-    );
-}
-
-#[test]
-fn a_killed_run_on_another_host_is_abandoned_once_its_heartbeat_stops() {
-    let Some((s, _)) = team_with_contoso(&slow(60_000)) else {
-        return;
-    };
-    s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
-    let mut run = spawn_on(&s, "host-a", &["refresh", "contoso"]);
-    let _guard = KillOnDrop(run.id());
-    s.wait_in_progress();
-    // While host A beats (every second), host B sees its run alive.
-    std::thread::sleep(Duration::from_secs(4));
-    let r = json_on(&s, "host-b", &["refresh", "contoso"]);
-    assert_eq!(r["decision"], "deduplicated", "{r}");
-    assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
-    // kill -9: no chance to record anything; the heartbeat stops.
-    Command::new("kill")
-        .args(["-KILL", &run.id().to_string()])
-        .status()
-        .unwrap();
-    run.wait().unwrap();
-    std::thread::sleep(Duration::from_secs(5));
-    let r = json_on(&s, "host-b", &["refresh", "contoso", "--no-run"]);
-    assert_eq!(r["decision"], "retry", "silent past the limit: {r}");
-    assert_eq!(r["earlier_status"], "ERROR", "{r}");
-    let lines = s.json(&["logs", "--level", "error"]);
-    assert!(
-        lines
-            .items()
-            .iter()
-            .any(|l| l["message"].as_str().unwrap().contains("host-a")),
-        "the abandoned run is logged with its host: {lines}"
-    );
-}
-
-#[test]
-fn engineers_starting_a_new_nfa_at_once_migrate_the_database_once() {
-    let Some(s) = team() else {
-        return;
-    };
-    let starts: Vec<Child> = (0..8)
-        .map(|i| spawn_on(&s, &format!("host-{i}"), &["accounts", "list"]))
-        .collect();
-    for c in starts {
-        let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(stdout(&out).trim(), "[]");
+            assert_eq!(stdout(&out).trim(), "[]");
+        }
+        assert_eq!(s.sql_i64("SELECT count(*) FROM nfa_schema"), 1);
+        let info = s.json(&["db", "info"]);
+        assert_eq!(info["schema_version"], 6, "{info}");
     }
-    assert_eq!(s.sql_i64("SELECT count(*) FROM nfa_schema"), 1);
-    let info = s.json(&["db", "info"]);
-    assert_eq!(info["schema_version"], 6, "{info}");
 }
 
-#[test]
-fn a_database_a_newer_nfa_migrated_is_refused() {
-    let Some(s) = team() else {
-        return;
-    };
-    s.json(&["accounts", "list"]);
-    s.sql("UPDATE nfa_schema SET version = 99");
-    s.fails(
-        &["accounts", "list"],
-        &["written by a newer nfa", "schema version 99", "upgrade nfa"],
-    );
-    // And a database of another application's tables is not taken over.
-    let other = PgDatabase::create();
-    let mut o = Sandbox::sqlite();
-    o.db = PathBuf::from(&other.url);
-    o.pg = Some(other);
-    o.sql("CREATE TABLE invoices (id int)");
-    o.fails(&["accounts", "list"], &["not an nfa database", "invoices"]);
-    assert_eq!(
-        o.sql_i64("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
-        1
-    );
+postgres_only! {
+    #[test]
+    fn a_database_a_newer_nfa_migrated_is_refused() {
+        let s = team();
+        s.json(&["accounts", "list"]);
+        s.sql("UPDATE nfa_schema SET version = 99");
+        s.fails(
+            &["accounts", "list"],
+            &["written by a newer nfa", "schema version 99", "upgrade nfa"],
+        );
+        // And a database of another application's tables is not taken over.
+        let other = PgDatabase::create();
+        let mut o = Sandbox::sqlite();
+        o.db = PathBuf::from(&other.url);
+        o.pg = Some(other);
+        o.sql("CREATE TABLE invoices (id int)");
+        o.fails(&["accounts", "list"], &["not an nfa database", "invoices"]);
+        assert_eq!(
+            o.sql_i64("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
+            1
+        );
+    }
 }
 
 /// Runs `nfa accounts list` on `url`; its one-line error (exit 1).
@@ -150,181 +151,181 @@ fn one_line_error(s: &Sandbox, url: &str) -> String {
     err
 }
 
-#[test]
-fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
-    let Some(mut s) = team() else {
-        return;
-    };
-    s.json(&["accounts", "list"]);
-    // A password from the environment is never shown either.
-    s.env.push(("PGPASSWORD".into(), "s3cret-from-env".into()));
-    let server = "127.0.0.1:5432";
-    // This server trusts every role it knows: an unknown one is how it
-    // refuses a login.
-    let err = one_line_error(
-        &s,
-        &format!("postgres://nobody_here:s3cret@{server}/postgres"),
-    );
-    assert!(err.contains("refused user 'nobody_here'"), "{err}");
-    assert!(err.contains("password"), "{err}");
-    let err = one_line_error(&s, &format!("postgres://root@{server}/nfa_no_such_db"));
-    assert!(err.contains("has no database 'nfa_no_such_db'"), "{err}");
-    assert!(err.contains("CREATE DATABASE"), "{err}");
-    // A role that may log in but was granted nothing on nfa's tables.
-    let role = format!("nfa_reader_{}", std::process::id());
-    s.sql(&format!(
-        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
-    ));
-    let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
-    url.set_username(&role).unwrap();
-    url.set_password(Some("s3cret")).unwrap();
-    let err = one_line_error(&s, url.as_str());
-    assert!(err.contains("permission denied"), "{err}");
-    assert!(err.contains(&role), "{err}");
-    s.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
-    // sslmode=require verifies the certificate: this server's is
-    // self-signed.
-    let err = one_line_error(
-        &s,
-        &format!("{}?sslmode=require", s.pg.as_ref().unwrap().url),
-    );
-    assert!(
-        err.contains("TLS to PostgreSQL at 127.0.0.1:5432 failed"),
-        "{err}"
-    );
-    assert!(err.contains("certificate"), "{err}");
-    // Unreachable: tests/cli/db.rs (no server needed).
+postgres_only! {
+    #[test]
+    fn the_errors_a_team_meets_are_one_line_and_name_the_fix() {
+        let mut s = team();
+        s.json(&["accounts", "list"]);
+        // A password from the environment is never shown either.
+        s.env.push(("PGPASSWORD".into(), "s3cret-from-env".into()));
+        let server = "127.0.0.1:5432";
+        // This server trusts every role it knows: an unknown one is how it
+        // refuses a login.
+        let err = one_line_error(
+            &s,
+            &format!("postgres://nobody_here:s3cret@{server}/postgres"),
+        );
+        assert!(err.contains("refused user 'nobody_here'"), "{err}");
+        assert!(err.contains("password"), "{err}");
+        let err = one_line_error(&s, &format!("postgres://root@{server}/nfa_no_such_db"));
+        assert!(err.contains("has no database 'nfa_no_such_db'"), "{err}");
+        assert!(err.contains("CREATE DATABASE"), "{err}");
+        // A role that may log in but was granted nothing on nfa's tables.
+        let role = format!("nfa_reader_{}", std::process::id());
+        s.sql(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
+        ));
+        let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
+        url.set_username(&role).unwrap();
+        url.set_password(Some("s3cret")).unwrap();
+        let err = one_line_error(&s, url.as_str());
+        assert!(err.contains("permission denied"), "{err}");
+        assert!(err.contains(&role), "{err}");
+        s.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+        // sslmode=require verifies the certificate: this server's is
+        // self-signed.
+        let err = one_line_error(
+            &s,
+            &format!("{}?sslmode=require", s.pg.as_ref().unwrap().url),
+        );
+        assert!(
+            err.contains("TLS to PostgreSQL at 127.0.0.1:5432 failed"),
+            "{err}"
+        );
+        assert!(err.contains("certificate"), "{err}");
+        // Unreachable: tests/cli/db.rs (no server needed).
+    }
 }
 
-#[test]
-fn a_follower_is_woken_by_the_server_not_by_polling() {
-    let Some((s, _)) = team_with_contoso(&healthy()) else {
-        return;
-    };
-    let mut follow = s
-        .cmd()
-        .args(["logs", "--follow", "--limit", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = KillOnDrop(follow.id());
-    // The follower's session: once it waits, it sends nothing (a poll
-    // would start a query every 250 ms).
-    let last_query = || -> Vec<Vec<Value>> {
-        s.sql_rows(
-            "SELECT query_start::text FROM pg_stat_activity
+postgres_only! {
+    #[test]
+    fn a_follower_is_woken_by_the_server_not_by_polling() {
+        let (s, _) = team_with_contoso(&healthy());
+        let mut follow = s
+            .cmd()
+            .args(["logs", "--follow", "--limit", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _guard = KillOnDrop(follow.id());
+        // The follower's session: once it waits, it sends nothing (a poll
+        // would start a query every 250 ms).
+        let last_query = || -> Vec<Vec<Value>> {
+            s.sql_rows(
+                "SELECT query_start::text FROM pg_stat_activity
+                 WHERE application_name = 'nfa' AND datname = current_database()",
+            )
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while last_query().len() != 1 {
+            assert!(Instant::now() < deadline, "the follower never connected");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let before = last_query();
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(last_query(), before, "the follower polled meanwhile");
+        s.json(&["refresh", "contoso"]);
+        use std::io::{BufRead, BufReader};
+        // The backlog (the account added), then the refresh's first line.
+        let line = BufReader::new(follow.stdout.take().unwrap())
+            .lines()
+            .map(Result::unwrap)
+            .find(|l| !l.contains("account added"))
+            .unwrap();
+        assert!(line.contains("Updating account status"), "{line}");
+        interrupt(&mut follow);
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
+        let (s, _) = team_with_contoso(&slow(3000));
+        let run = s.spawn(&["refresh", "contoso"]);
+        let _guard = KillOnDrop(run.id());
+        s.wait_in_progress();
+        // The server ends the run's sessions (a failover, a network cut).
+        s.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
              WHERE application_name = 'nfa' AND datname = current_database()",
-        )
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while last_query().len() != 1 {
-        assert!(Instant::now() < deadline, "the follower never connected");
-        std::thread::sleep(Duration::from_millis(50));
+        );
+        let out = run.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let last = err.trim_end().lines().last().unwrap();
+        assert!(
+            last.starts_with("error: ") && last.contains("was lost"),
+            "{err}"
+        );
+        // Nothing is left IN_PROGRESS: the run's tasks ended ERROR, saying why.
+        assert_eq!(s.unfinished().count(), 0);
+        let tasks = s.json(&["tasks", "--show-automated"]);
+        for t in tasks.items() {
+            assert_eq!(t["status"], "ERROR", "{t}");
+        }
+        let checks = &tasks.items()[0];
+        assert!(
+            checks["error"].as_str().unwrap().contains("was lost"),
+            "{checks}"
+        );
     }
-    std::thread::sleep(Duration::from_millis(500));
-    let before = last_query();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(last_query(), before, "the follower polled meanwhile");
-    s.json(&["refresh", "contoso"]);
-    use std::io::{BufRead, BufReader};
-    // The backlog (the account added), then the refresh's first line.
-    let line = BufReader::new(follow.stdout.take().unwrap())
-        .lines()
-        .map(Result::unwrap)
-        .find(|l| !l.contains("account added"))
-        .unwrap();
-    assert!(line.contains("Updating account status"), "{line}");
-    interrupt(&mut follow);
 }
 
-#[test]
-fn a_connection_lost_in_the_middle_of_a_run_ends_its_tasks_in_error() {
-    let Some((s, _)) = team_with_contoso(&slow(3000)) else {
-        return;
-    };
-    let run = s.spawn(&["refresh", "contoso"]);
-    let _guard = KillOnDrop(run.id());
-    s.wait_in_progress();
-    // The server ends the run's sessions (a failover, a network cut).
-    s.sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE application_name = 'nfa' AND datname = current_database()",
-    );
-    let out = run.wait_with_output().unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    let last = err.trim_end().lines().last().unwrap();
-    assert!(
-        last.starts_with("error: ") && last.contains("was lost"),
-        "{err}"
-    );
-    // Nothing is left IN_PROGRESS: the run's tasks ended ERROR, saying why.
-    assert_eq!(s.unfinished().count(), 0);
-    let tasks = s.json(&["tasks", "--show-automated"]);
-    for t in tasks.items() {
-        assert_eq!(t["status"], "ERROR", "{t}");
+postgres_only! {
+    #[test]
+    fn an_account_locked_too_long_by_another_host_is_named_with_the_fix() {
+        let (mut s, id) = team_with_contoso(&healthy());
+        s.add("fabrikam", &s.path("tenant.json"), &[]);
+        // Another host's transaction holds contoso's lock and does not end.
+        let mut other =
+            postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
+        let mut held = other.transaction().unwrap();
+        held.execute("SELECT pg_advisory_xact_lock($1)", &[&id])
+            .unwrap();
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+        let err = s.fails(
+            &["refresh", "contoso"],
+            &["stayed locked", "1s", "NFA_LOCK_TIMEOUT"],
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        // Another account is not held up by it.
+        assert_eq!(s.json(&["refresh", "fabrikam"])["decision"], "new");
+        held.rollback().unwrap();
+        assert_eq!(s.json(&["refresh", "contoso"])["decision"], "new");
     }
-    let checks = &tasks.items()[0];
-    assert!(
-        checks["error"].as_str().unwrap().contains("was lost"),
-        "{checks}"
-    );
 }
 
-#[test]
-fn an_account_locked_too_long_by_another_host_is_named_with_the_fix() {
-    let Some((mut s, id)) = team_with_contoso(&healthy()) else {
-        return;
-    };
-    s.add("fabrikam", &s.path("tenant.json"), &[]);
-    // Another host's transaction holds contoso's lock and does not end.
-    let mut other =
-        postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
-    let mut held = other.transaction().unwrap();
-    held.execute("SELECT pg_advisory_xact_lock($1)", &[&id])
-        .unwrap();
-    s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
-    let err = s.fails(
-        &["refresh", "contoso"],
-        &["stayed locked", "1s", "NFA_LOCK_TIMEOUT"],
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    // Another account is not held up by it.
-    assert_eq!(s.json(&["refresh", "fabrikam"])["decision"], "new");
-    held.rollback().unwrap();
-    assert_eq!(s.json(&["refresh", "contoso"])["decision"], "new");
-}
-
-#[test]
-fn a_deadlock_between_two_engineers_is_retried_unseen() {
-    use nfa::domain::ids::AccountId;
-    use nfa::store::Store;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let Some(s) = team() else {
-        return;
-    };
-    Store::open(&s.db).unwrap();
-    let attempts = AtomicUsize::new(0);
-    // Two writers take two accounts' locks in opposite orders: the server
-    // ends one of them as a deadlock (40P01), and nfa runs it again.
-    let writer = |first: i64, second: i64| {
-        let store = Store::open(&s.db).unwrap();
-        store.write(|db| {
-            attempts.fetch_add(1, Ordering::SeqCst);
-            db.lock_account(AccountId(first))?;
-            std::thread::sleep(Duration::from_millis(300));
-            db.lock_account(AccountId(second))
-        })
-    };
-    let (a, b) = std::thread::scope(|scope| {
-        let a = scope.spawn(|| writer(1, 2));
-        let b = scope.spawn(|| writer(2, 1));
-        (a.join().unwrap(), b.join().unwrap())
-    });
-    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
-    assert_eq!(
-        attempts.load(Ordering::SeqCst),
-        3,
-        "one of the two ran again"
-    );
+postgres_only! {
+    #[test]
+    fn a_deadlock_between_two_engineers_is_retried_unseen() {
+        use nfa::domain::ids::AccountId;
+        use nfa::store::Store;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let s = team();
+        Store::open(&s.db).unwrap();
+        let attempts = AtomicUsize::new(0);
+        // Two writers take two accounts' locks in opposite orders: the server
+        // ends one of them as a deadlock (40P01), and nfa runs it again.
+        let writer = |first: i64, second: i64| {
+            let store = Store::open(&s.db).unwrap();
+            store.write(|db| {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                db.lock_account(AccountId(first))?;
+                std::thread::sleep(Duration::from_millis(300));
+                db.lock_account(AccountId(second))
+            })
+        };
+        let (a, b) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| writer(1, 2));
+            let b = scope.spawn(|| writer(2, 1));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            3,
+            "one of the two ran again"
+        );
+    }
 }
