@@ -315,6 +315,9 @@ fn finish(
     } else {
         TaskStatus::Complete
     };
+    // Reported as it is stored (a NUL as U+FFFD, on either backend).
+    let error = error.map(crate::store::storable);
+    let error = error.as_deref();
     if !db.finish_task(id, Owner::current(), status, error, now)? {
         return Err(TakenAway(id).into());
     }

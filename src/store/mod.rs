@@ -26,7 +26,7 @@ mod tasks;
 pub use copy::Contents;
 pub use logs::LogFilter;
 pub use prune::Pruned;
-pub use sql::Backend;
+pub use sql::{Backend, storable};
 pub use tasks::{NewTask, TaskFilter};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -290,6 +290,16 @@ impl Store {
     /// Refuses, before anything is written to it, an SQLite file that is not
     /// an nfa database or that a newer nfa wrote.
     fn identify(&self) -> Result<()> {
+        // One read snapshot: another nfa may be creating the schema of
+        // this new file at this moment, and its version and its tables
+        // must be seen at the same moment (both or neither).
+        self.conn.batch("BEGIN")?;
+        let result = self.identify_in_snapshot();
+        let _ = self.conn.batch("COMMIT");
+        result
+    }
+
+    fn identify_in_snapshot(&self) -> Result<()> {
         let conn = self.lite()?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;

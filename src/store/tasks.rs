@@ -321,10 +321,7 @@ impl Db<'_, Write> {
     /// with `FOR UPDATE SKIP LOCKED`, so concurrent runners take different
     /// tasks instead of waiting for one another's rows and taking them
     /// again (the owner is part of the claim's condition).
-    pub fn claim_next(
-        &self,
-        owner: &Owner,
-    ) -> Result<Option<Claimed>> {
+    pub fn claim_next(&self, owner: &Owner) -> Result<Option<Claimed>> {
         let skip = self.conn.skip_locked();
         let free = "status = 0 AND status <> 2 AND kind <> 0 AND owner_host IS NULL";
         let Some(account) = self.conn.query_opt(

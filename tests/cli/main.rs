@@ -9,6 +9,7 @@
 //! so it is reported as ignored there, never counted as passed.
 
 mod accounts;
+mod conformance;
 mod db;
 mod demo;
 mod graph;
@@ -418,6 +419,8 @@ impl Sandbox {
             "IN_PROGRESS",
             "--status",
             "PENDING",
+            "--limit",
+            "0",
         ])
     }
 
