@@ -183,12 +183,8 @@ impl super::Store {
             match &self.conn {
                 Conn::Lite(_) => std::thread::sleep(STOP_STEP),
                 Conn::Pg(pg) => {
-                    use postgres::fallible_iterator::FallibleIterator;
-                    let mut client = pg.client()?;
-                    let mut notes = client.notifications();
-                    if notes.timeout_iter(STOP_STEP).next()?.is_some() {
-                        // One look serves every line written meanwhile.
-                        while notes.iter().next()?.is_some() {}
+                    // One look serves every line written meanwhile.
+                    if pg.wait_for_notification(STOP_STEP)? {
                         return Ok(true);
                     }
                 }

@@ -22,6 +22,7 @@ pub mod schema;
 mod settings;
 pub mod sql;
 mod tasks;
+pub mod wire;
 
 pub use copy::Contents;
 pub use logs::LogFilter;
@@ -166,21 +167,20 @@ impl Store {
     /// (under a lock: engineers starting a new nfa at once migrate once).
     fn open_postgres(url: &str, version: usize) -> Result<Store> {
         let target = pg::Target::parse(url)?;
-        let mut client = target.connect()?;
-        // A lock (an account's, the migration's) is waited for as long as
-        // SQLite's write lock is, then given up with a clear error.
-        let wait = lock_timeout()?.as_millis().max(1);
-        client
-            .batch_execute(&format!("SET lock_timeout = {wait}"))
-            .map_err(|e| anyhow!(target.explain(&e).unwrap_or_else(|| e.to_string())))?;
+        let wire = target.connect()?;
         let store = Store {
-            conn: Conn::Pg(Box::new(sql::Pg::new(client))),
+            conn: Conn::Pg(Box::new(sql::Pg::new(wire))),
             path: PathBuf::from(url),
             location: target.shown.clone(),
             target: Some(target),
         };
+        // A lock (an account's, the migration's) is waited for as long as
+        // SQLite's write lock is, then given up with a clear error.
+        let wait = lock_timeout()?.as_millis().max(1);
         store
-            .pg_migrate(version)
+            .conn
+            .batch(&format!("SET lock_timeout = {wait}"))
+            .and_then(|()| store.pg_migrate(version))
             .map_err(|e| match store.explain_pg(&e) {
                 Some(text) => anyhow!(text),
                 None => e.context(format!("database {}", store.location)),
@@ -506,10 +506,7 @@ impl Store {
 
     /// [`explain`] for this store.
     fn explain_pg(&self, err: &anyhow::Error) -> Option<String> {
-        let target = self.target.as_ref()?;
-        err.chain()
-            .find_map(|e| e.downcast_ref::<postgres::Error>())
-            .and_then(|e| target.explain(e))
+        self.target.as_ref()?.explain_any(err)
     }
 }
 
@@ -544,11 +541,11 @@ fn refuse_foreign(location: &str, what: &str, tables: &[String], instead: &str) 
 /// serialization failure (40001) or a deadlock (40P01).
 fn retryable(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        e.downcast_ref::<postgres::Error>()
-            .and_then(postgres::Error::code)
+        e.downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::code)
             .is_some_and(|c| {
-                *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
-                    || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                *c == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
             })
     })
 }
@@ -569,11 +566,7 @@ fn read_only(err: &anyhow::Error) -> bool {
 pub fn explain(err: &anyhow::Error, path: &Path) -> Option<String> {
     use rusqlite::ErrorCode::*;
     if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
-        let target = pg::Target::parse(url).ok()?;
-        return err
-            .chain()
-            .find_map(|e| e.downcast_ref::<postgres::Error>())
-            .and_then(|e| target.explain(e));
+        return pg::Target::parse(url).ok()?.explain_any(err);
     }
     let code = err
         .chain()

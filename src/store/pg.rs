@@ -5,9 +5,12 @@
 //! message names the server by [`crate::secret::redact_url`].
 
 use anyhow::{Result, anyhow, bail};
-use postgres::config::SslMode;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_postgres::config::SslMode;
+
+/// The largest `sslrootcert` file read.
+const MAX_ROOT_CERT_BYTES: u64 = 1 << 20;
 
 /// How TLS is used, from the URL's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +27,10 @@ pub enum Tls {
     Verified,
 }
 
-/// A connection URL taken apart: what `postgres::Config` reads, and what
+/// A connection URL taken apart: what `tokio_postgres::Config` reads, and what
 /// nfa reads itself (`sslmode`, `sslrootcert`).
 pub struct Target {
-    pub config: postgres::Config,
+    pub config: tokio_postgres::Config,
     pub tls: Tls,
     root_cert: Option<String>,
     /// The URL as messages show it (password hidden).
@@ -63,7 +66,7 @@ impl Target {
         } else {
             parsed.query_pairs_mut().clear().extend_pairs(rest);
         }
-        let mut config: postgres::Config = parsed
+        let mut config: tokio_postgres::Config = parsed
             .as_str()
             .parse()
             .map_err(|e| anyhow!("--db {shown}: not a PostgreSQL connection URL ({e})"))?;
@@ -85,6 +88,14 @@ impl Target {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        // A path that goes silent is found by TCP too, within about 30 s,
+        // also while a statement waits (see `store::wire` for the rest).
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(30));
         config.application_name("nfa");
         config.ssl_mode(match tls {
             Tls::Off => SslMode::Disable,
@@ -102,9 +113,9 @@ impl Target {
     /// `host:port` of the (first) server.
     pub fn server(&self) -> String {
         let host = match self.config.get_hosts().first() {
-            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
             #[cfg(unix)]
-            Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
             None => "localhost".to_string(),
         };
         let port = self.config.get_ports().first().copied().unwrap_or(5432);
@@ -120,16 +131,45 @@ impl Target {
     }
 
     /// Opens the connection; an error is one line naming the fix.
-    pub fn connect(&self) -> Result<postgres::Client> {
+    pub fn connect(&self) -> Result<super::wire::Wire> {
+        use super::wire::{CancelTls, Wire};
         let result = match self.tls {
-            Tls::Off => self.config.connect(postgres::NoTls),
-            Tls::Opportunistic => self.config.connect(connector(Verify::No)?),
+            Tls::Off => Wire::connect(&self.config, tokio_postgres::NoTls, CancelTls::Plain),
+            Tls::Opportunistic => {
+                let tls = connector(Verify::No)?;
+                Wire::connect(&self.config, tls.clone(), CancelTls::Rustls(tls))
+            }
             Tls::Verified => {
-                let roots = self.roots()?;
-                self.config.connect(connector(Verify::Roots(roots))?)
+                let tls = connector(Verify::Roots(self.roots()?))?;
+                Wire::connect(&self.config, tls.clone(), CancelTls::Rustls(tls))
             }
         };
-        result.map_err(|e| anyhow!(self.explain(&e).unwrap_or_else(|| format!("{e}"))))
+        result.map_err(|e| anyhow!(self.explain_any(&e).unwrap_or_else(|| format!("{e:#}"))))
+    }
+
+    /// [`Target::explain`] of the first PostgreSQL error (or wait that
+    /// did not end) in an error's chain.
+    pub fn explain_any(&self, err: &anyhow::Error) -> Option<String> {
+        let server = self.server();
+        err.chain().find_map(|e| {
+            if let Some(wait) = e.downcast_ref::<super::wire::WaitError>() {
+                use super::wire::WaitError::*;
+                return match wait {
+                    Silent(secs) => Some(format!(
+                        "the connection to PostgreSQL at {server} was lost (no answer for {secs}s; NFA_PG_TIMEOUT sets the wait); nothing of the interrupted write was kept, run the command again"
+                    )),
+                    NoStartup(secs) => Some(format!(
+                        "cannot reach PostgreSQL at {server} (it accepted the connection but did not answer within {secs}s): is it a PostgreSQL server, and is it overloaded? (connect_timeout=SECONDS in the URL sets the wait)"
+                    )),
+                    Lost => Some(format!(
+                        "the connection to PostgreSQL at {server} was lost; nothing of the interrupted write was kept, run the command again"
+                    )),
+                    Interrupted => None,
+                };
+            }
+            e.downcast_ref::<tokio_postgres::Error>()
+                .and_then(|e| self.explain(e))
+        })
     }
 
     fn roots(&self) -> Result<rustls::RootCertStore> {
@@ -138,6 +178,19 @@ impl Target {
         match &self.root_cert {
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
             Some(file) => {
+                // A regular file of a sensible size (a FIFO would hang the
+                // read, /dev/zero would never end).
+                match std::fs::metadata(file) {
+                    Ok(m) if m.is_file() && m.len() <= MAX_ROOT_CERT_BYTES => {}
+                    Ok(m) if m.is_file() => bail!(
+                        "sslrootcert {file}: {} bytes; a file of CA certificates (PEM) is at most 1 MiB",
+                        m.len()
+                    ),
+                    Ok(_) => bail!(
+                        "sslrootcert {file}: not a regular file; name a PEM file of CA certificates"
+                    ),
+                    Err(e) => bail!("sslrootcert {file}: {e}"),
+                }
                 for cert in CertificateDer::pem_file_iter(file)
                     .map_err(|e| anyhow!("sslrootcert {file}: {e}"))?
                 {
@@ -153,7 +206,7 @@ impl Target {
 
     /// What a PostgreSQL error means for the user, in one line, or `None`
     /// when it is not one nfa knows.
-    pub fn explain(&self, e: &postgres::Error) -> Option<String> {
+    pub fn explain(&self, e: &tokio_postgres::Error) -> Option<String> {
         let server = self.server();
         let shown = &self.shown;
         if let Some(db) = e.as_db_error() {

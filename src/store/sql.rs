@@ -9,9 +9,9 @@
 //! alike) and are read back with [`Row::get`].
 
 use anyhow::{Context, Result, anyhow, bail};
-use postgres::types::{FromSql, IsNull, ToSql, Type};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 
 /// A value bound to a statement or read from a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,7 +205,7 @@ col_id!(crate::domain::ids::TaskId);
 /// A row of a result, of either backend.
 pub enum Row<'r> {
     Lite(&'r rusqlite::Row<'r>),
-    Pg(&'r postgres::Row),
+    Pg(&'r tokio_postgres::Row),
 }
 
 impl Row<'_> {
@@ -237,35 +237,37 @@ pub enum Conn {
 /// A PostgreSQL connection and its prepared statements (by their SQLite
 /// text).
 pub struct Pg {
-    client: RefCell<postgres::Client>,
-    statements: RefCell<HashMap<String, postgres::Statement>>,
+    wire: super::wire::Wire,
+    statements: RefCell<HashMap<String, tokio_postgres::Statement>>,
 }
 
 impl Pg {
-    pub fn new(client: postgres::Client) -> Pg {
+    pub fn new(wire: super::wire::Wire) -> Pg {
         Pg {
-            client: RefCell::new(client),
+            wire,
             statements: RefCell::new(HashMap::new()),
         }
     }
 
-    /// Whether the server ended the connection (a restart, a failover).
+    /// Whether the connection is gone (the server ended it: a restart, a
+    /// failover; or it stopped answering).
     pub fn is_closed(&self) -> bool {
-        self.client.try_borrow().is_ok_and(|c| c.is_closed())
+        self.wire.is_closed()
     }
 
-    /// The client, for what only PostgreSQL does (LISTEN, COPY).
-    pub fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
-        self.client
-            .try_borrow_mut()
-            .map_err(|_| anyhow!("internal error: the database connection is busy reading"))
+    /// Waits up to `step` for a notification of a channel this connection
+    /// LISTENs to; whether one (or more) came.
+    pub fn wait_for_notification(&self, step: std::time::Duration) -> Result<bool> {
+        self.wire.wait_for_notification(step)
     }
 
-    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+    fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self.client()?.prepare(&to_postgres(sql))?;
+        let stmt = self
+            .wire
+            .wait(self.wire.client.prepare(&to_postgres(sql)))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_owned(), stmt.clone());
@@ -318,7 +320,7 @@ impl Conn {
     pub fn batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Lite(c) => c.execute_batch(sql)?,
-            Conn::Pg(p) => p.client()?.batch_execute(sql)?,
+            Conn::Pg(p) => p.wire.wait(p.wire.client.batch_execute(sql))?,
         }
         Ok(())
     }
@@ -334,7 +336,7 @@ impl Conn {
             }
             Conn::Pg(p) => {
                 let stmt = p.statement(sql)?;
-                Ok(p.client()?.execute(&stmt, &pg_args(args))?)
+                p.wire.wait(p.wire.client.execute(&stmt, &pg_args(args)))
             }
         }
     }
@@ -355,11 +357,13 @@ impl Conn {
                 }
             }
             Conn::Pg(p) => {
-                use postgres::fallible_iterator::FallibleIterator;
+                use futures_util::StreamExt;
                 let stmt = p.statement(sql)?;
-                let mut client = p.client()?;
-                let mut rows = client.query_raw(&stmt, args.iter())?;
-                while let Some(r) = rows.next()? {
+                let rows = p.wire.wait(p.wire.client.query_raw(&stmt, args.iter()))?;
+                let mut rows = std::pin::pin!(rows);
+                // Each row is a wait of its own: a long result streams
+                // for as long as the server keeps sending.
+                while let Some(r) = p.wire.wait(async { rows.next().await.transpose() })? {
                     f(&Row::Pg(&r))?;
                 }
             }
@@ -400,7 +404,9 @@ impl Conn {
             }
             Conn::Pg(p) => {
                 let stmt = p.statement(sql)?;
-                let row = p.client()?.query_opt(&stmt, &pg_args(args))?;
+                let row = p
+                    .wire
+                    .wait(p.wire.client.query_opt(&stmt, &pg_args(args)))?;
                 row.map(|r| f(&Row::Pg(&r))).transpose()
             }
         }
@@ -508,7 +514,7 @@ impl ToSql for Value {
     fn to_sql(
         &self,
         ty: &Type,
-        out: &mut postgres::types::private::BytesMut,
+        out: &mut tokio_postgres::types::private::BytesMut,
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match (self, ty) {
             (Value::Null, _) => Ok(IsNull::Yes),
@@ -529,7 +535,7 @@ impl ToSql for Value {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Any column read as a [`Value`].
