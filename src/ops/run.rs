@@ -142,7 +142,9 @@ fn heartbeat(db_path: &Path, beat: std::time::Duration, stopped: std::sync::mpsc
         // Twice at most a beat: the second time on a new connection.
         for _ in 0..2 {
             if store.as_ref().is_none_or(Store::connection_lost) {
-                store = Store::open(db_path).ok();
+                store = Store::open(db_path)
+                    .and_then(|s| s.name_session("nfa heartbeat").map(|()| s))
+                    .ok();
             }
             let Some(s) = &store else { break };
             match s.write(|db| db.heartbeat(Owner::current())) {

@@ -348,6 +348,17 @@ impl Store {
         self.conn.backend()
     }
 
+    /// Names this connection for the server's administrators
+    /// (`application_name` in `pg_stat_activity`: `nfa` unless said so);
+    /// nothing on SQLite.
+    pub fn name_session(&self, name: &'static str) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            self.conn
+                .batch(&format!("SET application_name = '{name}'"))?;
+        }
+        Ok(())
+    }
+
     /// Whether the connection to the database was lost (only a server's
     /// can be): a new [`Store::open`] may reach it again.
     pub fn connection_lost(&self) -> bool {

@@ -161,9 +161,6 @@ impl Target {
                     NoStartup(secs) => Some(format!(
                         "cannot reach PostgreSQL at {server} (it accepted the connection but did not answer within {secs}s): is it a PostgreSQL server, and is it overloaded? (connect_timeout=SECONDS in the URL sets the wait)"
                     )),
-                    Lost => Some(format!(
-                        "the connection to PostgreSQL at {server} was lost; nothing of the interrupted write was kept, run the command again"
-                    )),
                     Interrupted => None,
                 };
             }

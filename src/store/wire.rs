@@ -65,9 +65,6 @@ pub enum WaitError {
     /// (TLS, sign-in) within the connect timeout.
     #[error("PostgreSQL did not answer the connection within {0}s")]
     NoStartup(u64),
-    /// An earlier wait found the connection lost.
-    #[error("the connection was lost earlier")]
-    Lost,
 }
 
 type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, tokio_postgres::Error>>>>;
@@ -85,7 +82,8 @@ pub struct Wire {
     pub client: Client,
     messages: RefCell<Messages>,
     notifications: RefCell<VecDeque<Notification>>,
-    lost: Cell<bool>,
+    /// Why the connection is taken for lost (a silent wait), once it is.
+    lost: Cell<Option<u64>>,
     answer: Duration,
     cancel: CancelTls,
 }
@@ -119,7 +117,7 @@ impl Wire {
             client,
             messages: RefCell::new(messages),
             notifications: RefCell::new(VecDeque::new()),
-            lost: Cell::new(false),
+            lost: Cell::new(None),
             answer: answer_limit()?,
             cancel,
         })
@@ -128,7 +126,7 @@ impl Wire {
     /// Whether the connection is gone: the server ended it, or a wait
     /// found it silent.
     pub fn is_closed(&self) -> bool {
-        self.lost.get() || self.client.is_closed()
+        self.lost.get().is_some() || self.client.is_closed()
     }
 
     /// Waits for `request`'s answer, driving the connection meanwhile.
@@ -175,8 +173,9 @@ impl Wire {
         limit: Duration,
         mut until: impl FnMut(&mut Context<'_>, &mut VecDeque<Notification>) -> Poll<R>,
     ) -> Result<R> {
-        if self.lost.get() {
-            return Err(WaitError::Lost.into());
+        if let Some(secs) = self.lost.get() {
+            // Said as the wait that found it so.
+            return Err(WaitError::Silent(secs).into());
         }
         let late = crate::process::interrupted();
         enum End<R> {
@@ -219,7 +218,7 @@ impl Wire {
             End::Ready(r) => Ok(r),
             End::Failed(e) => Err(e.into()),
             End::Silent => {
-                self.lost.set(true);
+                self.lost.set(Some(limit.as_secs()));
                 Err(WaitError::Silent(limit.as_secs()).into())
             }
             End::Interrupted => {

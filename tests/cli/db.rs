@@ -102,6 +102,49 @@ fn an_unreachable_server_is_one_line_naming_it_without_the_password() {
     assert!(!s.dir.path().join("postgres:").exists());
 }
 
+#[test]
+fn a_password_in_the_query_string_is_hidden_like_the_one_before_the_host() {
+    let s = busy();
+    let url = "postgres://nfa@127.0.0.1:1/nfa?sslmode=disable&password=s3cret-q";
+    for args in [
+        &["--db", url, "accounts", "list"][..],
+        &["--db", url, "db", "info"],
+        &["db", "copy", "--to", url],
+    ] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(e.contains("password=***"), "{e}");
+        assert!(!o.contains("s3cret") && !e.contains("s3cret"), "{o}{e}");
+    }
+}
+
+#[test]
+fn sslrootcert_must_be_a_regular_file_of_at_most_a_mebibyte() {
+    let s = busy();
+    let fifo = s.path("ca.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = s.path("big.pem");
+    std::fs::write(&big, vec![b'A'; 2 << 20]).unwrap();
+    for (file, words) in [
+        (fifo.to_str().unwrap(), "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+        (big.to_str().unwrap(), "at most 1 MiB"),
+    ] {
+        let url = format!("postgres://nfa@127.0.0.1:1/nfa?sslmode=verify-full&sslrootcert={file}");
+        let started = Instant::now();
+        let err = s.fails(&["--db", &url, "accounts", "list"], &["sslrootcert", words]);
+        assert!(started.elapsed() < Duration::from_secs(5), "{file}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
+
 /// Every list, as scripts read it.
 fn every_list(s: &Sandbox, db: &str) -> Vec<Value> {
     [

@@ -12,6 +12,7 @@ mod accounts;
 mod conformance;
 mod db;
 mod demo;
+mod faults;
 mod graph;
 mod hostile;
 mod mock_tenant;

@@ -1,0 +1,313 @@
+//! Team mode under faults, on the real server: a TCP proxy on 127.0.0.1
+//! between `nfa` and PostgreSQL that can stall at connect, go silent in the
+//! middle of a run, or reset every connection; a lock another host holds
+//! while Ctrl-C comes; the heartbeat's own connection ended. Every wait
+//! ends in bounded time, and nothing is left half-written.
+
+use super::*;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One proxied connection: both sockets and whether it went silent.
+struct Pair {
+    client: TcpStream,
+    server: TcpStream,
+    silent: Arc<AtomicBool>,
+}
+
+/// A TCP proxy to the test server. Bounded: its threads end when it is
+/// dropped (or their sockets close).
+struct Proxy {
+    port: u16,
+    /// New connections are accepted and never answered.
+    stall_new: Arc<AtomicBool>,
+    pairs: Arc<Mutex<Vec<Pair>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    fn start() -> Proxy {
+        let upstream = {
+            let url = url::Url::parse(&std::env::var("NFA_TEST_POSTGRES").unwrap()).unwrap();
+            format!(
+                "{}:{}",
+                url.host_str().unwrap_or("127.0.0.1"),
+                url.port().unwrap_or(5432)
+            )
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let proxy = Proxy {
+            port: listener.local_addr().unwrap().port(),
+            stall_new: Arc::new(AtomicBool::new(false)),
+            pairs: Arc::new(Mutex::new(vec![])),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let (stall_new, pairs, stop) = (
+            proxy.stall_new.clone(),
+            proxy.pairs.clone(),
+            proxy.stop.clone(),
+        );
+        std::thread::spawn(move || {
+            let mut held = vec![];
+            while !stop.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                if stall_new.load(Ordering::SeqCst) {
+                    held.push(client); // accepted, never answered
+                    continue;
+                }
+                let server = TcpStream::connect(&upstream).unwrap();
+                let silent = Arc::new(AtomicBool::new(false));
+                for (from, to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                ] {
+                    let (silent, stop) = (silent.clone(), stop.clone());
+                    std::thread::spawn(move || pump(from, to, &silent, &stop));
+                }
+                pairs.lock().unwrap().push(Pair {
+                    client,
+                    server,
+                    silent,
+                });
+            }
+        });
+        proxy
+    }
+
+    /// The sandbox's database URL, through this proxy.
+    fn url(&self, s: &Sandbox) -> String {
+        let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
+        url.set_port(Some(self.port)).unwrap();
+        url.set_query(Some("sslmode=disable&connect_timeout=2"));
+        url.to_string()
+    }
+
+    /// Every connection open now goes silent (bytes are taken and dropped,
+    /// nothing is answered); new ones are still forwarded.
+    fn silence_open_connections(&self) {
+        for p in self.pairs.lock().unwrap().iter() {
+            p.silent.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Every connection open now is reset.
+    fn reset_open_connections(&self) {
+        for p in self.pairs.lock().unwrap().drain(..) {
+            let _ = p.client.shutdown(Shutdown::Both);
+            let _ = p.server.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.reset_open_connections();
+    }
+}
+
+/// Copies `from` to `to` until either closes; while `silent`, what comes
+/// is dropped.
+fn pump(mut from: TcpStream, mut to: TcpStream, silent: &AtomicBool, stop: &AtomicBool) {
+    from.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut buf = [0u8; 16 * 1024];
+    while !stop.load(Ordering::SeqCst) {
+        match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) if !silent.load(Ordering::SeqCst) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// A team sandbox with contoso over `tenant`, reached through a proxy.
+fn proxied(tenant: &Value) -> (Sandbox, Proxy, String) {
+    let s = Sandbox::new();
+    let f = s.fixture("tenant.json", tenant);
+    s.add("contoso", &f, &[]);
+    let proxy = Proxy::start();
+    let url = proxy.url(&s);
+    (s, proxy, url)
+}
+
+postgres_only! {
+    #[test]
+    fn a_server_that_accepts_and_never_answers_is_given_up_within_the_connect_timeout() {
+        let (s, proxy, url) = proxied(&healthy());
+        proxy.stall_new.store(true, Ordering::SeqCst);
+        let started = Instant::now();
+        let out = s.cmd().env("NFA_DB", &url).args(["accounts", "list"]).output().unwrap();
+        let waited = started.elapsed();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(waited < Duration::from_secs(8), "it waited {waited:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("cannot reach PostgreSQL at 127.0.0.1:{}", proxy.port))
+                && err.contains("did not answer within 2s"),
+            "{err}"
+        );
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_path_that_goes_silent_mid_run_ends_in_bounded_time_with_its_tasks_in_error() {
+        let (s, proxy, url) = proxied(&slow(2000));
+        let run = s
+            .cmd()
+            .env("NFA_DB", &url)
+            .env("NFA_PG_TIMEOUT", "3s")
+            .env("NFA_LOCK_TIMEOUT", "1s")
+            .args(["-o", "json", "refresh", "contoso"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _guard = KillOnDrop(run.id());
+        s.wait_in_progress();
+        proxy.silence_open_connections();
+        let started = Instant::now();
+        let out = run.wait_with_output().unwrap();
+        let waited = started.elapsed();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(waited < Duration::from_secs(15), "it waited {waited:?}");
+        let last = err.trim_end().lines().last().unwrap();
+        assert!(
+            last.starts_with("error: ") && last.contains("was lost") && last.contains("no answer for 3s"),
+            "{err}"
+        );
+        // Through a new connection the run's tasks were ended, saying why;
+        // nothing of the silent write was kept (no cache, no check).
+        assert_eq!(s.unfinished().count(), 0, "{}", s.unfinished());
+        let tasks = s.json(&["tasks", "--show-automated"]);
+        for t in tasks.items().iter().filter(|t| t["automated"] == true) {
+            assert_eq!(t["status"], "ERROR", "{t}");
+            assert!(t["error"].as_str().unwrap().contains("was lost"), "{t}");
+        }
+        assert_eq!(s.sql_i64("SELECT count(*) FROM checks"), 0);
+        assert_eq!(s.sql_i64("SELECT count(*) FROM ad_users"), 0);
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn connections_reset_mid_run_end_the_run_at_once_with_its_tasks_in_error() {
+        let (s, proxy, url) = proxied(&slow(1500));
+        let run = s
+            .cmd()
+            .env("NFA_DB", &url)
+            .args(["-o", "json", "refresh", "contoso"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _guard = KillOnDrop(run.id());
+        s.wait_in_progress();
+        proxy.reset_open_connections();
+        let started = Instant::now();
+        let out = run.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let last = err.trim_end().lines().last().unwrap();
+        assert!(last.starts_with("error: ") && last.contains("was lost"), "{err}");
+        assert!(!err.contains("cannot reach"), "it was reached: {err}");
+        assert_eq!(s.unfinished().count(), 0);
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn ctrl_c_while_another_host_holds_the_account_lock_exits_at_once_and_records_nothing() {
+        let s = Sandbox::new();
+        let f = s.fixture("tenant.json", &healthy());
+        let id = s.add("contoso", &f, &[]);
+        let before = s.sql_i64("SELECT count(*) FROM tasks");
+        let mut other =
+            postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
+        let mut held = other.transaction().unwrap();
+        held.execute("SELECT pg_advisory_xact_lock($1)", &[&id]).unwrap();
+        let mut run = s.spawn(&["refresh", "contoso"]);
+        let _guard = KillOnDrop(run.id());
+        // It waits for the lock (the server shows the wait).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while s.sql_i64(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND application_name = 'nfa'",
+        ) == 0
+        {
+            assert!(Instant::now() < deadline, "the refresh never waited for the lock");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let started = Instant::now();
+        interrupt(&mut run);
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        // The server's wait ended too, and nothing was recorded.
+        assert_eq!(
+            s.sql_i64("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"),
+            0
+        );
+        held.rollback().unwrap();
+        assert_eq!(s.sql_i64("SELECT count(*) FROM tasks"), before);
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_run_whose_heartbeat_connection_is_ended_beats_on_and_is_not_taken_for_dead() {
+        let s = Sandbox::new();
+        let f = s.fixture("tenant.json", &slow(7000));
+        s.add("contoso", &f, &[]);
+        s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
+        let run = s.spawn_with(&[("NFA_HOST", "host-a")], &["refresh", "contoso"]);
+        let _guard = KillOnDrop(run.id());
+        s.wait_in_progress();
+        // The heartbeat's connection (and only it) is ended by the server.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while s.sql_i64(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nfa heartbeat'",
+        ) == 0
+        {
+            assert!(Instant::now() < deadline, "no heartbeat connection");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'nfa heartbeat'",
+        );
+        // Past the heartbeat timeout, another host sees the run alive.
+        std::thread::sleep(Duration::from_millis(4500));
+        let out = s
+            .cmd()
+            .env("NFA_HOST", "host-b")
+            .args(["-o", "json", "refresh", "contoso", "--no-run"])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["decision"], "deduplicated", "{r}");
+        assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
+        let out = run.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
