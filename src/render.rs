@@ -167,10 +167,13 @@ impl Renderer {
             out: buffered(),
             csv: None,
             csv_at: None,
+            finished: false,
             _t: std::marker::PhantomData,
         };
         match self.format {
-            Format::Json => w.out.write_all(b"[")?,
+            // The array opens with its first item (or at the end): an
+            // error before any row leaves nothing on standard output.
+            Format::Json => {}
             Format::Csv => {
                 let mut csv = csv::Writer::from_writer(buffered());
                 csv.write_record(T::CSV)?;
@@ -329,17 +332,37 @@ pub struct ListWriter<'r, T> {
     csv: Option<csv::Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>>,
     /// Where each CSV column's field is in a row (see [`write_csv_row`]).
     csv_at: Option<Vec<Option<usize>>>,
+    /// Whether the list was finished: one given up (an error while its
+    /// rows were read) drops what it holds unwritten, so that what
+    /// standard output got is never a list that looks whole.
+    finished: bool,
     _t: std::marker::PhantomData<T>,
+}
+
+impl<T> Drop for ListWriter<'_, T> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let held = std::mem::replace(
+                &mut self.out,
+                std::io::BufWriter::with_capacity(0, self.r.out.lock()),
+            );
+            // Into its parts: the buffered bytes are dropped, not written.
+            drop(held.into_parts());
+            if let Some(csv) = self.csv.take()
+                && let Ok(inner) = csv.into_inner().map_err(|e| e.into_inner())
+            {
+                drop(inner.into_parts());
+            }
+        }
+    }
 }
 
 impl<T: Columns> ListWriter<'_, T> {
     pub fn push(&mut self, item: &T) -> Result<()> {
         match self.r.format {
             Format::Json => {
-                if self.count > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\n  ")?;
+                self.out
+                    .write_all(if self.count > 0 { b",\n  " } else { b"[\n  " })?;
                 serde_json::to_writer(&mut self.out, item)?;
             }
             Format::Csv => {
@@ -367,10 +390,11 @@ impl<T: Columns> ListWriter<'_, T> {
     }
 
     pub fn finish(mut self) -> Result<()> {
+        self.finished = true;
         match self.r.format {
             Format::Json => {
                 self.out
-                    .write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
+                    .write_all(if self.count > 0 { b"\n]\n" } else { b"[]\n" })?;
                 self.out.flush()?;
             }
             Format::Csv => {

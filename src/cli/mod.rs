@@ -172,7 +172,7 @@ pub fn run_tasks<R>(
     store: &Store,
     jobs: u16,
     accounts: usize,
-    work: impl FnOnce(&crate::ops::RunContext<'_>, &crate::ui::Progress) -> Result<Vec<Option<R>>>,
+    work: impl FnOnce(&crate::ops::RunContext<'_>, &crate::ui::Progress) -> crate::ops::Done<R>,
 ) -> Result<crate::ops::run::Run<R>> {
     let progress = crate::ui::Progress::new(env.quiet).with_overall(accounts);
     let run = crate::ops::run::run_tasks(store, env.clock, jobs, &progress, |ctx| {

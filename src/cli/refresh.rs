@@ -125,7 +125,7 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     })?;
     // The nightly `audit --all` keeps the history as long as keep-history
     // says (nothing when it is 0).
-    if args.all && !run.interrupted {
+    if args.all && !run.interrupted && run.error.is_none() {
         let pruned = crate::ops::prune::prune(&store, env.clock, None, false)?;
         if pruned.tasks + pruned.log_lines > 0 {
             env.note(&format!(
@@ -226,6 +226,10 @@ fn show_reports<R: Columns + AccountRun + Clone>(
     run: Run<R>,
 ) -> Result<Outcome> {
     let reports = &run.reports;
+    if reports.is_empty() && run.error.is_some() {
+        // Nothing was done before the error: it alone is said.
+        return run.outcome(false);
+    }
     if one && reports.is_empty() && !run.interrupted {
         anyhow::bail!("the account was removed during the run; nothing was reported");
     }
@@ -246,5 +250,6 @@ fn show_reports<R: Columns + AccountRun + Clone>(
         }
         _ => env.out.all(reports.iter().cloned())?,
     }
-    Ok(run.outcome(reports.iter().any(AccountRun::any_error)))
+    let failed = reports.iter().any(AccountRun::any_error);
+    run.outcome(failed)
 }

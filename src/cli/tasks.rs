@@ -95,11 +95,11 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
         Cmd::Run { jobs } => {
             let run = run_tasks(env, &store, jobs, 0, |ctx, _| {
-                Ok(tasks::run_pending(ctx, &store)?
-                    .into_iter()
-                    .map(Some)
-                    .collect())
+                tasks::run_pending(ctx, &store)
             })?;
+            if run.reports.is_empty() && run.error.is_some() {
+                return run.outcome(false);
+            }
             if run.reports.is_empty() {
                 env.note("no pending tasks");
             }
@@ -108,7 +108,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 .iter()
                 .any(|r| r.task.status == TaskStatus::Error);
             env.out.all(run.reports.iter().cloned())?;
-            return Ok(run.outcome(failed));
+            return run.outcome(failed);
         }
     }
     Ok(Outcome::Success)

@@ -90,41 +90,68 @@ pub trait AccountRun {
     }
 }
 
+/// What a run over several pieces of work did: the results of the pieces
+/// done, and the error that stopped it, if one did (the results are then
+/// still shown, before the error).
+pub struct Done<R> {
+    pub items: Vec<R>,
+    pub error: Option<anyhow::Error>,
+}
+
+impl<R> Done<R> {
+    pub fn map<S>(self, f: impl FnMut(R) -> S) -> Done<S> {
+        Done {
+            items: self.items.into_iter().map(f).collect(),
+            error: self.error,
+        }
+    }
+}
+
+impl<R> Done<Option<R>> {
+    /// The results, without the pieces that gave none (an account removed
+    /// meanwhile).
+    pub fn flatten(self) -> Done<R> {
+        Done {
+            items: self.items.into_iter().flatten().collect(),
+            error: self.error,
+        }
+    }
+}
+
 /// Runs `f` over `items` on up to `jobs` threads, each with its own
 /// connection to the database; results keep the order of `items`. After
 /// Ctrl-C no new item is started. The first error stops new work and is
-/// returned once the others have finished theirs (unless Ctrl-C came).
+/// returned, with the results of the others once they finished theirs
+/// (unless Ctrl-C came).
 pub fn parallel<T: Sync, R: Send>(
     ctx: &RunContext<'_>,
     items: &[T],
     f: impl Fn(&Store, &T) -> Result<R> + Sync,
-) -> Result<Vec<Option<R>>> {
+) -> Done<R> {
     let next = AtomicUsize::new(0);
     let jobs = ctx.jobs.clamp(1, items.len().max(1));
-    let done = drain(
+    let mut done = drain(
         ctx,
         jobs,
         |_| Ok(Some(next.fetch_add(1, Ordering::SeqCst)).filter(|i| *i < items.len())),
         |store, i| Ok((i, f(store, &items[i])?)),
-    )?;
-    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
-    for (i, r) in done {
-        results[i] = Some(r);
-    }
-    Ok(results)
+    );
+    done.items.sort_unstable_by_key(|(i, _)| *i);
+    done.map(|(_, r)| r)
 }
 
 /// Runs `f` on each piece of work that `next` hands out (inside each
 /// thread, with that thread's connection), on up to `jobs` threads, until
 /// `next` has no more; the results in the order they were done. After
 /// Ctrl-C no new work is taken. The first error stops new work and is
-/// returned once the others have finished theirs (unless Ctrl-C came).
+/// returned, with the results of the others once they finished theirs
+/// (unless Ctrl-C came: then it is what the interruption caused).
 pub fn drain<T, R: Send>(
     ctx: &RunContext<'_>,
     jobs: usize,
     next: impl Fn(&Store) -> Result<Option<T>> + Sync,
     f: impl Fn(&Store, T) -> Result<R> + Sync,
-) -> Result<Vec<R>> {
+) -> Done<R> {
     let results: Mutex<Vec<R>> = Mutex::new(vec![]);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
@@ -157,16 +184,17 @@ pub fn drain<T, R: Send>(
             });
         }
     });
-    if let Some(e) = first_error
-        .into_inner()
-        .map_err(|_| anyhow!("a worker thread panicked"))?
+    let error = match first_error.into_inner() {
         // After Ctrl-C an error is what the interruption caused (a lock
-        // wait given up): the work done is still reported.
-        && !ctx.cancel.is_cancelled()
-    {
-        return Err(e);
+        // wait given up): the work done is reported, as after any error.
+        Ok(e) => e.filter(|_| !ctx.cancel.is_cancelled()),
+        Err(_) => Some(anyhow!("a worker thread panicked")),
+    };
+    match results.into_inner() {
+        Ok(items) => Done { items, error },
+        Err(_) => Done {
+            items: vec![],
+            error: Some(anyhow!("a worker thread panicked")),
+        },
     }
-    results
-        .into_inner()
-        .map_err(|_| anyhow!("a worker thread panicked"))
 }

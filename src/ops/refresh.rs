@@ -5,7 +5,7 @@
 //! the activity and its tasks, mark management activity), then runs the
 //! tasks it added in this process.
 
-use super::{AccountRun, RunContext, parallel, run_account, skip_if_gone};
+use super::{AccountRun, Done, RunContext, parallel, run_account, skip_if_gone};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent, NEW_ACTIVITY};
 use crate::domain::owner::Owner;
@@ -108,8 +108,8 @@ pub fn refresh(
     accounts: &[Account],
     opts: &RefreshOptions,
     on_planned: &(dyn Fn(&RefreshReport) + Sync),
-) -> Result<Vec<Option<RefreshReport>>> {
-    let reports = parallel(ctx, accounts, |store, account| {
+) -> Done<RefreshReport> {
+    parallel(ctx, accounts, |store, account| {
         skip_if_gone(ctx, account, || {
             let mut report = plan(store, ctx, account, opts.no_run)?;
             on_planned(&report);
@@ -125,8 +125,8 @@ pub fn refresh(
             report.status_after = status_now(store, ctx, account)?;
             Ok(report)
         })
-    })?;
-    Ok(reports.into_iter().map(Option::flatten).collect())
+    })
+    .flatten()
 }
 
 fn gone(account: &Account) -> anyhow::Error {
@@ -287,11 +287,11 @@ impl AccountRun for AuditReport {
 /// The audit service: runs both refresh tasks for each account now,
 /// ignoring the policy. Its tasks are automated, have no activity, are
 /// never an earlier refresh, and are not management activity.
-pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Result<Vec<Option<AuditReport>>> {
-    let reports = parallel(ctx, accounts, |store, account| {
+pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Done<AuditReport> {
+    parallel(ctx, accounts, |store, account| {
         skip_if_gone(ctx, account, || audit_one(ctx, store, account))
-    })?;
-    Ok(reports.into_iter().map(Option::flatten).collect())
+    })
+    .flatten()
 }
 
 fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<AuditReport> {

@@ -32,21 +32,28 @@ pub struct RunContext<'a> {
     pub jobs: usize,
 }
 
-/// What a command that runs tasks ran, and whether Ctrl-C cut it short.
+/// What a command that runs tasks ran, whether Ctrl-C cut it short, and
+/// the error that stopped it, if one did (the reports are of the work done
+/// before it: shown, then the error).
 pub struct Run<R> {
     pub reports: Vec<R>,
     pub interrupted: bool,
+    pub error: Option<anyhow::Error>,
 }
 
 impl<R> Run<R> {
-    /// Exit 130 after Ctrl-C, else 3 if a task ended in ERROR, else 0.
-    pub fn outcome(&self, any_error: bool) -> Outcome {
+    /// Exit 130 after Ctrl-C, else the error that stopped the run (exit
+    /// 1, once its reports are shown), else 3 if a task ended in ERROR,
+    /// else 0.
+    pub fn outcome(self, any_error: bool) -> Result<Outcome> {
         if self.interrupted {
-            Outcome::Interrupted
+            Ok(Outcome::Interrupted)
+        } else if let Some(e) = self.error {
+            Err(e)
         } else if any_error {
-            Outcome::TasksFailed
+            Ok(Outcome::TasksFailed)
         } else {
-            Outcome::Success
+            Ok(Outcome::Success)
         }
     }
 }
@@ -60,7 +67,7 @@ pub fn run_tasks<R>(
     clock: Clock,
     jobs: u16,
     progress: &dyn Progress,
-    work: impl FnOnce(&RunContext<'_>) -> Result<Vec<Option<R>>>,
+    work: impl FnOnce(&RunContext<'_>) -> super::Done<R>,
 ) -> Result<Run<R>> {
     let cancel = interrupt_flag()?;
     let db_path = store.path().to_path_buf();
@@ -79,20 +86,20 @@ pub fn run_tasks<R>(
         // the heartbeat at once.
         let (running, stopped) = std::sync::mpsc::channel::<()>();
         scope.spawn(|| heartbeat(&db_path, beat, stopped));
-        let result = work(&ctx);
+        let done = work(&ctx);
         drop(running);
-        result
+        done
     });
     let interrupted = cancel.is_cancelled();
     // Whatever this process took on and did not finish ends in ERROR: the
     // interruption or the cause that stopped the run.
-    let why = match (&result, interrupted) {
+    let why = match (&result.error, interrupted) {
         (_, true) => Some(INTERRUPTED.to_string()),
-        (Err(e), false) => Some(format!(
+        (Some(e), false) => Some(format!(
             "the run stopped: {}",
             explain(e, &db_path).unwrap_or_else(|| format!("{e:#}"))
         )),
-        (Ok(_), false) => None,
+        (None, false) => None,
     };
     if let Some(why) = why {
         let end = |store: &Store| store.write(|db| end_own(db, &why, clock.now()));
@@ -101,29 +108,24 @@ pub fn run_tasks<R>(
             true => end(&Store::open(&db_path)?),
             false => Err(e),
         });
-        match (ended, &result) {
+        match (ended, &result.error) {
             (Ok(_), _) => {}
-            (Err(e), Err(_)) => {
+            (Err(e), Some(_)) => {
                 progress.warn(&format!(
                     "the tasks this run took on could not be marked ERROR either ({}); the next command marks them abandoned",
                     explain(&e, &db_path).unwrap_or_else(|| format!("{e:#}"))
                 ));
             }
-            (Err(e), Ok(_)) if interrupted => progress.warn(&format!(
+            (Err(e), None) if interrupted => progress.warn(&format!(
                 "after Ctrl-C, the tasks this run took on could not be marked interrupted ({e:#}); the next command marks them abandoned"
             )),
-            (Err(e), Ok(_)) => return Err(e),
+            (Err(e), None) => return Err(e),
         }
     }
     Ok(Run {
-        // After Ctrl-C an error is what the interruption caused: the run
-        // reports what it finished.
-        reports: match result {
-            Ok(r) => r.into_iter().flatten().collect(),
-            Err(_) if interrupted => vec![],
-            Err(e) => return Err(e),
-        },
+        reports: result.items,
         interrupted,
+        error: result.error,
     })
 }
 

@@ -1,6 +1,6 @@
 //! `nfa tasks`: list, show, run.
 
-use super::{RunContext, run_account, skip_if_gone};
+use super::{Done, RunContext, run_account, skip_if_gone};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
@@ -190,9 +190,14 @@ impl Columns for RunReport {
 /// process holds (`claim_next`: each task is taken by one process, however
 /// many run at once), runs them, and takes the next, until none is left.
 /// The reports in task order.
-pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>> {
+pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Done<RunReport> {
     let me = crate::domain::owner::Owner::current();
-    store.write(|db| reap_abandoned(db, None, ctx.clock.now()))?;
+    if let Err(e) = store.write(|db| reap_abandoned(db, None, ctx.clock.now())) {
+        return Done {
+            items: vec![],
+            error: Some(e),
+        };
+    }
     let claim = |store: &Store| -> Result<Option<(Account, Vec<TaskResult>)>> {
         // Claimed and the account read in one transaction: an account
         // removed meanwhile takes its tasks with it.
@@ -210,7 +215,7 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>
             Ok(Some((account, tasks)))
         })
     };
-    let done = super::drain(ctx, ctx.jobs, claim, |store, (account, tasks)| {
+    let mut done = super::drain(ctx, ctx.jobs, claim, |store, (account, tasks)| {
         skip_if_gone(ctx, &account, || {
             let results = run_account(ctx, store, &account, &tasks)?;
             Ok(results
@@ -222,8 +227,12 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Result<Vec<RunReport>
                 })
                 .collect::<Vec<_>>())
         })
-    })?;
-    let mut reports: Vec<RunReport> = done.into_iter().flatten().flatten().collect();
+    })
+    .flatten();
+    let mut reports: Vec<RunReport> = done.items.drain(..).flatten().collect();
     reports.sort_by_key(|r| r.task.id);
-    Ok(reports)
+    Done {
+        items: reports,
+        error: done.error,
+    }
 }

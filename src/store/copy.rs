@@ -244,6 +244,11 @@ impl Store {
                 schema::LATEST
             );
         }
+        // The target's errors are said as the target's (its server named).
+        let explained = |e: anyhow::Error| match dst.explain_pg(&e) {
+            Some(text) => anyhow::anyhow!(text),
+            None => e,
+        };
         self.snapshot(|| {
             dst.write(|db| {
                 match db.conn.lite() {
@@ -282,10 +287,11 @@ impl Store {
                 }
                 Ok(())
             })
+            .map_err(explained)
         })?;
         if dst.backend() == Backend::Postgres {
             // Statistics for the planner, which a bulk load leaves stale.
-            dst.conn.batch("ANALYZE")?;
+            dst.conn.batch("ANALYZE").map_err(explained)?;
         }
         Ok(())
     }

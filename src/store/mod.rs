@@ -454,10 +454,21 @@ impl Store {
                      WHERE table_schema = current_schema() AND table_name = 'nfa_schema'",
                     &[],
                 )?;
-                if exists > 0 {
-                    self.conn.value("SELECT version FROM nfa_schema", &[])?
-                } else {
+                if exists == 0 {
                     0
+                } else {
+                    match self
+                        .conn
+                        .query_opt("SELECT version FROM nfa_schema", &[], |r| r.get::<i64>(0))?
+                    {
+                        Some(v) => v,
+                        None => bail!(
+                            "{} has nfa's tables but its schema version (table nfa_schema) is empty: the database was damaged by hand; restore it from a backup, or put back its row (INSERT INTO nfa_schema VALUES ({}, {}))",
+                            self.location,
+                            schema::LATEST,
+                            schema::APPLICATION_ID
+                        ),
+                    }
                 }
             }
         };
@@ -516,7 +527,7 @@ impl Store {
     }
 
     /// [`explain`] for this store.
-    fn explain_pg(&self, err: &anyhow::Error) -> Option<String> {
+    pub(super) fn explain_pg(&self, err: &anyhow::Error) -> Option<String> {
         self.target.as_ref()?.explain_any(err)
     }
 }

@@ -144,12 +144,23 @@ impl Target {
                 Wire::connect(&self.config, tls.clone(), CancelTls::Rustls(tls))
             }
         };
-        result.map_err(|e| anyhow!(self.explain_any(&e).unwrap_or_else(|| format!("{e:#}"))))
+        result.map_err(|e| {
+            anyhow!(
+                self.explain_in(&e, true)
+                    .unwrap_or_else(|| format!("{e:#}"))
+            )
+        })
     }
 
     /// [`Target::explain`] of the first PostgreSQL error (or wait that
-    /// did not end) in an error's chain.
+    /// did not end) in an error's chain, on a connection that was made.
     pub fn explain_any(&self, err: &anyhow::Error) -> Option<String> {
+        self.explain_in(err, false)
+    }
+
+    /// [`Target::explain_any`], `connecting` or not: a socket's error is
+    /// "cannot reach" while connecting, "was lost" after.
+    fn explain_in(&self, err: &anyhow::Error, connecting: bool) -> Option<String> {
         let server = self.server();
         err.chain().find_map(|e| {
             if let Some(wait) = e.downcast_ref::<super::wire::WaitError>() {
@@ -165,7 +176,7 @@ impl Target {
                 };
             }
             e.downcast_ref::<tokio_postgres::Error>()
-                .and_then(|e| self.explain(e))
+                .and_then(|e| self.explain(e, connecting))
         })
     }
 
@@ -201,9 +212,41 @@ impl Target {
         Ok(roots)
     }
 
+    /// "permission denied for table tasks", said with the object and the
+    /// grant that fixes it.
+    fn permission_denied(&self, message: &str) -> String {
+        let (server, user, db) = (self.server(), self.user(), self.dbname());
+        let object = message
+            .strip_prefix("permission denied for ")
+            .and_then(|rest| rest.split_once(' '));
+        let grant = match object {
+            Some(("table" | "relation" | "view", _)) => Some(format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {user}"
+            )),
+            Some(("sequence", _)) => Some(format!(
+                "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {user}"
+            )),
+            Some(("schema", name)) => {
+                Some(format!("GRANT USAGE, CREATE ON SCHEMA {name} TO {user}"))
+            }
+            Some(("database", name)) => Some(format!(
+                "GRANT CONNECT, CREATE ON DATABASE {name} TO {user}"
+            )),
+            _ => None,
+        };
+        match (object, grant) {
+            (Some((kind, name)), Some(grant)) => format!(
+                "PostgreSQL at {server}: user '{user}' may not use the {kind} {name} of database '{db}' (permission denied); the database's owner can grant it: {grant} (see README, Team mode)"
+            ),
+            _ => format!(
+                "PostgreSQL at {server}: permission denied for user '{user}' ({message}); the database's owner can grant the rights on database '{db}' (see README, Team mode)"
+            ),
+        }
+    }
+
     /// What a PostgreSQL error means for the user, in one line, or `None`
     /// when it is not one nfa knows.
-    pub fn explain(&self, e: &tokio_postgres::Error) -> Option<String> {
+    pub fn explain(&self, e: &tokio_postgres::Error, connecting: bool) -> Option<String> {
         let server = self.server();
         let shown = &self.shown;
         if let Some(db) = e.as_db_error() {
@@ -218,12 +261,7 @@ impl Target {
                     self.dbname(),
                     self.dbname()
                 ),
-                "42501" => format!(
-                    "PostgreSQL at {server}: permission denied for user '{}' ({}); grant the role the rights on database '{}' (see README, Team mode)",
-                    self.user(),
-                    db.message(),
-                    self.dbname()
-                ),
+                "42501" => self.permission_denied(db.message()),
                 "55P03" => {
                     let waited = super::lock_timeout()
                         .unwrap_or(super::BUSY_TIMEOUT)
@@ -270,9 +308,15 @@ impl Target {
                 {
                     return Some(tls_failed(tls));
                 }
-                return Some(format!(
-                    "cannot reach PostgreSQL at {server} ({what}): is the server running, and are the host and port of {shown} right?"
-                ));
+                return Some(if connecting {
+                    format!(
+                        "cannot reach PostgreSQL at {server} ({what}): is the server running, and are the host and port of {shown} right?"
+                    )
+                } else {
+                    format!(
+                        "the connection to PostgreSQL at {server} was lost ({what}); nothing of the interrupted write was kept, run the command again"
+                    )
+                });
             }
             if let Some(tls) = s.downcast_ref::<rustls::Error>() {
                 return Some(tls_failed(tls));
@@ -290,7 +334,7 @@ impl Target {
                 "the connection to PostgreSQL at {server} was lost; nothing of the interrupted write was kept, run the command again"
             ));
         }
-        if text.contains("timeout") || text.contains("timed out") {
+        if connecting && (text.contains("timeout") || text.contains("timed out")) {
             return Some(format!(
                 "cannot reach PostgreSQL at {server} (timed out): is the server running, and are the host and port of {shown} right?"
             ));

@@ -23,6 +23,9 @@ struct Proxy {
     port: u16,
     /// New connections are accepted and never answered.
     stall_new: Arc<AtomicBool>,
+    /// A connection goes silent once it has sent this many bytes to the
+    /// server (0: never).
+    silent_after: Arc<std::sync::atomic::AtomicUsize>,
     pairs: Arc<Mutex<Vec<Pair>>>,
     stop: Arc<AtomicBool>,
 }
@@ -42,9 +45,11 @@ impl Proxy {
         let proxy = Proxy {
             port: listener.local_addr().unwrap().port(),
             stall_new: Arc::new(AtomicBool::new(false)),
+            silent_after: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             pairs: Arc::new(Mutex::new(vec![])),
             stop: Arc::new(AtomicBool::new(false)),
         };
+        let silent_after = proxy.silent_after.clone();
         let (stall_new, pairs, stop) = (
             proxy.stall_new.clone(),
             proxy.pairs.clone(),
@@ -64,12 +69,17 @@ impl Proxy {
                 }
                 let server = TcpStream::connect(&upstream).unwrap();
                 let silent = Arc::new(AtomicBool::new(false));
-                for (from, to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                let limit = silent_after.load(Ordering::SeqCst);
+                for (from, to, limit) in [
+                    (
+                        client.try_clone().unwrap(),
+                        server.try_clone().unwrap(),
+                        limit,
+                    ),
+                    (server.try_clone().unwrap(), client.try_clone().unwrap(), 0),
                 ] {
                     let (silent, stop) = (silent.clone(), stop.clone());
-                    std::thread::spawn(move || pump(from, to, &silent, &stop));
+                    std::thread::spawn(move || pump(from, to, &silent, &stop, limit));
                 }
                 pairs.lock().unwrap().push(Pair {
                     client,
@@ -114,8 +124,15 @@ impl Drop for Proxy {
 }
 
 /// Copies `from` to `to` until either closes; while `silent`, what comes
-/// is dropped.
-fn pump(mut from: TcpStream, mut to: TcpStream, silent: &AtomicBool, stop: &AtomicBool) {
+/// is dropped. Past `limit` bytes (0: none), the connection goes silent.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    silent: &AtomicBool,
+    stop: &AtomicBool,
+    limit: usize,
+) {
+    let mut sent = 0;
     from.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let mut buf = [0u8; 16 * 1024];
@@ -123,7 +140,10 @@ fn pump(mut from: TcpStream, mut to: TcpStream, silent: &AtomicBool, stop: &Atom
         match from.read(&mut buf) {
             Ok(0) => break,
             Ok(n) if !silent.load(Ordering::SeqCst) => {
-                if to.write_all(&buf[..n]).is_err() {
+                sent += n;
+                if limit > 0 && sent > limit {
+                    silent.store(true, Ordering::SeqCst);
+                } else if to.write_all(&buf[..n]).is_err() {
                     break;
                 }
             }
@@ -309,5 +329,184 @@ postgres_only! {
         assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
         let out = run.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_copy_into_a_team_database_that_goes_silent_names_that_server() {
+        let solo = Sandbox::sqlite();
+        let f = solo.fixture("t.json", &healthy());
+        let rows: Vec<Value> = (0..300)
+            .map(|i| json!({ "name": format!("Customer {i} Holdings Limited"), "source": format!("fixture:{}", f.display()) }))
+            .collect();
+        let file = solo.path("accounts.json");
+        std::fs::write(&file, serde_json::to_vec(&rows).unwrap()).unwrap();
+        solo.json(&["accounts", "import", file.to_str().unwrap()]);
+        solo.json(&["refresh", "--refreshable", "--no-run"]);
+        let team = Sandbox::new();
+        team.json(&["accounts", "list"]); // the schema, made directly
+        let proxy = Proxy::start();
+        // Past the schema check, in the middle of the rows.
+        proxy.silent_after.store(60_000, Ordering::SeqCst);
+        let url = proxy.url(&team);
+        let out = solo
+            .cmd()
+            .env("NFA_PG_TIMEOUT", "2s")
+            .env("NFA_LOCK_TIMEOUT", "1s")
+            .args(["db", "copy", "--to", &url])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("PostgreSQL at 127.0.0.1:{} was lost", proxy.port)),
+            "{err}"
+        );
+        // All or nothing: the team database holds nothing of it.
+        assert_eq!(team.sql_i64("SELECT count(*) FROM accounts"), 0);
+    }
+}
+
+/// A login role of one test, dropped with what it was granted.
+struct Login {
+    name: String,
+}
+
+impl Login {
+    fn create(s: &Sandbox, grants: &str) -> Login {
+        use std::sync::atomic::AtomicU32;
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "nfa_login_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        s.sql(&format!(
+            "CREATE ROLE {name} LOGIN; {}",
+            grants.replace("ROLE", &name)
+        ));
+        Login { name }
+    }
+
+    fn url(&self, s: &Sandbox) -> String {
+        let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
+        url.set_username(&self.name).unwrap();
+        url.to_string()
+    }
+}
+
+impl Drop for Login {
+    fn drop(&mut self) {
+        let url = PgDatabase::url_of("postgres");
+        if let Ok(mut admin) = postgres::Client::connect(&url, postgres::NoTls) {
+            // Its grants went with the test's database, or go now.
+            let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
+        }
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_right_the_login_lacks_is_one_line_naming_the_object_and_the_grant() {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        s.add("contoso", &f, &[]);
+        let login = Login::create(
+            &s,
+            "GRANT USAGE ON SCHEMA public TO ROLE;
+             GRANT SELECT, INSERT, UPDATE ON accounts, tasks, settings, nfa_schema, checks, ad_users, ad_groups TO ROLE;",
+        );
+        let url = login.url(&s);
+        let as_login = |args: &[&str]| s.cmd().env("NFA_DB", &url).args(args).output().unwrap();
+        // No right on the log: an added account (whose addition is
+        // logged) is refused by the server, and nothing is added.
+        let out = as_login(&["accounts", "add", "fabrikam", "--source", &format!("fixture:{}", f.display())]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("user '{}' may not use the table logs", login.name))
+                && err.contains(&format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}", login.name)),
+            "{err}"
+        );
+        assert_eq!(s.sql_i64("SELECT count(*) FROM accounts"), 1);
+        // No right on the log: nothing on standard output (no '[' of a
+        // list that never came), one line naming the table.
+        let out = as_login(&["-o", "json", "logs"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(out.stdout.is_empty(), "{}", stdout(&out));
+        assert!(err.contains("may not use the table logs") && err.contains("GRANT SELECT"), "{err}");
+        s.sql(&format!("DROP OWNED BY {}", login.name));
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_copy_by_a_login_without_rights_on_the_sequences_names_them_and_the_grant() {
+        let solo = Sandbox::sqlite();
+        let f = solo.fixture("t.json", &healthy());
+        solo.add("contoso", &f, &[]);
+        let team = Sandbox::new();
+        team.json(&["accounts", "list"]); // the schema, by its owner
+        let login = Login::create(
+            &team,
+            "GRANT USAGE ON SCHEMA public TO ROLE;
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO ROLE;",
+        );
+        let out = solo
+            .cmd()
+            .args(["db", "copy", "--to", &login.url(&team)])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("user '{}' may not use the sequence accounts_id_seq", login.name))
+                && err.contains(&format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}", login.name)),
+            "{err}"
+        );
+        assert_eq!(team.sql_i64("SELECT count(*) FROM accounts"), 0, "all or nothing");
+        team.sql(&format!("DROP OWNED BY {}", login.name));
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn an_emptied_schema_version_is_one_line_naming_the_fix() {
+        let s = Sandbox::new();
+        s.json(&["accounts", "list"]);
+        s.sql("DELETE FROM nfa_schema");
+        let err = s.fails(&["accounts", "list"], &["nfa_schema", "is empty", "INSERT INTO nfa_schema VALUES (6, "]);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("internal error"), "{err}");
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_bulk_refresh_stopped_by_an_error_shows_what_it_did_before_the_error() {
+        let mut s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        s.add("contoso", &f, &[]);
+        let held_id = s.add("fabrikam", &f, &[]);
+        // Another host holds fabrikam's lock for longer than the wait.
+        let mut other =
+            postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
+        let mut held = other.transaction().unwrap();
+        held.execute("SELECT pg_advisory_xact_lock($1)", &[&held_id]).unwrap();
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+        let out = s.run(&["-o", "json", "refresh", "contoso", "fabrikam"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("stayed locked"), "{err}");
+        let done: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+        assert_eq!(done.count(), 1, "{done}");
+        assert_eq!(done[0]["account"], "contoso");
+        assert_eq!(done[0]["decision"], "new");
+        held.rollback().unwrap();
     }
 }
