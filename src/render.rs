@@ -349,7 +349,7 @@ impl<T> Drop for ListWriter<'_, T> {
             // Into its parts: the buffered bytes are dropped, not written.
             drop(held.into_parts());
             if let Some(csv) = self.csv.take()
-                && let Ok(inner) = csv.into_inner().map_err(|e| e.into_inner())
+                && let Ok(inner) = csv.into_inner()
             {
                 drop(inner.into_parts());
             }
