@@ -24,7 +24,7 @@ fn main() -> Result<()> {
         .transpose()?
         .unwrap_or(1_000_000);
     let accounts: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000);
-    let store = Store::open(std::path::Path::new(&path))?;
+    let store = Store::open(&nfa::store::Location::parse(std::path::Path::new(&path))?)?;
     let start = parse_time("2026-01-01T00:00:00Z").map_err(anyhow::Error::msg)?;
     // Spread the tasks evenly up to 2026-11-30T08:00:00Z.
     let span = u64::try_from(TimeDelta::hours(8016).num_seconds())?;

@@ -214,8 +214,7 @@ impl Runner<'_> {
                 // lets us write that much.
                 let cause = format!(
                     "its result could not be recorded: {}",
-                    crate::store::explain(&e, self.store.path())
-                        .unwrap_or_else(|| format!("{e:#}"))
+                    crate::store::explain(&e, self.store.at()).unwrap_or_else(|| format!("{e:#}"))
                 );
                 self.observer.warn(&format!(
                     "task #{id} {} for account #{} {}: {cause}; marking it ERROR",

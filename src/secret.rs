@@ -53,13 +53,6 @@ pub fn read(r: &SecretRef) -> Result<Secret, String> {
     Ok(Secret::from(text))
 }
 
-/// Whether a `--db` value is a PostgreSQL connection URL (team mode)
-/// rather than a SQLite path.
-pub fn is_postgres_url(db: &str) -> bool {
-    let lower = db.get(..13).unwrap_or(db).to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
-}
-
 /// A connection URL as it may be shown: its password (if any) as `***`.
 /// Text that does not parse as a URL is shown as its scheme only, since
 /// where its password is cannot be told.
@@ -115,8 +108,5 @@ mod tests {
             redact_url("postgres://nfa@db/nfa?sslmode=disable&password=s3cret"),
             "postgres://nfa@db/nfa?sslmode=disable&password=***"
         );
-        assert!(is_postgres_url("PostgreSQL://x"));
-        assert!(is_postgres_url("postgres://x"));
-        assert!(!is_postgres_url("./postgres.db"));
     }
 }

@@ -21,7 +21,7 @@ enum Command {
         /// The target: an SQLite file path or a postgres:// URL (new or
         /// empty; one that holds data is refused)
         #[arg(long, value_name = "TARGET")]
-        to: String,
+        to: std::path::PathBuf,
     },
 }
 
@@ -30,7 +30,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     match args.command {
         Command::Info => env.out.one(&db::info(&store)?)?,
         Command::Copy { to } => {
-            let copied = db::copy(&store, &to)?;
+            let copied = db::copy(&store, &crate::store::Location::parse(&to)?)?;
             env.note(&format!(
                 "copied {} accounts, {} tasks, {} log lines to {}",
                 copied.contents.accounts,

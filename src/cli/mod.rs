@@ -17,7 +17,7 @@ pub mod tasks;
 use crate::clock::Clock;
 use crate::error::Outcome;
 use crate::render::{ColorChoice, Output, Renderer};
-use crate::store::Store;
+use crate::store::{Location, Store};
 use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -96,23 +96,33 @@ pub struct Env {
     pub clock: Clock,
     pub out: Renderer,
     pub quiet: bool,
-    db: Option<PathBuf>,
+    /// The database: `--db`, else `NFA_DB`, else the per-user default,
+    /// parsed once (`None` for the demo, which makes its own).
+    db: Option<Location>,
+}
+
+/// The database's location: `--db`, else `NFA_DB`, else the per-user
+/// default, parsed once.
+fn locate(db: Option<PathBuf>) -> Result<Location> {
+    if let Some(p) = db.filter(|p| !p.as_os_str().is_empty()) {
+        return Location::parse(&p);
+    }
+    let dirs = directories::ProjectDirs::from("", "", "nfa").ok_or_else(|| {
+        anyhow!("cannot find a home directory for the database; use --db PATH or NFA_DB")
+    })?;
+    Ok(Location::Sqlite(dirs.data_dir().join("nfa.db")))
 }
 
 impl Env {
-    /// The database path: `--db`, else `NFA_DB`, else the per-user default.
-    pub fn db_path(&self) -> Result<PathBuf> {
-        if let Some(p) = self.db.as_ref().filter(|p| !p.as_os_str().is_empty()) {
-            return Ok(p.clone());
-        }
-        let dirs = directories::ProjectDirs::from("", "", "nfa").ok_or_else(|| {
-            anyhow!("cannot find a home directory for the database; use --db PATH or NFA_DB")
-        })?;
-        Ok(dirs.data_dir().join("nfa.db"))
+    /// Where the database is.
+    pub fn location(&self) -> Result<&Location> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| anyhow!("internal error: this command has no database of the user's"))
     }
 
     pub fn store(&self) -> Result<Store> {
-        Store::open(&self.db_path()?)
+        Store::open(self.location()?)
     }
 
     /// Prints a human note on standard error (only on a terminal, never
@@ -130,14 +140,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         return completions::run(args);
     }
     let clock = Clock::from_env()?;
+    // The demo runs its commands on its own database, each explained there.
+    let own_db = !matches!(cli.command, Command::Demo(_));
     let env = Env {
         clock,
         out: Renderer::new(cli.output, cli.color, clock.now()),
         quiet: cli.quiet,
-        db: cli.db,
+        db: if own_db { Some(locate(cli.db)?) } else { None },
     };
-    // The demo runs its commands on its own database, each explained there.
-    let own_db = !matches!(cli.command, Command::Demo(_));
     let result = match cli.command {
         Command::Accounts(args) => accounts::run(&env, args),
         Command::Refresh(args) => refresh::run_refresh(&env, args),
@@ -153,14 +163,14 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Completions(_) => unreachable!("handled above"),
     };
     // A database error says which database and what to do about it.
-    result.map_err(|e| match env.db_path() {
-        Ok(path) if own_db => match crate::store::explain(&e, &path) {
+    result.map_err(|e| match &env.db {
+        Some(at) => match (crate::store::explain(&e, at), at) {
             // PostgreSQL's own words are in the explanation, on one line.
-            Some(text) if crate::secret::is_postgres_url(&path.to_string_lossy()) => anyhow!(text),
-            Some(text) => e.context(text),
-            None => e,
+            (Some(text), Location::Postgres(_)) => anyhow!(text),
+            (Some(text), Location::Sqlite(_)) => e.context(text),
+            (None, _) => e,
         },
-        _ => e,
+        None => e,
     })
 }
 

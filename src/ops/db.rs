@@ -1,10 +1,9 @@
 //! `nfa db`: what the database is and holds, and moving all of it to
 //! another database.
 
-use crate::store::{Backend, Contents, Store};
+use crate::store::{Backend, Contents, Location, Store};
 use anyhow::Result;
 use serde::Serialize;
-use std::path::Path;
 
 /// `nfa db info`.
 #[derive(Debug, Clone, Serialize)]
@@ -31,7 +30,7 @@ pub fn info(store: &Store) -> Result<DbInfo> {
 /// Copies the whole database to `target` (an SQLite path or a PostgreSQL
 /// URL), all or nothing, ids kept; a target that holds data is refused.
 /// Says what the target now holds.
-pub fn copy(store: &Store, target: &str) -> Result<DbInfo> {
-    store.copy_to(Path::new(target))?;
-    info(&Store::open(Path::new(target))?)
+pub fn copy(store: &Store, target: &Location) -> Result<DbInfo> {
+    store.copy_to(target)?;
+    info(&Store::open(target)?)
 }

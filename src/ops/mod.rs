@@ -157,7 +157,7 @@ pub fn drain<T, R: Send>(
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1) {
             s.spawn(|| {
-                let store = match Store::open(ctx.db_path) {
+                let store = match Store::open(ctx.db) {
                     Ok(s) => s,
                     Err(e) => {
                         first_error.lock().expect("lock").get_or_insert(e);

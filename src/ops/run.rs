@@ -9,9 +9,8 @@ use crate::error::Outcome;
 use crate::model::Account;
 use crate::process::{Cancel, interrupt_flag};
 use crate::runner::{INTERRUPTED, Observer, end_own};
-use crate::store::{Store, explain};
+use crate::store::{Location, Store, explain};
 use anyhow::Result;
-use std::path::Path;
 
 /// What a run tells as it goes, beyond its tasks ([`Observer`]): when an
 /// account's tasks start and end (for progress bars).
@@ -24,7 +23,7 @@ pub trait Progress: Observer {
 
 /// What the operations that run tasks share.
 pub struct RunContext<'a> {
-    pub db_path: &'a Path,
+    pub db: &'a Location,
     pub clock: Clock,
     pub cancel: &'a Cancel,
     pub progress: &'a dyn Progress,
@@ -70,12 +69,12 @@ pub fn run_tasks<R>(
     work: impl FnOnce(&RunContext<'_>) -> super::Done<R>,
 ) -> Result<Run<R>> {
     let cancel = interrupt_flag()?;
-    let db_path = store.path().to_path_buf();
+    let db = store.at().clone();
     let beat = heartbeat_every(std::time::Duration::from_secs(
         store.read().settings()?.heartbeat_timeout.as_secs(),
     ));
     let ctx = RunContext {
-        db_path: &db_path,
+        db: &db,
         clock,
         cancel: &cancel,
         progress,
@@ -85,7 +84,7 @@ pub fn run_tasks<R>(
         // Dropping `running` (when the work ends, however it ends) stops
         // the heartbeat at once.
         let (running, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(|| heartbeat(&db_path, beat, stopped));
+        scope.spawn(|| heartbeat(&db, beat, stopped));
         let done = work(&ctx);
         drop(running);
         done
@@ -97,7 +96,7 @@ pub fn run_tasks<R>(
         (_, true) => Some(INTERRUPTED.to_string()),
         (Some(e), false) => Some(format!(
             "the run stopped: {}",
-            explain(e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+            explain(e, &db).unwrap_or_else(|| format!("{e:#}"))
         )),
         (None, false) => None,
     };
@@ -105,7 +104,7 @@ pub fn run_tasks<R>(
         let end = |store: &Store| store.write(|db| end_own(db, &why, clock.now()));
         // A connection to a server that was lost is opened again for this.
         let ended = end(store).or_else(|e| match store.connection_lost() {
-            true => end(&Store::open(&db_path)?),
+            true => end(&Store::open(&db)?),
             false => Err(e),
         });
         match (ended, &result.error) {
@@ -113,7 +112,7 @@ pub fn run_tasks<R>(
             (Err(e), Some(_)) => {
                 progress.warn(&format!(
                     "the tasks this run took on could not be marked ERROR either ({}); the next command marks them abandoned",
-                    explain(&e, &db_path).unwrap_or_else(|| format!("{e:#}"))
+                    explain(&e, &db).unwrap_or_else(|| format!("{e:#}"))
                 ));
             }
             (Err(e), None) if interrupted => progress.warn(&format!(
@@ -137,14 +136,14 @@ pub fn run_tasks<R>(
 /// once and beats once more, so a run that goes on is not taken for dead.
 /// A beat that fails twice is skipped: the run itself reports database
 /// trouble.
-fn heartbeat(db_path: &Path, beat: std::time::Duration, stopped: std::sync::mpsc::Receiver<()>) {
+fn heartbeat(db: &Location, beat: std::time::Duration, stopped: std::sync::mpsc::Receiver<()>) {
     use std::sync::mpsc::RecvTimeoutError;
     let mut store: Option<Store> = None;
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
         // Twice at most a beat: the second time on a new connection.
         for _ in 0..2 {
             if store.as_ref().is_none_or(Store::connection_lost) {
-                store = Store::open(db_path)
+                store = Store::open(db)
                     .and_then(|s| s.name_session("nfa heartbeat").map(|()| s))
                     .ok();
             }

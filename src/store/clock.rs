@@ -93,7 +93,7 @@ impl<M> Db<'_, M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Location, Store};
     use proptest::prelude::*;
 
     /// Writes log lines at these times (Unix ms), in this order.
@@ -129,10 +129,10 @@ mod tests {
     fn migrating_marks_the_late_rows_of_an_existing_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nfa.db");
-        let old = Store::open_at(&path, 5).unwrap();
+        let old = Store::open_at(&Location::Sqlite(path.clone()), 5).unwrap();
         write_logs(&old, &[10, 30, 20, 30, 5, 40, 35]);
         drop(old);
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&Location::Sqlite(path.clone())).unwrap();
         assert_eq!(late_logs(&store), [3, 5, 7]);
         // And the clock goes on from the latest time written.
         write_logs(&store, &[39]);
@@ -147,10 +147,10 @@ mod tests {
         let now = Utc::now().timestamp_millis();
         let year = 365 * 86_400_000;
         // Written before the migration, and after it.
-        let old = Store::open_at(&path, 5).unwrap();
+        let old = Store::open_at(&Location::Sqlite(path.clone()), 5).unwrap();
         write_logs(&old, &[now - 2000, now + year, now - 1000]);
         drop(old);
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&Location::Sqlite(path.clone())).unwrap();
         assert_eq!(late_logs(&store), [2], "only the row a year ahead");
         write_logs(&store, &[now + 2 * year, now, now + 1000]);
         assert_eq!(late_logs(&store), [2, 4]);
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn every_query_reads_from_an_end_or_an_index_never_the_whole_table() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+        let store = Store::open(&Location::Sqlite(dir.path().join("nfa.db"))).unwrap();
         for what in [Timed::Tasks, Timed::Logs] {
             for sql in [FIRST, LAST, PROBE, LATE] {
                 let sql = what.sql(sql);
@@ -213,7 +213,7 @@ mod tests {
             at in prop_oneof![-1i64..52, FUTURE - 1..FUTURE + 52],
         ) {
             let dir = tempfile::tempdir().unwrap();
-            let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+            let store = Store::open(&Location::Sqlite(dir.path().join("nfa.db"))).unwrap();
             write_logs(&store, &times);
             let t = DateTime::<Utc>::from_timestamp_millis(at).unwrap();
             let db = store.read();

@@ -2,9 +2,8 @@
 //! of all of it into another, empty one (`db copy`).
 
 use super::sql::{Backend, Conn, Value};
-use super::{Store, pg, schema};
+use super::{Location, Store, schema};
 use anyhow::{Context, Result, bail};
-use std::path::Path;
 
 /// The tables of a database, their columns (the same on both backends;
 /// `late` and SQLite's `clock` are derived, rebuilt by the target), and the
@@ -181,30 +180,31 @@ impl Store {
     /// this call created is removed again on failure, unless it holds data
     /// by then (another copy's): a refused copy never removes what it did
     /// not write.
-    pub fn copy_to(&self, target: &Path) -> Result<()> {
-        let url = target.to_str().is_some_and(crate::secret::is_postgres_url);
-        // Created here, exclusively: of two copies racing to a new file,
-        // one creates it.
-        if let Some(dir) = target
-            .parent()
-            .filter(|d| !url && !d.as_os_str().is_empty())
-        {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let created = !url
-            && std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(target)
-                .is_ok();
+    pub fn copy_to(&self, target: &Location) -> Result<()> {
+        let created = match target {
+            // Created here, exclusively: of two copies racing to a new
+            // file, one creates it.
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(path)
+                    .is_ok()
+                    .then_some(path)
+            }
+            Location::Postgres(_) => None,
+        };
         let result = self.copy_into(target);
-        if result.is_err() && created {
+        if let (Err(_), Some(path)) = (&result, created) {
             let still_empty = Store::open(target)
                 .and_then(|s| s.contents())
                 .is_ok_and(|c| c.is_empty());
             if still_empty {
                 for suffix in ["", "-wal", "-shm"] {
-                    let mut p = target.as_os_str().to_owned();
+                    let mut p = path.as_os_str().to_owned();
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);
                 }
@@ -213,25 +213,9 @@ impl Store {
         result
     }
 
-    fn copy_into(&self, target: &Path) -> Result<()> {
-        let shown = match target.to_str() {
-            Some(url) if crate::secret::is_postgres_url(url) => crate::secret::redact_url(url),
-            _ => target.display().to_string(),
-        };
-        let same = match (&self.target, target.to_str()) {
-            (Some(mine), Some(url)) if crate::secret::is_postgres_url(url) => {
-                pg::Target::parse(url)
-                    .is_ok_and(|t| (t.server(), t.dbname()) == (mine.server(), mine.dbname()))
-            }
-            _ => match (
-                std::path::absolute(target).ok(),
-                std::path::absolute(&self.path).ok(),
-            ) {
-                (Some(a), Some(b)) => a == b,
-                _ => false,
-            },
-        };
-        if same {
+    fn copy_into(&self, target: &Location) -> Result<()> {
+        let shown = target.shown();
+        if target.same_as(&self.at) {
             bail!("--to {shown}: that is the database being copied");
         }
         let dst = Store::open(target)?;
@@ -362,7 +346,7 @@ mod tests {
     #[test]
     fn the_copy_knows_every_table_and_column_of_the_schema() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+        let store = Store::open(&Location::Sqlite(dir.path().join("nfa.db"))).unwrap();
         let conn = store.conn.lite().unwrap();
         let mut stmt = conn
             .prepare(

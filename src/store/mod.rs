@@ -13,6 +13,7 @@ mod accounts;
 mod clock;
 mod copy;
 mod directory;
+mod location;
 mod logs;
 pub mod pg;
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tasks;
 pub mod wire;
 
 pub use copy::Contents;
+pub use location::Location;
 pub use logs::LogFilter;
 pub use prune::Pruned;
 pub use sql::{Backend, storable};
@@ -35,7 +37,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 use sql::{Conn, args};
 use std::marker::PhantomData;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// How long a writer waits for another process's write lock, unless
@@ -88,11 +90,10 @@ fn busy_wait(attempt: i32) -> bool {
 /// An open database: an SQLite file, or a PostgreSQL database (team mode).
 pub struct Store {
     conn: Conn,
-    path: PathBuf,
+    /// Where it is (what a worker thread opens again).
+    at: Location,
     /// Where it is, as messages show it (a URL's password hidden).
     location: String,
-    /// The PostgreSQL server it is on.
-    target: Option<pg::Target>,
 }
 
 /// Marker of a read-only view.
@@ -108,27 +109,23 @@ pub struct Db<'a, M = Read> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` (a file path, or a
-    /// `postgres://` URL) and brings its schema up to date. A file that is
-    /// not an SQLite database, or a database written by a newer `nfa`, is
-    /// refused and left untouched.
-    pub fn open(path: &Path) -> Result<Store> {
-        Store::open_at(path, schema::LATEST)
+    /// Opens (creating if needed) the database at `at` and brings its
+    /// schema up to date. A file that is not an SQLite database, or a
+    /// database written by a newer `nfa`, is refused and left untouched.
+    pub fn open(at: &Location) -> Result<Store> {
+        Store::open_at(at, schema::LATEST)
     }
 
     /// Opens the database and migrates it up to schema version `version`
     /// only: for tests that need a database of an older build.
-    pub fn open_at(path: &Path, version: usize) -> Result<Store> {
-        if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
-            return Store::open_postgres(url, version);
+    pub fn open_at(at: &Location, version: usize) -> Result<Store> {
+        match at {
+            Location::Postgres(target) => Store::open_postgres(target, version),
+            Location::Sqlite(path) => Store::open_sqlite(path, version),
         }
-        if path.to_str().is_some_and(|p| p.starts_with("file:")) {
-            bail!(
-                "--db {}: nfa takes a file path, not an SQLite URI; write the path itself (or ./{} for a file really named so)",
-                path.display(),
-                path.display()
-            );
-        }
+    }
+
+    fn open_sqlite(path: &Path, version: usize) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| {
                 format!("cannot create the database directory {}", dir.display())
@@ -157,22 +154,27 @@ impl Store {
     fn sqlite(conn: Connection, path: &Path) -> Store {
         Store {
             conn: Conn::Lite(conn),
-            path: path.to_path_buf(),
+            at: Location::Sqlite(path.to_path_buf()),
             location: path.display().to_string(),
-            target: None,
+        }
+    }
+
+    /// The SQLite file (the store is on SQLite whenever this is called).
+    fn file(&self) -> &Path {
+        match &self.at {
+            Location::Sqlite(p) => p,
+            Location::Postgres(_) => Path::new(""),
         }
     }
 
     /// Connects to a PostgreSQL database and brings its schema up to date
     /// (under a lock: engineers starting a new nfa at once migrate once).
-    fn open_postgres(url: &str, version: usize) -> Result<Store> {
-        let target = pg::Target::parse(url)?;
+    fn open_postgres(target: &pg::Target, version: usize) -> Result<Store> {
         let wire = target.connect()?;
         let store = Store {
             conn: Conn::Pg(Box::new(sql::Pg::new(wire))),
-            path: PathBuf::from(url),
+            at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
-            target: Some(target),
         };
         // A lock (an account's, the migration's) is waited for as long as
         // SQLite's write lock is, then given up with a clear error.
@@ -306,19 +308,19 @@ impl Store {
         if app != 0 && app != schema::APPLICATION_ID {
             bail!(
                 "{} is an SQLite database of another application (application_id {app:#x}), not an nfa database; it was left untouched",
-                self.path.display()
+                self.file().display()
             );
         }
         if version < 0 {
             bail!(
                 "{} has schema version {version}, which no nfa writes: it is not an nfa database; it was left untouched",
-                self.path.display()
+                self.file().display()
             );
         }
         if usize::try_from(version).is_ok_and(|v| v > schema::LATEST) {
             bail!(
                 "{} was written by a newer nfa (schema version {version}; this build knows up to {}): upgrade nfa; it was left untouched",
-                self.path.display(),
+                self.file().display(),
                 schema::LATEST
             );
         }
@@ -338,10 +340,9 @@ impl Store {
         Ok(())
     }
 
-    /// The address the store was opened with (a path or a URL): what a
-    /// worker thread opens again.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store is: what a worker thread opens again.
+    pub fn at(&self) -> &Location {
+        &self.at
     }
 
     pub fn backend(&self) -> Backend {
@@ -393,7 +394,7 @@ impl Store {
         if current > schema::LATEST {
             bail!(
                 "{} was written by a newer nfa (schema version {current}; this build knows up to {}): upgrade nfa",
-                self.path.display(),
+                self.file().display(),
                 schema::LATEST
             );
         }
@@ -528,7 +529,10 @@ impl Store {
 
     /// [`explain`] for this store.
     pub(super) fn explain_pg(&self, err: &anyhow::Error) -> Option<String> {
-        self.target.as_ref()?.explain_any(err)
+        match &self.at {
+            Location::Postgres(target) => target.explain_any(err),
+            Location::Sqlite(_) => None,
+        }
     }
 }
 
@@ -585,11 +589,12 @@ fn read_only(err: &anyhow::Error) -> bool {
 /// Says what a database error means for the user, naming the database and
 /// the fix: a lock held too long, a full disk, a damaged or read-only file.
 /// `None` for errors that are not the database's.
-pub fn explain(err: &anyhow::Error, path: &Path) -> Option<String> {
+pub fn explain(err: &anyhow::Error, at: &Location) -> Option<String> {
     use rusqlite::ErrorCode::*;
-    if let Some(url) = path.to_str().filter(|p| crate::secret::is_postgres_url(p)) {
-        return pg::Target::parse(url).ok()?.explain_any(err);
-    }
+    let path = match at {
+        Location::Postgres(target) => return target.explain_any(err),
+        Location::Sqlite(path) => path,
+    };
     let code = err
         .chain()
         .find_map(|e| match e.downcast_ref::<rusqlite::Error>() {
@@ -748,7 +753,7 @@ mod explain_tests {
 
     #[test]
     fn database_errors_name_the_file_and_the_fix() {
-        let path = std::path::Path::new("/srv/nfa/team.db");
+        let path = &super::Location::Sqlite("/srv/nfa/team.db".into());
         for (code, words) in [
             (ffi::SQLITE_BUSY, "locked"),
             (ffi::SQLITE_FULL, "disk"),

@@ -29,6 +29,7 @@ pub enum Tls {
 
 /// A connection URL taken apart: what `tokio_postgres::Config` reads, and what
 /// nfa reads itself (`sslmode`, `sslrootcert`).
+#[derive(Clone)]
 pub struct Target {
     pub config: tokio_postgres::Config,
     pub tls: Tls,

@@ -10,7 +10,7 @@ use rusqlite::params_from_iter;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("nfa.db")).unwrap();
+    let store = Store::open(&super::Location::Sqlite(dir.path().join("nfa.db"))).unwrap();
     (dir, store)
 }
 

@@ -267,7 +267,7 @@ impl Pg {
         }
         let stmt = self
             .wire
-            .wait(self.wire.client.prepare(&to_postgres(sql)))?;
+            .wait(self.wire.client.prepare(&to_postgres(sql)?))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_owned(), stmt.clone());
@@ -431,24 +431,67 @@ impl Conn {
     }
 }
 
-/// An SQLite statement in PostgreSQL's form: `?N` becomes `$N`, a bare `?`
-/// the next number, and an `INDEXED BY name` hint goes. Quoted text is
-/// left alone.
-pub fn to_postgres(sql: &str) -> String {
+/// An SQLite statement in PostgreSQL's form, read token by token: `?N`
+/// becomes `$N`, and a bare `?` the number after the largest so far (as
+/// SQLite numbers it: `?2, ?` is `$2, $3`); an `INDEXED BY name` hint goes.
+/// Quoted text (`'…'`), quoted identifiers (`"…"`), `--` and `/* */`
+/// comments and `::` casts are left as they are. Refused, rather than
+/// mistranslated: named parameters (`:a`, `@a`, `$a`), `?0`, dollar-quoted
+/// text, and an unterminated quote or comment.
+pub fn to_postgres(sql: &str) -> Result<String> {
+    let refuse =
+        |what: &str| anyhow!("internal error: cannot translate for PostgreSQL ({what}): {sql}");
     let mut out = String::with_capacity(sql.len() + 8);
-    let mut next = 0u32;
+    let mut largest = 0u32;
     let mut chars = sql.char_indices().peekable();
-    let mut quoted = false;
+    let word_before = |i: usize| {
+        sql[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    };
     while let Some((i, c)) = chars.next() {
-        if quoted {
-            out.push(c);
-            quoted = c != '\'';
-            continue;
-        }
+        let next = chars.peek().map(|(_, n)| *n);
         match c {
-            '\'' => {
-                quoted = true;
+            '\'' | '"' => {
+                // To the closing quote; a doubled quote is one inside.
                 out.push(c);
+                loop {
+                    match chars.next() {
+                        Some((_, q)) if q == c => {
+                            out.push(q);
+                            if chars.peek().map(|(_, n)| *n) == Some(c) {
+                                out.push(c);
+                                chars.next();
+                            } else {
+                                break;
+                            }
+                        }
+                        Some((_, other)) => out.push(other),
+                        None => return Err(refuse("an unterminated quote")),
+                    }
+                }
+            }
+            '-' if next == Some('-') => {
+                let end = sql[i..].find('\n').map_or(sql.len(), |n| i + n);
+                out.push_str(&sql[i..end]);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            }
+            '/' if next == Some('*') => {
+                let Some(close) = sql[i + 2..].find("*/") else {
+                    return Err(refuse("an unterminated comment"));
+                };
+                let end = i + 2 + close + 2;
+                out.push_str(&sql[i..end]);
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+            }
+            ':' if next == Some(':') => {
+                out.push_str("::");
+                chars.next();
             }
             '?' => {
                 let mut digits = String::new();
@@ -456,14 +499,28 @@ pub fn to_postgres(sql: &str) -> String {
                     digits.push(*d);
                     chars.next();
                 }
-                if digits.is_empty() {
-                    next += 1;
-                    digits = next.to_string();
-                }
+                let n = if digits.is_empty() {
+                    largest + 1
+                } else {
+                    match digits.parse::<u32>() {
+                        Ok(n) if n > 0 => n,
+                        _ => return Err(refuse("a parameter numbered 0 or past 2^32")),
+                    }
+                };
+                largest = largest.max(n);
                 out.push('$');
-                out.push_str(&digits);
+                out.push_str(&n.to_string());
             }
-            'I' if sql[i..].starts_with("INDEXED BY ") => {
+            ':' | '@' | '$'
+                if next.is_some_and(|n| n.is_alphanumeric() || n == '_' || n == '$') =>
+            {
+                return Err(refuse(if c == '$' && !word_before(i) {
+                    "a named parameter or dollar-quoted text"
+                } else {
+                    "a named parameter"
+                }));
+            }
+            'I' if !word_before(i) && sql[i..].starts_with("INDEXED BY ") => {
                 // Skip the hint and the index's name.
                 let rest = &sql[i + "INDEXED BY ".len()..];
                 let name = rest
@@ -477,7 +534,7 @@ pub fn to_postgres(sql: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Ok(out)
 }
 
 /// Text as both backends store it: a NUL character (which PostgreSQL's
@@ -574,21 +631,74 @@ impl<'a> FromSql<'a> for Any {
 mod tests {
     use super::to_postgres;
 
+    fn pg(sql: &str) -> String {
+        to_postgres(sql).unwrap()
+    }
+
     #[test]
     fn placeholders_become_numbered_and_hints_go() {
         assert_eq!(
-            to_postgres("SELECT ?1, ?2 FROM t WHERE a = ?1"),
+            pg("SELECT ?1, ?2 FROM t WHERE a = ?1"),
             "SELECT $1, $2 FROM t WHERE a = $1"
         );
         assert_eq!(
-            to_postgres("WHERE a = ? AND b = ? LIMIT ?"),
+            pg("WHERE a = ? AND b = ? LIMIT ?"),
             "WHERE a = $1 AND b = $2 LIMIT $3"
         );
         assert_eq!(
-            to_postgres("SELECT min(id) FROM logs INDEXED BY logs_late WHERE late"),
+            pg("SELECT min(id) FROM logs INDEXED BY logs_late WHERE late"),
             "SELECT min(id) FROM logs WHERE late"
         );
-        assert_eq!(to_postgres("SELECT '?' || ?"), "SELECT '?' || $1");
+    }
+
+    #[test]
+    fn a_bare_placeholder_follows_the_largest_number_as_sqlite_numbers_it() {
+        assert_eq!(pg("VALUES (?2, ?, ?1, ?)"), "VALUES ($2, $3, $1, $4)");
+    }
+
+    #[test]
+    fn quoted_text_identifiers_and_comments_are_left_alone() {
+        assert_eq!(pg("SELECT '?' || ?"), "SELECT '?' || $1");
+        assert_eq!(pg("SELECT 'it''s ?1', ?"), "SELECT 'it''s ?1', $1");
+        assert_eq!(
+            pg(r#"SELECT "odd?col" FROM t WHERE a = ?"#),
+            r#"SELECT "odd?col" FROM t WHERE a = $1"#
+        );
+        assert_eq!(pg(r#"SELECT "a""?" FROM t"#), r#"SELECT "a""?" FROM t"#);
+        assert_eq!(
+            pg("SELECT ? -- ?2 is not a parameter\n, ?"),
+            "SELECT $1 -- ?2 is not a parameter\n, $2"
+        );
+        assert_eq!(pg("SELECT /* ?9 */ ?"), "SELECT /* ?9 */ $1");
+        assert_eq!(
+            pg("SELECT table_name::text FROM t"),
+            "SELECT table_name::text FROM t"
+        );
+        assert_eq!(
+            pg("SELECT 'INDEXED BY x' FROM t"),
+            "SELECT 'INDEXED BY x' FROM t"
+        );
+        assert_eq!(pg("SELECT NOTINDEXED BY_x"), "SELECT NOTINDEXED BY_x");
+        assert_eq!(pg("SELECT 'é' || ?"), "SELECT 'é' || $1");
+    }
+
+    #[test]
+    fn what_cannot_be_translated_is_refused() {
+        for sql in [
+            "SELECT :name",
+            "SELECT @name",
+            "SELECT $name",
+            "SELECT $1",
+            "SELECT $$text$$",
+            "SELECT $tag$text$tag$",
+            "SELECT ?0",
+            "SELECT 'open",
+            r#"SELECT "open"#,
+            "SELECT /* open",
+        ] {
+            let e = to_postgres(sql).unwrap_err().to_string();
+            assert!(e.contains("cannot translate"), "{sql}: {e}");
+        }
     }
 
     #[test]

@@ -231,6 +231,11 @@ impl Sandbox {
         }
     }
 
+    /// The database, as the library opens it.
+    pub fn location(&self) -> nfa::store::Location {
+        nfa::store::Location::parse(&self.db).expect("the sandbox's database")
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

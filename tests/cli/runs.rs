@@ -382,7 +382,7 @@ fn the_heartbeat_marks_only_the_unfinished_tasks_of_its_process() {
     let s = Sandbox::new();
     let f = s.fixture("t.json", &healthy());
     s.add("c", &f, &[]);
-    let store = Store::open(&s.db).unwrap();
+    let store = Store::open(&s.location()).unwrap();
     let me = Owner::current();
     let other = Owner {
         pid: me.pid + 1,

@@ -55,7 +55,7 @@ sqlite_only! {
     fn the_first_schema_version_migrates_to_the_current_one() {
         let s = Sandbox::sqlite();
         {
-            let store = Store::open_at(&s.db, 1).unwrap();
+            let store = Store::open_at(&s.location(), 1).unwrap();
             assert_eq!(store.user_version().unwrap(), 1);
         }
         // An account written by the version-1 build.
@@ -141,7 +141,7 @@ sqlite_only! {
     #[test]
     fn names_stored_before_nfc_are_found_in_any_form_after_the_migration() {
         let s = Sandbox::sqlite();
-        drop(Store::open_at(&s.db, 3).unwrap());
+        drop(Store::open_at(&s.location(), 3).unwrap());
         let conn = rusqlite::Connection::open(&s.db).unwrap();
         for (name, key) in [
             ("Cafe\u{301}", "cafe\u{301}"),

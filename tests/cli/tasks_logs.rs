@@ -246,7 +246,7 @@ fn a_closed_pipe_ends_every_format_quietly() {
     let s = Sandbox::new();
     // Far more than a pipe holds (64 KiB), so that the writer meets the
     // closed pipe.
-    let store = nfa::store::Store::open(&s.db).unwrap();
+    let store = nfa::store::Store::open(&s.location()).unwrap();
     let now = nfa::domain::time::parse_time(NOW).unwrap();
     store
         .write(|db| {

@@ -303,12 +303,12 @@ postgres_only! {
         use nfa::store::Store;
         use std::sync::atomic::{AtomicUsize, Ordering};
         let s = team();
-        Store::open(&s.db).unwrap();
+        Store::open(&s.location()).unwrap();
         let attempts = AtomicUsize::new(0);
         // Two writers take two accounts' locks in opposite orders: the server
         // ends one of them as a deadlock (40P01), and nfa runs it again.
         let writer = |first: i64, second: i64| {
-            let store = Store::open(&s.db).unwrap();
+            let store = Store::open(&s.location()).unwrap();
             store.write(|db| {
                 attempts.fetch_add(1, Ordering::SeqCst);
                 db.lock_account(AccountId(first))?;
