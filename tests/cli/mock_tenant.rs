@@ -53,7 +53,12 @@ impl Tenant {
 
     /// The token endpoint hands out a token per scope to the right secret.
     pub fn tokens(&mut self) -> &mut Self {
-        for (scope, token) in [(GRAPH_SCOPE, GRAPH_TOKEN), (ARM_SCOPE, ARM_TOKEN)] {
+        // Graph's lifetime as the v1.0 endpoint writes it (a string), ARM's
+        // as v2.0 does (a number): nfa reads both.
+        for (scope, token, expires_in) in [
+            (GRAPH_SCOPE, GRAPH_TOKEN, json!("3599")),
+            (ARM_SCOPE, ARM_TOKEN, json!(3599)),
+        ] {
             let m = self
                 .server
                 .mock("POST", Self::token_path().as_str())
@@ -65,7 +70,7 @@ impl Tenant {
                 ]))
                 .with_header("content-type", "application/json; charset=utf-8")
                 .with_body(
-                    json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+                    json!({"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": 3599, "access_token": token})
                         .to_string(),
                 )
                 .create();

@@ -27,8 +27,27 @@ fn token_cache() -> &'static TokenCache {
 struct TokenReply {
     #[serde(default)]
     access_token: Option<String>,
+    /// Seconds: a number (the v2.0 endpoint) or a numeric string (the
+    /// v1.0 endpoint's documented shape, `"3599"`).
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<Seconds>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Seconds {
+    Number(u64),
+    Text(String),
+}
+
+impl Seconds {
+    /// The number, if it is one (anything else counts as absent).
+    fn get(&self) -> Option<u64> {
+        match self {
+            Seconds::Number(n) => Some(*n),
+            Seconds::Text(t) => t.trim().parse().ok(),
+        }
+    }
 }
 
 /// The token endpoint's refusal.
@@ -85,7 +104,13 @@ impl GraphSource {
             .ok_or_else(|| {
                 SourceError::Failed(format!("{service} token: the answer holds no access_token"))
             })?;
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(300));
+        let lifetime = Duration::from_secs(
+            answer
+                .expires_in
+                .as_ref()
+                .and_then(Seconds::get)
+                .unwrap_or(300),
+        );
         let token = Secret::from(token);
         let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
         if let Ok(mut cache) = token_cache().lock() {
