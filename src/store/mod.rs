@@ -58,16 +58,24 @@ const MIGRATION_LOCK: i64 = -0x6e66_6101;
 /// The lock wait: `NFA_LOCK_TIMEOUT` (a duration such as `90s` or `5m`),
 /// else [`BUSY_TIMEOUT`]. A malformed value is an error, never ignored.
 pub fn lock_timeout() -> Result<Duration> {
-    static TIMEOUT: std::sync::OnceLock<Result<Duration, String>> = std::sync::OnceLock::new();
-    TIMEOUT
-        .get_or_init(|| match std::env::var("NFA_LOCK_TIMEOUT") {
-            Err(_) => Ok(BUSY_TIMEOUT),
-            Ok(v) => crate::domain::time::parse_span(&v)
-                .map(|s| Duration::from_secs(s.as_secs()))
-                .map_err(|e| format!("NFA_LOCK_TIMEOUT: {e}")),
-        })
-        .clone()
-        .map_err(|e| anyhow!(e))
+    static TIMEOUT: EnvSpan = std::sync::OnceLock::new();
+    env_span(&TIMEOUT, "NFA_LOCK_TIMEOUT", BUSY_TIMEOUT)
+}
+
+/// A duration read once from the environment (`90s`, `5m`, …).
+pub(crate) type EnvSpan = std::sync::OnceLock<Result<Duration, String>>;
+
+/// The duration in `var` (read once into `cell`), else `default`; a
+/// malformed value is an error naming the variable, never ignored.
+pub(crate) fn env_span(cell: &'static EnvSpan, var: &str, default: Duration) -> Result<Duration> {
+    cell.get_or_init(|| match std::env::var(var) {
+        Err(_) => Ok(default),
+        Ok(v) => crate::domain::time::parse_span(&v)
+            .map(|s| Duration::from_secs(s.as_secs()))
+            .map_err(|e| format!("{var}: {e}")),
+    })
+    .clone()
+    .map_err(|e| anyhow!(e))
 }
 
 /// SQLite's busy handler: waits in short steps for another writer, up to

@@ -16,7 +16,7 @@
 //! - After Ctrl-C a new wait gets at most [`AFTER_INTERRUPT`] (to record
 //!   what the interruption ended), and a wait under way ends at once.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use futures_util::Stream;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -38,16 +38,8 @@ const INTERRUPT_STEP: Duration = Duration::from_millis(50);
 /// lock wait (`NFA_LOCK_TIMEOUT`) and 2 s more, so that a statement that
 /// waits for a lock is not taken for a lost connection.
 pub fn answer_limit() -> Result<Duration> {
-    static LIMIT: std::sync::OnceLock<Result<Duration, String>> = std::sync::OnceLock::new();
-    let limit = LIMIT
-        .get_or_init(|| match std::env::var("NFA_PG_TIMEOUT") {
-            Err(_) => Ok(ANSWER),
-            Ok(v) => crate::domain::time::parse_span(&v)
-                .map(|s| Duration::from_secs(s.as_secs()))
-                .map_err(|e| format!("NFA_PG_TIMEOUT: {e}")),
-        })
-        .clone()
-        .map_err(|e| anyhow!(e))?;
+    static LIMIT: super::EnvSpan = std::sync::OnceLock::new();
+    let limit = super::env_span(&LIMIT, "NFA_PG_TIMEOUT", ANSWER)?;
     Ok(limit.max(super::lock_timeout()? + Duration::from_secs(2)))
 }
 

@@ -159,6 +159,19 @@ fn pump(
     let _ = to.shutdown(Shutdown::Write);
 }
 
+/// `nfa -o json ARGS` in the background against `url`, with `env`.
+fn spawn_at(s: &Sandbox, url: &str, env: &[(&str, &str)], args: &[&str]) -> Child {
+    s.cmd()
+        .env("NFA_DB", url)
+        .envs(env.iter().copied())
+        .args(["-o", "json"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// A team sandbox with contoso over `tenant`, reached through a proxy.
 fn proxied(tenant: &Value) -> (Sandbox, Proxy, String) {
     let s = Sandbox::new();
@@ -193,16 +206,12 @@ postgres_only! {
     #[test]
     fn a_path_that_goes_silent_mid_run_ends_in_bounded_time_with_its_tasks_in_error() {
         let (s, proxy, url) = proxied(&slow(2000));
-        let run = s
-            .cmd()
-            .env("NFA_DB", &url)
-            .env("NFA_PG_TIMEOUT", "3s")
-            .env("NFA_LOCK_TIMEOUT", "1s")
-            .args(["-o", "json", "refresh", "contoso"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let run = spawn_at(
+            &s,
+            &url,
+            &[("NFA_PG_TIMEOUT", "3s"), ("NFA_LOCK_TIMEOUT", "1s")],
+            &["refresh", "contoso"],
+        );
         let _guard = KillOnDrop(run.id());
         s.wait_in_progress();
         proxy.silence_open_connections();
@@ -234,14 +243,7 @@ postgres_only! {
     #[test]
     fn connections_reset_mid_run_end_the_run_at_once_with_its_tasks_in_error() {
         let (s, proxy, url) = proxied(&slow(1500));
-        let run = s
-            .cmd()
-            .env("NFA_DB", &url)
-            .args(["-o", "json", "refresh", "contoso"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let run = spawn_at(&s, &url, &[], &["refresh", "contoso"]);
         let _guard = KillOnDrop(run.id());
         s.wait_in_progress();
         proxy.reset_open_connections();
@@ -300,7 +302,7 @@ postgres_only! {
         let f = s.fixture("tenant.json", &slow(7000));
         s.add("contoso", &f, &[]);
         s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
-        let run = s.spawn_with(&[("NFA_HOST", "host-a")], &["refresh", "contoso"]);
+        let run = s.spawn_on("host-a", &["refresh", "contoso"]);
         let _guard = KillOnDrop(run.id());
         s.wait_in_progress();
         // The heartbeat's connection (and only it) is ended by the server.
@@ -318,15 +320,7 @@ postgres_only! {
         );
         // Past the heartbeat timeout, another host sees the run alive.
         std::thread::sleep(Duration::from_millis(4500));
-        let out = s
-            .cmd()
-            .env("NFA_HOST", "host-b")
-            .args(["-o", "json", "refresh", "contoso", "--no-run"])
-            .output()
-            .unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(r["decision"], "deduplicated", "{r}");
-        assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
+        s.assert_seen_running("host-b", "contoso");
         let out = run.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
     }

@@ -363,6 +363,26 @@ impl Sandbox {
             .expect("spawn nfa")
     }
 
+    /// [`Sandbox::spawn`] as an engineer on another host (`NFA_HOST`).
+    pub fn spawn_on(&self, host: &str, args: &[&str]) -> Child {
+        self.spawn_with(&[("NFA_HOST", host)], args)
+    }
+
+    /// `nfa -o json ARGS` as an engineer on another host; its JSON.
+    pub fn json_on(&self, host: &str, args: &[&str]) -> Value {
+        let out = self.spawn_on(host, args).wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Asserts that an engineer on `host` sees the refresh of `account`
+    /// under way elsewhere as alive: a refresh there is deduplicated by it.
+    pub fn assert_seen_running(&self, host: &str, account: &str) {
+        let r = self.json_on(host, &["refresh", account, "--no-run"]);
+        assert_eq!(r["decision"], "deduplicated", "{r}");
+        assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
+    }
+
     /// The standard output of `nfa ARGS` (space-separated) run on a
     /// terminal `columns` wide: a pty from script(1).
     pub fn on_terminal(&self, columns: u16, args: &str) -> String {

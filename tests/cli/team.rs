@@ -20,24 +20,12 @@ fn team_with_contoso(tenant: &Value) -> (Sandbox, i64) {
     (s, id)
 }
 
-/// `nfa ARGS` in the background as an engineer on another host.
-fn spawn_on(s: &Sandbox, host: &str, args: &[&str]) -> Child {
-    s.spawn_with(&[("NFA_HOST", host)], args)
-}
-
-/// `nfa -o json ARGS` as an engineer on another host; its JSON.
-fn json_on(s: &Sandbox, host: &str, args: &[&str]) -> Value {
-    let out = spawn_on(s, host, args).wait_with_output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 postgres_only! {
     #[test]
     fn eight_engineers_on_eight_hosts_refreshing_one_account_give_one_new() {
         let (s, _) = team_with_contoso(&slow(1000));
         let engineers: Vec<Child> = (0..8)
-            .map(|i| spawn_on(&s, &format!("host-{i}"), &["refresh", "contoso"]))
+            .map(|i| s.spawn_on(&format!("host-{i}"), &["refresh", "contoso"]))
             .collect();
         let mut decisions: Vec<String> = engineers
             .into_iter()
@@ -69,12 +57,12 @@ postgres_only! {
     fn a_killed_run_on_another_host_is_abandoned_once_its_heartbeat_stops() {
         let (s, _) = team_with_contoso(&slow(60_000));
         s.json(&["settings", "set", "heartbeat-timeout", "3s"]);
-        let mut run = spawn_on(&s, "host-a", &["refresh", "contoso"]);
+        let mut run = s.spawn_on("host-a", &["refresh", "contoso"]);
         let _guard = KillOnDrop(run.id());
         s.wait_in_progress();
         // While host A beats (every second), host B sees its run alive.
         std::thread::sleep(Duration::from_secs(4));
-        let r = json_on(&s, "host-b", &["refresh", "contoso"]);
+        let r = s.json_on("host-b", &["refresh", "contoso"]);
         assert_eq!(r["decision"], "deduplicated", "{r}");
         assert_eq!(r["earlier_status"], "IN_PROGRESS", "{r}");
         // kill -9: no chance to record anything; the heartbeat stops.
@@ -84,7 +72,7 @@ postgres_only! {
             .unwrap();
         run.wait().unwrap();
         std::thread::sleep(Duration::from_secs(5));
-        let r = json_on(&s, "host-b", &["refresh", "contoso", "--no-run"]);
+        let r = s.json_on("host-b", &["refresh", "contoso", "--no-run"]);
         assert_eq!(r["decision"], "retry", "silent past the limit: {r}");
         assert_eq!(r["earlier_status"], "ERROR", "{r}");
         let lines = s.json(&["logs", "--level", "error"]);
@@ -103,7 +91,7 @@ postgres_only! {
     fn engineers_starting_a_new_nfa_at_once_migrate_the_database_once() {
         let s = team();
         let starts: Vec<Child> = (0..8)
-            .map(|i| spawn_on(&s, &format!("host-{i}"), &["accounts", "list"]))
+            .map(|i| s.spawn_on(&format!("host-{i}"), &["accounts", "list"]))
             .collect();
         for c in starts {
             let out = c.wait_with_output().unwrap();
