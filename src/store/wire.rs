@@ -145,8 +145,13 @@ impl Wire {
                 return Poll::Ready(true);
             }
             sleep.as_mut().poll(cx).map(|()| false)
-        })?;
-        Ok(came)
+        });
+        match came {
+            // Ctrl-C while listening is the caller's to see (a follower
+            // ends with 130), not a failed wait.
+            Err(e) if matches!(e.downcast_ref(), Some(WaitError::Interrupted)) => Ok(false),
+            other => other,
+        }
     }
 
     /// The limit of a wait starting now.
@@ -177,8 +182,10 @@ impl Wire {
             Interrupted,
         }
         let end = self.rt.block_on(async {
-            let mut deadline = std::pin::pin!(tokio::time::sleep(limit));
-            let mut tick = tokio::time::interval(INTERRUPT_STEP);
+            // Made at the first Pending only: most waits (a row already
+            // received) are ready at once and need no timer.
+            let mut deadline: Option<Pin<Box<tokio::time::Sleep>>> = None;
+            let mut tick: Option<tokio::time::Interval> = None;
             std::future::poll_fn(|cx| {
                 let mut messages = self.messages.borrow_mut();
                 let mut notes = self.notifications.borrow_mut();
@@ -194,12 +201,16 @@ impl Wire {
                 if let Poll::Ready(r) = until(cx, &mut notes) {
                     return Poll::Ready(End::Ready(r));
                 }
+                let deadline = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
                 if deadline.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(End::Silent);
                 }
-                while !late && tick.poll_tick(cx).is_ready() {
-                    if crate::process::interrupted() {
-                        return Poll::Ready(End::Interrupted);
+                if !late {
+                    let tick = tick.get_or_insert_with(|| tokio::time::interval(INTERRUPT_STEP));
+                    while tick.poll_tick(cx).is_ready() {
+                        if crate::process::interrupted() {
+                            return Poll::Ready(End::Interrupted);
+                        }
                     }
                 }
                 Poll::Pending
