@@ -5,8 +5,10 @@ use crate::domain::status::{AccountStatus, Lifecycle};
 use crate::domain::time::format_time;
 use crate::domain::word::Word;
 use crate::error::Outcome;
+use crate::ops::accounts::{AccountView, ConnectionTest};
 use crate::ops::{accounts, import};
 use crate::render::Format;
+use crate::render::{Column, Columns, Kind};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use std::io::Read;
@@ -96,7 +98,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     match args.cmd.unwrap_or(Cmd::List(args.list)) {
         Cmd::List(l) => {
             let store = env.store()?;
-            let mut w = env.out.list::<accounts::AccountView>()?;
+            let mut w = env.out.list::<AccountView>()?;
             accounts::list(&store, now, &l.status, l.refreshable, |v| w.push(&v))?;
             w.finish()?;
         }
@@ -209,4 +211,43 @@ pub fn read_input(file: &std::path::Path) -> Result<String> {
         );
     }
     String::from_utf8(bytes).map_err(|e| anyhow!("{name} is not UTF-8 text: {e}"))
+}
+
+impl Columns for AccountView {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "name",
+        "tenant_id",
+        "source",
+        "status",
+        "refresh_available",
+        "lifecycle",
+        "last_activity_at",
+        "ad_cache_updated_at",
+        "last_check_at",
+        "last_check_ok",
+        "ad_users",
+        "ad_groups",
+        "created_at",
+    ];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", "id", Kind::Id),
+        Column::new("name", "name", Kind::Name),
+        Column::new("status", "status", Kind::Status),
+        Column::new("refresh_available", "↻", Kind::Marker),
+        Column::new("last_activity_at", "activity", Kind::Age).drop(4),
+        Column::new("ad_cache_updated_at", "cache", Kind::Age).drop(3),
+        Column::new("last_check_ok", "conn", Kind::Flag).drop(5),
+        Column::new("ad_users", "users", Kind::Count).drop(2),
+        Column::new("ad_groups", "groups", Kind::Count).drop(1),
+    ];
+}
+
+impl Columns for ConnectionTest {
+    const CSV: &'static [&'static str] = &["connection", "ok", "error"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("connection", "connection", Kind::Id),
+        Column::new("ok", "works", Kind::Flag),
+        Column::new("error", "why not", Kind::Text),
+    ];
 }

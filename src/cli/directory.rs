@@ -3,6 +3,8 @@
 use super::Env;
 use crate::error::Outcome;
 use crate::ops::directory;
+use crate::ops::directory::{GroupView, UserView};
+use crate::render::{Column, Columns, Kind};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -42,17 +44,35 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             disabled,
             search,
         } => {
-            let mut w = env.out.list::<directory::UserView>()?;
+            let mut w = env.out.list::<UserView>()?;
             directory::users(&store, &account, disabled, search.as_deref(), |u| {
                 w.push(&u)
             })?;
             w.finish()?;
         }
         Cmd::Groups { account, search } => {
-            let mut w = env.out.list::<directory::GroupView>()?;
+            let mut w = env.out.list::<GroupView>()?;
             directory::groups(&store, &account, search.as_deref(), |g| w.push(&g))?;
             w.finish()?;
         }
     }
     Ok(Outcome::Success)
+}
+
+impl Columns for UserView {
+    const CSV: &'static [&'static str] = &["id", "display_name", "upn", "enabled"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("display_name", "name", Kind::Name),
+        Column::new("upn", "UPN", Kind::Name),
+        Column::new("enabled", "enabled", Kind::Flag).drop(2),
+        Column::new("id", "id", Kind::Id).drop(1),
+    ];
+}
+
+impl Columns for GroupView {
+    const CSV: &'static [&'static str] = &["id", "display_name"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("display_name", "name", Kind::Name),
+        Column::new("id", "id", Kind::Id),
+    ];
 }

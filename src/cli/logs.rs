@@ -4,8 +4,10 @@ use super::{Env, parse};
 use crate::domain::log::Level;
 use crate::domain::time::Since;
 use crate::error::Outcome;
+use crate::ops::logs::LogView;
 use crate::ops::{accounts, logs};
 use crate::process::interrupt_flag;
+use crate::render::{Column, Columns, Kind};
 use crate::store::LogFilter;
 use anyhow::Result;
 
@@ -48,7 +50,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         limit: (args.limit != 0).then_some(args.limit),
     };
     if !args.follow {
-        let mut w = env.out.list::<logs::LogView>()?;
+        let mut w = env.out.list::<LogView>()?;
         logs::list(&store, &filter, |l| w.push(&l))?;
         w.finish()?;
         return Ok(Outcome::Success);
@@ -56,8 +58,32 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     let cancel = interrupt_flag()?;
     let mut header = false;
     logs::follow(&store, &filter, &cancel, |l| {
-        env.out
-            .stream_item(&l, &mut header, logs::LogView::follow_line)
+        env.out.stream_item(&l, &mut header, LogView::follow_line)
     })?;
     Ok(Outcome::Interrupted)
+}
+
+impl Columns for LogView {
+    const CSV: &'static [&'static str] =
+        &["id", "time", "level", "task_id", "account_id", "message"];
+    /// On a terminal: no line id, the time without its year.
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", "id", Kind::Id).wide(),
+        Column::new("time", "time", Kind::Clock),
+        Column::new("level", "level", Kind::Word),
+        Column::new("task_id", "task", Kind::Id).drop(2),
+        Column::new("account_id", "account", Kind::Name).drop(1),
+        Column::new("message", "message", Kind::Text),
+    ];
+
+    /// The table's task and account columns already say which: the
+    /// message says only what happened. The account by its name, when it
+    /// still exists.
+    fn table_text(&self, key: &str) -> Option<String> {
+        match key {
+            "message" => Some(self.message.short()),
+            "account_id" => self.message.account_name().map(str::to_string),
+            _ => None,
+        }
+    }
 }

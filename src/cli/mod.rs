@@ -144,7 +144,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     let own_db = !matches!(cli.command, Command::Demo(_));
     let env = Env {
         clock,
-        out: Renderer::new(cli.output, cli.color, clock.now()),
+        out: Renderer::new(cli.output, cli.color, clock.now(), cli.quiet),
         quiet: cli.quiet,
         db: if own_db { Some(locate(cli.db)?) } else { None },
     };

@@ -3,10 +3,11 @@
 use super::{Env, run_tasks};
 use crate::error::Outcome;
 use crate::model::Account;
+use crate::ops::refresh::AuditReport;
 use crate::ops::refresh::{RefreshOptions, RefreshReport, audit, refresh};
 use crate::ops::run::Run;
 use crate::ops::{AccountRun, accounts};
-use crate::render::{Columns, Format};
+use crate::render::{Column, Columns, Format, Kind};
 use crate::runner::TaskResult;
 use crate::store::Store;
 use anyhow::Result;
@@ -77,12 +78,12 @@ struct TaskRow<'a> {
 
 impl Columns for TaskRow<'_> {
     const CSV: &'static [&'static str] = &["account", "id", "kind", "status", "error"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("id", "task"),
-        ("name", "name"),
-        ("status", "status"),
-        ("error", "error"),
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("id", "task", Kind::Id),
+        Column::new("name", "name", Kind::Name).drop(1),
+        Column::new("status", "status", Kind::Status),
+        Column::new("error", "error", Kind::Text),
     ];
 }
 
@@ -156,23 +157,76 @@ struct AuditRow<'a>(BulkRow<'a>);
 
 impl Columns for AuditRow<'_> {
     const CSV: &'static [&'static str] = &["account", "status", "task", "error"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("status", "status"),
-        ("task", "failed task"),
-        ("error", "error"),
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("status", "status", Kind::Status),
+        Column::new("task", "failed task", Kind::Id),
+        Column::new("error", "error", Kind::Text),
     ];
 }
 
 impl Columns for BulkRow<'_> {
     const CSV: &'static [&'static str] = &["account", "decision", "status", "task", "error"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("decision", "decision"),
-        ("status", "status"),
-        ("task", "failed task"),
-        ("error", "error"),
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("decision", "decision", Kind::Word).drop(1),
+        Column::new("status", "status", Kind::Status),
+        Column::new("task", "failed task", Kind::Id),
+        Column::new("error", "error", Kind::Text),
     ];
+}
+
+impl Columns for RefreshReport {
+    const CSV: &'static [&'static str] = &[
+        "account_id",
+        "account",
+        "activity_id",
+        "decision",
+        "earlier_activity_id",
+        "earlier_status",
+        "message",
+        "description",
+        "status_before",
+        "status_after",
+        "tasks",
+    ];
+    /// On a terminal: the status change in one column, and the earlier
+    /// activity only as the description words it.
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("activity_id", "activity", Kind::Id),
+        Column::new("decision", "decision", Kind::Word),
+        Column::new("earlier_activity_id", "earlier", Kind::Id).wide(),
+        Column::new("earlier_status", "earlier status", Kind::Status).wide(),
+        Column::new("status_before", "before", Kind::Status).wide(),
+        Column::new("status_after", "after", Kind::Status).wide(),
+        Column::new("status", "status", Kind::Status).terminal(),
+        Column::new("description", "description", Kind::Text),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "status").then(|| self.status_change())
+    }
+}
+
+impl Columns for AuditReport {
+    const CSV: &'static [&'static str] = &[
+        "account_id",
+        "account",
+        "status_before",
+        "status_after",
+        "tasks",
+    ];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("status_before", "before", Kind::Status).wide(),
+        Column::new("status_after", "after", Kind::Status).wide(),
+        Column::new("status", "status", Kind::Status).terminal(),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "status").then(|| self.status_change())
+    }
 }
 
 /// Several accounts, for people: what was decided, counted once (with the

@@ -3,7 +3,9 @@
 use super::Env;
 use crate::error::Outcome;
 use crate::ops::settings;
+use crate::ops::settings::SettingView;
 use crate::render::Format;
+use crate::render::{Column, Columns, Kind};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -50,4 +52,14 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+impl Columns for SettingView {
+    const CSV: &'static [&'static str] = &["key", "value", "default", "is_default", "description"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("key", "key", Kind::Id),
+        Column::new("value", "value", Kind::Id),
+        Column::new("default", "default", Kind::Id).drop(1),
+        Column::new("description", "description", Kind::Text),
+    ];
 }

@@ -3,7 +3,9 @@
 use super::Env;
 use crate::error::Outcome;
 use crate::ops::summary::summary;
+use crate::ops::summary::{CacheAge, Failure, Running, StatusCount};
 use crate::render::Format;
+use crate::render::{Column, Columns, Kind};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -37,4 +39,46 @@ pub fn run(env: &Env, _args: Args) -> Result<Outcome> {
         env.out.all(s.in_progress.iter().cloned())?;
     }
     Ok(Outcome::Success)
+}
+
+impl Columns for StatusCount {
+    const CSV: &'static [&'static str] = &["status", "accounts"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("status", "status", Kind::Status),
+        Column::new("accounts", "accounts", Kind::Count),
+    ];
+}
+
+impl Columns for Failure {
+    const CSV: &'static [&'static str] = &["error", "tasks", "accounts", "last_at"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("tasks", "tasks", Kind::Count),
+        Column::new("last_at", "last", Kind::Age).drop(1),
+        Column::new("accounts", "accounts", Kind::Name),
+        Column::new("error", "error", Kind::Text),
+    ];
+
+    /// The accounts that failed so, by name.
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "accounts").then(|| self.accounts.join(", "))
+    }
+}
+
+impl Columns for CacheAge {
+    const CSV: &'static [&'static str] = &["account_id", "account", "ad_cache_updated_at"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("ad_cache_updated_at", "AD cache", Kind::Age),
+    ];
+}
+
+impl Columns for Running {
+    const CSV: &'static [&'static str] = &["id", "account", "kind", "name", "status", "started_at"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", "task", Kind::Id),
+        Column::new("account", "account", Kind::Name),
+        Column::new("name", "name", Kind::Name).drop(1),
+        Column::new("status", "status", Kind::Status),
+        Column::new("started_at", "started", Kind::Age).drop(2),
+    ];
 }

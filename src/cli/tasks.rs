@@ -4,8 +4,10 @@ use super::{Env, parse, run_tasks};
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::domain::time::Since;
 use crate::error::Outcome;
+use crate::ops::tasks::{RunReport, TaskView};
 use crate::ops::{accounts, tasks};
 use crate::render::Format;
+use crate::render::{Column, Columns, Kind};
 use crate::store::TaskFilter;
 use anyhow::Result;
 
@@ -74,7 +76,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 include_automated: l.show_automated,
                 limit: if l.limit == 0 { u64::MAX } else { l.limit },
             };
-            let mut w = env.out.list::<tasks::TaskView>()?;
+            let mut w = env.out.list::<TaskView>()?;
             tasks::list(&store, filter, |t| w.push(&t))?;
             w.finish()?;
         }
@@ -112,4 +114,68 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+impl Columns for TaskView {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "parent_id",
+        "account_id",
+        "account",
+        "kind",
+        "name",
+        "automated",
+        "status",
+        "decision",
+        "description",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ];
+    /// On a terminal one line a task: its error when it failed, else what
+    /// it does (`-o wide` or `tasks show` for both, in full).
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", "id", Kind::Id),
+        Column::new("parent_id", "parent", Kind::Id).wide(),
+        Column::new("account", "account", Kind::Name),
+        Column::new("name", "task", Kind::Name).drop(2),
+        Column::new("status", "status", Kind::Status),
+        Column::new("created_at", "created", Kind::Age).drop(1),
+        Column::new("description", "description", Kind::Text).wide(),
+        Column::new("error", "error", Kind::Text).wide(),
+        Column::new("detail", "detail", Kind::Text).terminal(),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        match key {
+            "detail" => Some(
+                self.error
+                    .as_ref()
+                    .or(self.description.as_ref())
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl Columns for RunReport {
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "account_id",
+        "account",
+        "kind",
+        "name",
+        "status",
+        "error",
+    ];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("id", "id", Kind::Id),
+        Column::new("account", "account", Kind::Name),
+        Column::new("name", "task", Kind::Name).drop(1),
+        Column::new("status", "status", Kind::Status),
+        Column::new("error", "error", Kind::Text),
+    ];
 }

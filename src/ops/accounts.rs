@@ -12,7 +12,6 @@ use crate::domain::task::TaskStatus;
 use crate::domain::tenant::ConnectionState;
 use crate::domain::time::ser;
 use crate::model::Account;
-use crate::render::Columns;
 use crate::store::{Db, Store};
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -39,36 +38,6 @@ pub struct AccountView {
     pub ad_groups: i64,
     #[serde(serialize_with = "ser::time")]
     pub created_at: DateTime<Utc>,
-}
-
-impl Columns for AccountView {
-    const CSV: &'static [&'static str] = &[
-        "id",
-        "name",
-        "tenant_id",
-        "source",
-        "status",
-        "refresh_available",
-        "lifecycle",
-        "last_activity_at",
-        "ad_cache_updated_at",
-        "last_check_at",
-        "last_check_ok",
-        "ad_users",
-        "ad_groups",
-        "created_at",
-    ];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("id", "id"),
-        ("name", "name"),
-        ("status", "status"),
-        ("refresh_available", "↻"),
-        ("last_activity_at", "activity"),
-        ("ad_cache_updated_at", "cache"),
-        ("last_check_ok", "conn"),
-        ("ad_users", "users"),
-        ("ad_groups", "groups"),
-    ];
 }
 
 impl AccountView {
@@ -345,15 +314,6 @@ pub struct ConnectionTest {
     pub connection: &'static str,
     pub ok: bool,
     pub error: Option<String>,
-}
-
-impl Columns for ConnectionTest {
-    const CSV: &'static [&'static str] = &["connection", "ok", "error"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("connection", "connection"),
-        ("ok", "works"),
-        ("error", "why not"),
-    ];
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,7 +1,6 @@
 //! `nfa directory`: what the AD cache of an account holds.
 
 use super::accounts::resolve;
-use crate::render::Columns;
 use crate::store::Store;
 use anyhow::Result;
 use serde::Serialize;
@@ -15,27 +14,11 @@ pub struct UserView {
     pub enabled: bool,
 }
 
-impl Columns for UserView {
-    const CSV: &'static [&'static str] = &["id", "display_name", "upn", "enabled"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("display_name", "name"),
-        ("upn", "UPN"),
-        ("enabled", "enabled"),
-        ("id", "id"),
-    ];
-}
-
 /// A cached group.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupView {
     pub id: String,
     pub display_name: Option<String>,
-}
-
-impl Columns for GroupView {
-    const CSV: &'static [&'static str] = &["id", "display_name"];
-    const TABLE: &'static [(&'static str, &'static str)] =
-        &[("display_name", "name"), ("id", "id")];
 }
 
 /// Whether any of `fields` contains `search` (case-insensitive); no search

@@ -6,7 +6,6 @@ use crate::domain::time::ser;
 use crate::domain::word::Word;
 use crate::model::LogLine;
 use crate::process::Cancel;
-use crate::render::Columns;
 use crate::store::{LogFilter, Store};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -33,8 +32,13 @@ pub struct Message {
 }
 
 impl Message {
+    /// The name of the account it is about (while the account exists).
+    pub fn account_name(&self) -> Option<&str> {
+        self.account.as_ref().map(|(_, n)| n.as_str())
+    }
+
     /// Without the task and account it names.
-    fn short(&self) -> String {
+    pub fn short(&self) -> String {
         self.event.short(self.detail.as_deref())
     }
 }
@@ -50,38 +54,6 @@ impl std::fmt::Display for Message {
 impl Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl Columns for LogView {
-    const CSV: &'static [&'static str] =
-        &["id", "time", "level", "task_id", "account_id", "message"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("id", "id"),
-        ("time", "time"),
-        ("level", "level"),
-        ("task_id", "task"),
-        ("account_id", "account"),
-        ("message", "message"),
-    ];
-    /// On a terminal: no line id, the time without its year.
-    const NARROW: &'static [(&'static str, &'static str)] = &[
-        ("time", "time"),
-        ("level", "level"),
-        ("task_id", "task"),
-        ("account_id", "account"),
-        ("message", "message"),
-    ];
-
-    /// The table's task and account columns already say which: the
-    /// message says only what happened. The account by its name, when it
-    /// still exists.
-    fn table_text(&self, key: &str) -> Option<String> {
-        match key {
-            "message" => Some(self.message.short()),
-            "account_id" => self.message.account.as_ref().map(|(_, n)| n.clone()),
-            _ => None,
-        }
     }
 }
 

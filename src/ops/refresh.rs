@@ -14,7 +14,6 @@ use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::Origin;
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
 use crate::model::Account;
-use crate::render::Columns;
 use crate::runner::{AccountGone, TaskResult, reap_abandoned};
 use crate::store::{NewTask, Store};
 use anyhow::Result;
@@ -39,45 +38,6 @@ pub struct RefreshReport {
     pub status_after: AccountStatus,
     /// The tasks this call added (empty when deduplicated).
     pub tasks: Vec<TaskResult>,
-}
-
-impl Columns for RefreshReport {
-    const CSV: &'static [&'static str] = &[
-        "account_id",
-        "account",
-        "activity_id",
-        "decision",
-        "earlier_activity_id",
-        "earlier_status",
-        "message",
-        "description",
-        "status_before",
-        "status_after",
-        "tasks",
-    ];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("activity_id", "activity"),
-        ("decision", "decision"),
-        ("earlier_activity_id", "earlier"),
-        ("earlier_status", "earlier status"),
-        ("status_before", "before"),
-        ("status_after", "after"),
-        ("description", "description"),
-    ];
-    /// On a terminal: the status change in one column, and the earlier
-    /// activity only as the description words it.
-    const NARROW: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("activity_id", "activity"),
-        ("decision", "decision"),
-        ("status", "status"),
-        ("description", "description"),
-    ];
-
-    fn table_text(&self, key: &str) -> Option<String> {
-        (key == "status").then(|| self.status_change())
-    }
 }
 
 impl AccountRun for RefreshReport {
@@ -249,27 +209,6 @@ pub struct AuditReport {
     pub status_before: AccountStatus,
     pub status_after: AccountStatus,
     pub tasks: Vec<TaskResult>,
-}
-
-impl Columns for AuditReport {
-    const CSV: &'static [&'static str] = &[
-        "account_id",
-        "account",
-        "status_before",
-        "status_after",
-        "tasks",
-    ];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("account", "account"),
-        ("status_before", "before"),
-        ("status_after", "after"),
-    ];
-    const NARROW: &'static [(&'static str, &'static str)] =
-        &[("account", "account"), ("status", "status")];
-
-    fn table_text(&self, key: &str) -> Option<String> {
-        (key == "status").then(|| self.status_change())
-    }
 }
 
 impl AccountRun for AuditReport {

@@ -1,7 +1,6 @@
 //! `nfa settings`.
 
 use crate::domain::settings::{KEYS, key};
-use crate::render::Columns;
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
@@ -13,16 +12,6 @@ pub struct SettingView {
     pub default: &'static str,
     pub is_default: bool,
     pub description: &'static str,
-}
-
-impl Columns for SettingView {
-    const CSV: &'static [&'static str] = &["key", "value", "default", "is_default", "description"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("key", "key"),
-        ("value", "value"),
-        ("default", "default"),
-        ("description", "description"),
-    ];
 }
 
 pub fn list(store: &Store) -> Result<Vec<SettingView>> {

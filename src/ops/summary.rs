@@ -3,7 +3,6 @@
 use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::TaskKind;
 use crate::domain::time::ser;
-use crate::render::Columns;
 use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -37,12 +36,6 @@ pub struct StatusCount {
     pub accounts: usize,
 }
 
-impl Columns for StatusCount {
-    const CSV: &'static [&'static str] = &["status", "accounts"];
-    const TABLE: &'static [(&'static str, &'static str)] =
-        &[("status", "status"), ("accounts", "accounts")];
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     pub error: String,
@@ -52,24 +45,12 @@ pub struct Failure {
     pub last_at: DateTime<Utc>,
 }
 
-impl Columns for Failure {
-    const CSV: &'static [&'static str] = &["error", "tasks", "accounts", "last_at"];
-    const TABLE: &'static [(&'static str, &'static str)] =
-        &[("tasks", "tasks"), ("last_at", "last"), ("error", "error")];
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct CacheAge {
     pub account_id: crate::domain::ids::AccountId,
     pub account: String,
     #[serde(serialize_with = "ser::opt_time")]
     pub ad_cache_updated_at: Option<DateTime<Utc>>,
-}
-
-impl Columns for CacheAge {
-    const CSV: &'static [&'static str] = &["account_id", "account", "ad_cache_updated_at"];
-    const TABLE: &'static [(&'static str, &'static str)] =
-        &[("account", "account"), ("ad_cache_updated_at", "AD cache")];
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,17 +62,6 @@ pub struct Running {
     pub status: crate::domain::task::TaskStatus,
     #[serde(serialize_with = "ser::opt_time")]
     pub started_at: Option<DateTime<Utc>>,
-}
-
-impl Columns for Running {
-    const CSV: &'static [&'static str] = &["id", "account", "kind", "name", "status", "started_at"];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("id", "task"),
-        ("account", "account"),
-        ("name", "name"),
-        ("status", "status"),
-        ("started_at", "started"),
-    ];
 }
 
 pub fn summary(store: &Store, now: DateTime<Utc>) -> Result<Summary> {

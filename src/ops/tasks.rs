@@ -7,7 +7,6 @@ use crate::domain::task::{TaskKind, TaskStatus};
 use crate::domain::time::ser;
 use crate::model::{Account, Task};
 use crate::ops::logs::LogView;
-use crate::render::Columns;
 use crate::runner::{TaskResult, reap_abandoned};
 use crate::store::{LogFilter, Store, TaskFilter};
 use anyhow::{Result, anyhow};
@@ -33,58 +32,6 @@ pub struct TaskView {
     pub started_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "ser::opt_time")]
     pub finished_at: Option<DateTime<Utc>>,
-}
-
-impl Columns for TaskView {
-    const CSV: &'static [&'static str] = &[
-        "id",
-        "parent_id",
-        "account_id",
-        "account",
-        "kind",
-        "name",
-        "automated",
-        "status",
-        "decision",
-        "description",
-        "error",
-        "created_at",
-        "started_at",
-        "finished_at",
-    ];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("id", "id"),
-        ("parent_id", "parent"),
-        ("account", "account"),
-        ("name", "task"),
-        ("status", "status"),
-        ("created_at", "created"),
-        ("description", "description"),
-        ("error", "error"),
-    ];
-    /// On a terminal: one line a task, its error when it failed, else what
-    /// it does (`-o wide` or `tasks show` for both, in full).
-    const NARROW: &'static [(&'static str, &'static str)] = &[
-        ("id", "id"),
-        ("account", "account"),
-        ("name", "task"),
-        ("status", "status"),
-        ("created_at", "created"),
-        ("detail", "detail"),
-    ];
-
-    fn table_text(&self, key: &str) -> Option<String> {
-        match key {
-            "detail" => Some(
-                self.error
-                    .as_ref()
-                    .or(self.description.as_ref())
-                    .cloned()
-                    .unwrap_or_default(),
-            ),
-            _ => None,
-        }
-    }
 }
 
 impl From<Task> for TaskView {
@@ -164,25 +111,6 @@ pub struct RunReport {
     pub account: String,
     #[serde(flatten)]
     pub task: TaskResult,
-}
-
-impl Columns for RunReport {
-    const CSV: &'static [&'static str] = &[
-        "id",
-        "account_id",
-        "account",
-        "kind",
-        "name",
-        "status",
-        "error",
-    ];
-    const TABLE: &'static [(&'static str, &'static str)] = &[
-        ("id", "id"),
-        ("account", "account"),
-        ("name", "task"),
-        ("status", "status"),
-        ("error", "error"),
-    ];
 }
 
 /// Runs every PENDING task now: first ends abandoned runs, then, on up to

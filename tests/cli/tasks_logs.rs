@@ -376,7 +376,7 @@ fn a_terminal_shows_how_long_ago_and_a_pipe_the_exact_time() {
     assert!(!list.contains("2026-11-27"), "{list}");
     let show = on_tty("accounts show contoso");
     assert!(
-        show.contains("2026-11-27 08:00:00"),
+        show.contains("2026-11-27T08:00:00Z"),
         "show keeps the exact time: {show}"
     );
     let piped = stdout(&s.run(&["accounts", "list"]));
@@ -418,7 +418,13 @@ fn wide_shows_every_column_uncut_even_on_a_terminal() {
         header(&narrow).contains("detail") && !header(&narrow).contains("parent"),
         "{narrow}"
     );
-    assert!(narrow.contains('…') && narrow.contains(" ago"), "{narrow}");
+    assert!(narrow.contains('…'), "{narrow}");
+    // Its age shows where there is room beside 20 columns of detail.
+    let roomy = s.on_terminal(100, "tasks --show-automated");
+    assert!(
+        roomy.contains(" ago") && !narrow.contains(" ago"),
+        "{roomy}"
+    );
     assert!(
         header(&wide).contains("parent") && header(&wide).contains("description"),
         "{wide}"
