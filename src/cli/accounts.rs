@@ -50,6 +50,9 @@ enum Cmd {
     Remove {
         /// Account id or name (case-insensitive)
         account: String,
+        /// Do not ask (on a terminal, nfa asks before it removes)
+        #[arg(short, long)]
+        yes: bool,
     },
 }
 
@@ -169,8 +172,11 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 );
             }
         }
-        Cmd::Remove { account } => {
+        Cmd::Remove { account, yes } => {
             let store = env.store()?;
+            if !yes && !confirm_removal(&store, &account)? {
+                anyhow::bail!("nothing was removed (answer y to remove it, or pass --yes)");
+            }
             let removed = accounts::remove(&store, now, &account)?;
             match env.out.format {
                 Format::Table => env.out.line(&format!(
@@ -250,4 +256,25 @@ impl Columns for ConnectionTest {
         Column::new("ok", "works", Kind::Flag),
         Column::new("error", "why not", Kind::Text),
     ];
+}
+
+/// On a terminal, asks before an account and all its data go; elsewhere
+/// (a script, cron) the command is the answer, as the contract says.
+fn confirm_removal(store: &crate::store::Store, wanted: &str) -> Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Ok(true);
+    }
+    let a = accounts::resolve(&store.read(), wanted)?;
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "remove account '{}' (id {}) with its tasks, log lines, checks and AD cache? [y/N] ",
+        crate::render::for_terminal(&a.name, false),
+        a.id
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }

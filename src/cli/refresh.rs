@@ -95,9 +95,11 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
         named_accounts(&store, &args.accounts)?
     };
     if targets.is_empty() {
-        env.note("no accounts to refresh");
+        env.note("no account to refresh");
     }
-    let several = targets.len() > 1;
+    // A bulk run (not exactly one named account) is summed up once, with
+    // the portal's sentence once, however many accounts it came down to.
+    let several = !single(&args.accounts);
     let opts = RefreshOptions {
         no_run: args.no_run,
     };
@@ -121,6 +123,9 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
     } else {
         named_accounts(&store, &args.accounts)?
     };
+    if targets.is_empty() {
+        env.note("no account to audit");
+    }
     let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, _| {
         audit(ctx, &targets)
     })?;
@@ -160,7 +165,7 @@ impl Columns for AuditRow<'_> {
     const COLUMNS: &'static [Column] = &[
         Column::new("account", "account", Kind::Name),
         Column::new("status", "status", Kind::Status),
-        Column::new("task", "failed task", Kind::Id),
+        Column::new("task", "failed task", Kind::Id).drop(1),
         Column::new("error", "error", Kind::Text),
     ];
 }
@@ -171,7 +176,7 @@ impl Columns for BulkRow<'_> {
         Column::new("account", "account", Kind::Name),
         Column::new("decision", "decision", Kind::Word).drop(1),
         Column::new("status", "status", Kind::Status),
-        Column::new("task", "failed task", Kind::Id),
+        Column::new("task", "failed task", Kind::Id).drop(2),
         Column::new("error", "error", Kind::Text),
     ];
 }
@@ -194,8 +199,8 @@ impl Columns for RefreshReport {
     /// activity only as the description words it.
     const COLUMNS: &'static [Column] = &[
         Column::new("account", "account", Kind::Name),
-        Column::new("activity_id", "activity", Kind::Id),
-        Column::new("decision", "decision", Kind::Word),
+        Column::new("activity_id", "activity", Kind::Id).drop(1),
+        Column::new("decision", "decision", Kind::Word).drop(2),
         Column::new("earlier_activity_id", "earlier", Kind::Id).wide(),
         Column::new("earlier_status", "earlier status", Kind::Status).wide(),
         Column::new("status_before", "before", Kind::Status).wide(),
@@ -242,6 +247,9 @@ fn bulk_summary<R: AccountRun>(env: &Env, reports: &[R]) -> Result<()> {
         .map(|d| format!("{} {}", count(d), d.as_str()))
         .collect();
     let n = reports.len();
+    if n == 0 {
+        return Ok(()); // said on standard error (a terminal's note)
+    }
     let accounts = if n == 1 { "account" } else { "accounts" };
     if decided.is_empty() {
         env.out.line(&format!("{n} {accounts} audited"))?;

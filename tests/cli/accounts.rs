@@ -537,3 +537,48 @@ fn directory_lists_the_ad_cache_with_filters_in_every_format() {
     assert!(table.contains("Grace") && table.contains("UPN"), "{table}");
     s.fails(&["directory", "users", "nope"], &["unknown account 'nope'"]);
 }
+
+#[test]
+fn on_a_terminal_remove_asks_first_and_yes_skips_the_question() {
+    use std::io::Write;
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    let on_tty_answering = |answer: &str, args: &str| {
+        let mut child = Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} {args}", env!("CARGO_BIN_EXE_nfa")),
+                "/dev/null",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NFA_DB", &s.db)
+            .env("NFA_NOW", &s.now)
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .current_dir(s.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(answer.as_bytes()).unwrap();
+        drop(stdin);
+        stdout(&child.wait_with_output().unwrap())
+    };
+    let said = on_tty_answering("n\n", "accounts remove contoso");
+    assert!(said.contains("remove account 'contoso' (id 1)"), "{said}");
+    assert!(said.contains("nothing was removed"), "{said}");
+    assert_eq!(s.json(&["accounts", "list"]).count(), 1);
+    let said = on_tty_answering("y\n", "accounts remove contoso");
+    assert!(said.contains("removed account contoso"), "{said}");
+    assert_eq!(s.json(&["accounts", "list"]).count(), 0);
+    s.add("fabrikam", &f, &[]);
+    let said = on_tty_answering("", "accounts remove fabrikam --yes");
+    assert!(
+        !said.contains("[y/N]") && said.contains("removed account fabrikam"),
+        "{said}"
+    );
+}

@@ -204,3 +204,110 @@ fn colour_comes_when_asked_and_never_in_json_or_csv() {
         Some(2)
     );
 }
+
+/// Accounts named as MSPs name them (10, 28 and 60 characters), one whose
+/// check fails with a 200-character error, each refreshed.
+fn real_names() -> Sandbox {
+    let s = Sandbox::new();
+    let ok = s.fixture("ok.json", &healthy());
+    let mut failing = healthy();
+    failing["office365"] = json!({ "ok": false, "error": format!("token expired: {}", "AADSTS700082 the refresh token has expired due to inactivity ".repeat(4)).chars().take(200).collect::<String>() });
+    let bad = s.fixture("bad.json", &failing);
+    for (name, f) in [
+        ("Contoso AG", &ok),
+        ("Customer 12 Holdings Limited", &bad),
+        (
+            "Northwind Traders International Holdings and Subsidiaries 60",
+            &ok,
+        ),
+    ] {
+        s.add(name, f, &["--last-activity", "2026-11-01T08:00:00Z"]);
+    }
+    s.json_code(3, &["refresh", "--refreshable"]);
+    s
+}
+
+#[test]
+fn every_view_fits_60_to_120_columns_with_real_names() {
+    let s = real_names();
+    let views = [
+        "refresh --refreshable",
+        "refresh 2",
+        "audit --all",
+        "accounts list",
+        "tasks",
+        "tasks --show-automated",
+        "logs",
+        "summary",
+        "directory users 1",
+        "settings",
+        "tasks run",
+    ];
+    for width in [60, 80, 100, 120] {
+        for args in views {
+            let text = s.on_terminal(width, args).replace('\r', "");
+            assert!(!text.trim().is_empty() || args == "tasks run", "{args}");
+            assert_fits(&text, usize::from(width), &format!("{args} at {width}"));
+        }
+    }
+    // The essential columns stay at 60: the id, the name (cut), the status.
+    let list = s.on_terminal(60, "accounts list").replace('\r', "");
+    let header = list.lines().next().unwrap();
+    assert!(
+        header.contains("id") && header.contains("name") && header.contains("status"),
+        "{list}"
+    );
+    assert!(
+        list.contains("Northwind Traders") && list.contains('…'),
+        "{list}"
+    );
+    for width in [60, 120] {
+        snap!(
+            format!("real-names-tasks-{width}"),
+            s.on_terminal(width, "tasks --show-automated")
+                .replace('\r', "")
+        );
+        snap!(
+            format!("real-names-refresh-{width}"),
+            s.on_terminal(width, "audit --all").replace('\r', "")
+        );
+    }
+}
+
+#[test]
+fn a_bulk_run_says_the_portal_sentence_once_even_for_one_account_and_nothing_for_none() {
+    let s = Sandbox::new();
+    let f = s.fixture("ok.json", &healthy());
+    s.add("contoso", &f, &[]);
+    // --refreshable comes down to one account (a new one is STALE).
+    let text = s.on_terminal(80, "refresh --refreshable");
+    assert_eq!(
+        text.matches("Update AD Cache and check").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("1 account: 1 new"), "{text}");
+    // Nothing left to refresh or audit: nothing on standard output, the
+    // note on a terminal only.
+    let out = s.run(&["refresh", "--refreshable"]);
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        s.on_terminal(80, "refresh --refreshable")
+            .contains("no account to refresh")
+    );
+    s.json(&["accounts", "remove", "contoso", "--yes"]);
+    let out = s.run(&["audit", "--all"]);
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        s.on_terminal(80, "audit --all")
+            .contains("no account to audit")
+    );
+}
