@@ -4,20 +4,26 @@
 
 use clap::Parser;
 use nfa::cli::Cli;
-use nfa::error::{EXIT_ERROR, is_broken_pipe};
+use nfa::error::{CommandError, is_broken_pipe};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match nfa::cli::run(cli) {
-        Ok(outcome) => outcome.exit_code(),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "error: {}",
-                nfa::render::for_terminal(&format!("{e:#}"), true)
-            );
-            ExitCode::from(EXIT_ERROR)
-        }
+    let result = std::panic::catch_unwind(|| nfa::cli::run(cli));
+    let error = match result {
+        Ok(Ok(outcome)) => return outcome.exit_code(),
+        Ok(Err(e)) if is_broken_pipe(&e) => return ExitCode::SUCCESS,
+        Ok(Err(e)) => CommandError::new(&e),
+        Err(panic) => CommandError::panicked(
+            panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("a panic"),
+        ),
+    };
+    for line in error.lines() {
+        eprintln!("{line}");
     }
+    error.exit_code()
 }

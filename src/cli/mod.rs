@@ -60,6 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List, show, add, import and remove customer accounts
+    #[command(visible_alias = "account")]
     Accounts(accounts::Args),
     /// Refresh accounts: record "Updating account status" and, unless an
     /// earlier refresh makes it unnecessary, update the AD cache and check
@@ -69,8 +70,10 @@ pub enum Command {
     /// (the audit service; typically from cron)
     Audit(refresh::AuditArgs),
     /// Management tasks: list, show, run pending ones
+    #[command(visible_alias = "task")]
     Tasks(tasks::Args),
     /// The system log, newest first
+    #[command(visible_alias = "log")]
     Logs(logs::Args),
     /// Show and change settings
     Settings(settings::Args),
@@ -118,7 +121,7 @@ impl Env {
     pub fn location(&self) -> Result<&Location> {
         self.db
             .as_ref()
-            .ok_or_else(|| anyhow!("internal error: this command has no database of the user's"))
+            .ok_or_else(|| crate::error::internal("this command has no database of the user's"))
     }
 
     pub fn store(&self) -> Result<Store> {

@@ -76,11 +76,20 @@ pub fn key(name: &str) -> Result<&'static Key, String> {
     KEYS.iter()
         .find(|k| k.name.eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| {
-            let names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
-            format!(
-                "unknown setting '{name}' (known settings: {})",
-                names.join(", ")
-            )
+            let close = crate::domain::names::suggest(name, KEYS.iter().map(|k| k.name));
+            match close.as_slice() {
+                [] => {
+                    let names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
+                    format!(
+                        "unknown setting '{name}' (known settings: {})",
+                        names.join(", ")
+                    )
+                }
+                close => format!(
+                    "unknown setting '{name}' (did you mean {}?)",
+                    close.join(", ")
+                ),
+            }
         })
 }
 

@@ -124,13 +124,18 @@ pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
             }
             let names = db.account_names()?;
             let close = suggest(&name, names.iter().map(String::as_str));
-            if close.is_empty() {
-                bail!("unknown account '{name}'")
-            }
-            bail!(
-                "unknown account '{name}' (did you mean {}?)",
-                close.join(", ")
-            )
+            let message = if close.is_empty() {
+                format!("unknown account '{name}'")
+            } else {
+                format!(
+                    "unknown account '{name}' (did you mean {}?)",
+                    close.join(", ")
+                )
+            };
+            Err(crate::error::hinted(
+                message,
+                vec!["nfa accounts list shows the accounts, with their ids".to_string()],
+            ))
         }
     }
 }

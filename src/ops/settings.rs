@@ -36,8 +36,18 @@ pub fn list(store: &Store) -> Result<Vec<SettingView>> {
         .collect())
 }
 
+/// The setting of `name`; an unknown one is named, with the close ones.
+fn known(name: &str) -> Result<&'static crate::domain::settings::Key> {
+    key(name).map_err(|e| {
+        crate::error::hinted(
+            e,
+            vec!["nfa settings list shows every setting with its default".to_string()],
+        )
+    })
+}
+
 pub fn get(store: &Store, name: &str) -> Result<SettingView> {
-    let k = key(name).map_err(|e| anyhow!(e))?;
+    let k = known(name)?;
     list(store)?
         .into_iter()
         .find(|s| s.key == k.name)
@@ -47,7 +57,7 @@ pub fn get(store: &Store, name: &str) -> Result<SettingView> {
 /// Validates and stores a value; an unknown key or invalid value changes
 /// nothing.
 pub fn set(store: &Store, name: &str, value: &str) -> Result<SettingView> {
-    let k = key(name).map_err(|e| anyhow!(e))?;
+    let k = known(name)?;
     let v = k.normalize(value).map_err(|e| anyhow!(e))?;
     store.write(|db| db.set_setting(k.name, &v))?;
     get(store, k.name)

@@ -85,7 +85,12 @@ pub struct TaskDetail {
 
 pub fn show(store: &Store, id: TaskId) -> Result<TaskDetail> {
     let db = store.read();
-    let task = db.task(id)?.ok_or_else(|| anyhow!("unknown task {id}"))?;
+    let task = db.task(id)?.ok_or_else(|| {
+        crate::error::hinted(
+            format!("unknown task {id}"),
+            vec!["nfa tasks --show-automated lists the newest tasks, with their ids".to_string()],
+        )
+    })?;
     let children = db.children(id)?.into_iter().map(TaskView::from).collect();
     let mut logs = vec![];
     let filter = LogFilter {

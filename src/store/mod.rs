@@ -292,9 +292,9 @@ impl Store {
     /// The SQLite connection (the store is on SQLite whenever this is
     /// called: pragmas and files are SQLite's).
     fn lite(&self) -> Result<&Connection> {
-        self.conn
-            .lite()
-            .ok_or_else(|| anyhow!("internal error: an SQLite operation on {}", self.location))
+        self.conn.lite().ok_or_else(|| {
+            crate::error::internal(format!("an SQLite operation on {}", self.location))
+        })
     }
 
     /// Refuses, before anything is written to it, an SQLite file that is not

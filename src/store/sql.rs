@@ -8,7 +8,7 @@
 //! so an integer parameter fits an `int4`, `int8` or `boolean` column
 //! alike) and are read back with [`Row::get`].
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
@@ -421,7 +421,9 @@ impl Conn {
     ) -> Result<T> {
         match self.query_opt(sql, args, f)? {
             Some(v) => Ok(v),
-            None => bail!("internal error: a query that returns a row returned none"),
+            None => Err(crate::error::internal(format!(
+                "a query that returns a row returned none: {sql}"
+            ))),
         }
     }
 
@@ -439,8 +441,9 @@ impl Conn {
 /// mistranslated: named parameters (`:a`, `@a`, `$a`), `?0`, dollar-quoted
 /// text, and an unterminated quote or comment.
 pub fn to_postgres(sql: &str) -> Result<String> {
-    let refuse =
-        |what: &str| anyhow!("internal error: cannot translate for PostgreSQL ({what}): {sql}");
+    let refuse = |what: &str| {
+        crate::error::internal(format!("cannot translate for PostgreSQL ({what}): {sql}"))
+    };
     let mut out = String::with_capacity(sql.len() + 8);
     let mut largest = 0u32;
     let mut chars = sql.char_indices().peekable();

@@ -311,3 +311,160 @@ fn a_bulk_run_says_the_portal_sentence_once_even_for_one_account_and_nothing_for
             .contains("no account to audit")
     );
 }
+
+/// Standard error of `nfa ARGS`, with the sandbox's directory as
+/// `[SANDBOX]`; the exit code must be `code`.
+fn error_of(s: &Sandbox, code: i32, args: &[&str]) -> String {
+    let out = s.run(args);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{args:?}: {}", stdout(&out));
+    stderr(&out).replace(s.dir.path().to_str().unwrap(), "[SANDBOX]")
+}
+
+#[test]
+fn errors_read_as_one_line_then_their_hints() {
+    let s = three_accounts();
+    let bad_import = s.path("bad.csv");
+    std::fs::write(
+        &bad_import,
+        "name,source\nok,fixture:x.json\n,fixture:y.json\n",
+    )
+    .unwrap();
+    let not_db = s.path("notes.txt");
+    std::fs::write(&not_db, "not a database, my notes\n").unwrap();
+    let cases: Vec<(&str, i32, Vec<String>)> = vec![
+        (
+            "unknown-account-close",
+            1,
+            vec!["refresh".into(), "contosso".into()],
+        ),
+        (
+            "unknown-account",
+            1,
+            vec!["accounts".into(), "show".into(), "zzz".into()],
+        ),
+        (
+            "unknown-task",
+            1,
+            vec!["tasks".into(), "show".into(), "999".into()],
+        ),
+        (
+            "unknown-setting-close",
+            1,
+            vec!["settings".into(), "get".into(), "refresh-windw".into()],
+        ),
+        (
+            "unknown-setting",
+            1,
+            vec!["settings".into(), "get".into(), "colour".into()],
+        ),
+        (
+            "bad-duration",
+            1,
+            vec![
+                "settings".into(),
+                "set".into(),
+                "refresh-window".into(),
+                "6x".into(),
+            ],
+        ),
+        (
+            "bad-boolean",
+            1,
+            vec![
+                "settings".into(),
+                "set".into(),
+                "display-automated-tasks".into(),
+                "maybe".into(),
+            ],
+        ),
+        (
+            "duplicate-name",
+            1,
+            vec![
+                "accounts".into(),
+                "add".into(),
+                "CONTOSO".into(),
+                "--source".into(),
+                "fixture:x.json".into(),
+            ],
+        ),
+        (
+            "bad-import-row",
+            1,
+            vec![
+                "accounts".into(),
+                "import".into(),
+                bad_import.to_string_lossy().into_owned(),
+            ],
+        ),
+        (
+            "not-a-database",
+            1,
+            vec![
+                "--db".into(),
+                not_db.to_string_lossy().into_owned(),
+                "accounts".into(),
+                "list".into(),
+            ],
+        ),
+        (
+            "sqlite-uri",
+            1,
+            vec![
+                "--db".into(),
+                "file:nfa.db".into(),
+                "accounts".into(),
+                "list".into(),
+            ],
+        ),
+        (
+            "postgres-unreachable",
+            1,
+            vec![
+                "--db".into(),
+                "postgres://nfa:pw@127.0.0.1:1/nfa?sslmode=disable".into(),
+                "accounts".into(),
+                "list".into(),
+            ],
+        ),
+        (
+            "bad-since",
+            2,
+            vec!["tasks".into(), "--since".into(), "yesterday-ish".into()],
+        ),
+        ("unknown-subcommand", 2, vec!["acounts".into()]),
+        (
+            "bad-status",
+            2,
+            vec![
+                "accounts".into(),
+                "list".into(),
+                "--status".into(),
+                "HAPPY".into(),
+            ],
+        ),
+    ];
+    for (name, code, args) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let text = error_of(&s, code, &args);
+        if code == 1 {
+            let first = text.lines().next().unwrap_or_default();
+            assert!(first.starts_with("error: "), "{name}: {text}");
+            assert!(
+                text.lines().skip(1).all(|l| l.starts_with("hint: ")),
+                "{name}: one error line, then hints: {text}"
+            );
+        }
+        snap!(format!("error-{name}"), text);
+    }
+    // Bad input in the environment is an error too, never ignored.
+    let out = s
+        .cmd()
+        .env("NFA_NOW", "yesterday")
+        .args(["accounts", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    snap!("error-bad-nfa-now", stderr(&out));
+}
