@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn an_error_is_one_line_then_its_hints_and_a_bug_asks_for_a_report() {
-        let e = hinted("unknown account 'x'", vec!["nfa accounts list shows them".into()]);
+        let e = hinted(
+            "unknown account 'x'",
+            vec!["nfa accounts list shows them".into()],
+        );
         let e = e.context("refresh");
         let shown = CommandError::new(&e);
         assert!(!shown.internal);
@@ -153,7 +156,10 @@ mod tests {
         );
         let bug = CommandError::new(&internal("a query returned none"));
         assert!(bug.internal);
-        assert_eq!(bug.lines()[0], "error: internal error: a query returned none");
+        assert_eq!(
+            bug.lines()[0],
+            "error: internal error: a query returned none"
+        );
         assert!(bug.lines()[1].contains("bug in nfa"), "{:?}", bug.lines());
         assert!(CommandError::panicked("index out of bounds").internal);
     }

@@ -139,17 +139,25 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             })?;
             let store = env.store()?;
             let added = accounts::add_all(&store, now, &[new], |_| String::new())?;
+            warn_missing_fixtures(env, &added);
             env.out.one(&added[0])?;
         }
         Cmd::Import { file } => {
             let text = read_input(&file)?;
+            // Paths inside a file are relative to that file, as a
+            // manifest's are (standard input: the current directory).
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
-            let rows = import::parse(&text, &cwd, now)
+            let base = match file.to_str() {
+                Some("-") => cwd,
+                _ => cwd.join(file.parent().unwrap_or(std::path::Path::new(""))),
+            };
+            let rows = import::parse(&text, &base, now)
                 .with_context(|| format!("import {}", file.display()))?;
             let store = env.store()?;
             let added = accounts::add_all(&store, now, &rows, import::row_label)
                 .with_context(|| format!("import {}", file.display()))?;
             env.note(&format!("imported {} accounts", added.len()));
+            warn_missing_fixtures(env, &added);
             env.out.all(added)?;
         }
         Cmd::Test { account } => {
@@ -277,4 +285,21 @@ fn confirm_removal(store: &crate::store::Store, wanted: &str) -> Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+/// A `warning:` line for each added account whose fixture file does not
+/// exist (yet): it was added all the same, the file may come later.
+fn warn_missing_fixtures(env: &Env, added: &[AccountView]) {
+    for a in added {
+        if let Some(path) = a.source.strip_prefix("fixture:")
+            && !std::path::Path::new(path).exists()
+            && !env.quiet
+        {
+            eprintln!(
+                "warning: account '{}': its fixture file {} does not exist (yet); its tasks fail until it does",
+                crate::render::for_terminal(&a.name, false),
+                crate::render::for_terminal(path, false)
+            );
+        }
+    }
 }

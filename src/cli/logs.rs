@@ -50,9 +50,24 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         limit: (args.limit != 0).then_some(args.limit),
     };
     if !args.follow {
+        // One more than shown: whether the list was cut.
+        let cut = LogFilter {
+            limit: filter.limit.map(|n| n + 1),
+            ..filter
+        };
         let mut w = env.out.list::<LogView>()?;
-        logs::list(&store, &filter, |l| w.push(&l))?;
+        let mut more = false;
+        logs::list(&store, &cut, |l| {
+            if args.limit != 0 && w.count() as u64 >= args.limit {
+                more = true;
+                return Ok(());
+            }
+            w.push(&l)
+        })?;
         w.finish()?;
+        if more {
+            env.note(&super::cut_note(args.limit));
+        }
         return Ok(Outcome::Success);
     }
     let cancel = interrupt_flag()?;

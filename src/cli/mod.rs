@@ -177,6 +177,11 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     })
 }
 
+/// What a terminal is told of a list cut at its `--limit`.
+pub fn cut_note(limit: u64) -> String {
+    format!("the newest {limit} shown, and there are more: --limit N for more, --limit 0 for all")
+}
+
 /// Runs `work` as a command that runs tasks ([`crate::ops::run::run_tasks`])
 /// with progress bars for `accounts` accounts on a terminal; `work` gets the
 /// bars too, to print between them.

@@ -74,11 +74,22 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 kinds: l.kind,
                 since: l.since.map(|w| w.resolve(env.clock.now())),
                 include_automated: l.show_automated,
-                limit: if l.limit == 0 { u64::MAX } else { l.limit },
+                // One more than shown: whether the list was cut.
+                limit: if l.limit == 0 { u64::MAX } else { l.limit + 1 },
             };
             let mut w = env.out.list::<TaskView>()?;
-            tasks::list(&store, filter, |t| w.push(&t))?;
+            let mut more = false;
+            tasks::list(&store, filter, |t| {
+                if l.limit != 0 && w.count() as u64 >= l.limit {
+                    more = true;
+                    return Ok(());
+                }
+                w.push(&t)
+            })?;
             w.finish()?;
+            if more {
+                env.note(&super::cut_note(l.limit));
+            }
         }
         Cmd::Show { id } => {
             let detail = tasks::show(&store, crate::domain::ids::TaskId(id))?;

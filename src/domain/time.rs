@@ -53,41 +53,69 @@ impl fmt::Display for Span {
 /// A duration or a time that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("invalid duration '{0}' (expected e.g. 90s, 45m, 6h, 30d, or seconds)")]
+    #[error("invalid duration '{0}' (expected e.g. 90s, 45m, 6h, 2h30m, 30d, 1w, or seconds)")]
     InvalidDuration(String),
     #[error("duration '{0}' is too long (at most 36500d)")]
     TooLong(String),
     #[error("invalid time '{text}' ({reason}; expected RFC 3339, e.g. 2026-11-30T08:00:00Z)")]
     InvalidTime { text: String, reason: String },
-    #[error("invalid time '{0}' (expected a duration such as 6h or 30d, or an RFC 3339 time)")]
+    #[error(
+        "invalid time '{0}' (expected a duration such as 6h or 30d, a date such as 2026-11-30, or an RFC 3339 time)"
+    )]
     InvalidSince(String),
 }
 
 /// Parses `90s`, `45m`, `6h`, `30d`, or a plain number of seconds.
 pub fn parse_span(text: &str) -> Result<Span, TimeError> {
     let t = text.trim();
-    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, ""),
-    };
     let bad = || TimeError::InvalidDuration(text.to_string());
-    if digits.is_empty() {
+    let too_long = || TimeError::TooLong(text.to_string());
+    // A plain number is seconds.
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        let n: u64 = t.parse().map_err(|_| too_long())?;
+        return if n <= MAX_SECONDS {
+            Ok(Span(n))
+        } else {
+            Err(too_long())
+        };
+    }
+    if t.is_empty() {
         return Err(bad());
     }
-    let too_long = || TimeError::TooLong(text.to_string());
-    // All digits: only too many of them can fail to parse.
-    let n: u64 = digits.parse().map_err(|_| too_long())?;
-    let mult = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    match n.checked_mul(mult) {
-        Some(secs) if secs <= MAX_SECONDS => Ok(Span(secs)),
-        _ => Err(too_long()),
+    // Else one or more number-unit parts, largest unit first: `2h30m`, `1w`.
+    let mut rest = t;
+    let mut total: u64 = 0;
+    let mut last_unit = u64::MAX;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| too_long())?;
+        let unit_char = rest[digits..].chars().next().ok_or_else(bad)?;
+        let mult = match unit_char {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        // Each unit once, largest first (`30m2h` is a slip, not a span).
+        if mult >= last_unit {
+            return Err(bad());
+        }
+        last_unit = mult;
+        total = n
+            .checked_mul(mult)
+            .and_then(|part| total.checked_add(part))
+            .ok_or_else(too_long)?;
+        rest = &rest[digits + unit_char.len_utf8()..];
     }
+    if total > MAX_SECONDS {
+        return Err(too_long());
+    }
+    Ok(Span(total))
 }
 
 /// Parses an RFC 3339 time (any offset) into UTC.
@@ -114,6 +142,10 @@ impl Since {
             // A well-formed duration that is too long says so.
             Err(e @ TimeError::TooLong(_)) => return Err(e),
             Err(_) => {}
+        }
+        // A date alone: that day from midnight, UTC.
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            return Ok(Since::At(day.and_time(chrono::NaiveTime::MIN).and_utc()));
         }
         parse_time(text)
             .map(Since::At)
@@ -174,6 +206,10 @@ mod tests {
         assert_eq!(parse_span("30d"), Ok(Span(2_592_000)));
         assert_eq!(parse_span("3600"), Ok(Span(3600)));
         assert_eq!(parse_span("0"), Ok(Span(0)));
+        assert_eq!(parse_span("1w"), Ok(Span(604_800)));
+        assert_eq!(parse_span("2h30m"), Ok(Span(9000)));
+        assert_eq!(parse_span("1d12h"), Ok(Span(129_600)));
+        assert_eq!(parse_span("1h0m5s"), Ok(Span(3605)));
     }
 
     #[test]
@@ -201,6 +237,10 @@ mod tests {
             "6hh",
             "99999999999999999999",
             "36501d",
+            "30m2h",
+            "2h2h",
+            "2h30",
+            "5300w",
         ] {
             assert!(parse_span(bad).is_err(), "{bad} should be refused");
         }
@@ -226,6 +266,9 @@ mod tests {
             Ok(t("2026-10-31T23:00:00Z"))
         );
         assert!(since("yesterday").is_err());
+        assert_eq!(since("2026-11-30"), Ok(t("2026-11-30T00:00:00Z")));
+        assert_eq!(since("1w"), Ok(t("2026-11-23T08:00:00Z")));
+        assert!(since("2026-13-01").is_err());
     }
 
     #[test]

@@ -21,6 +21,12 @@ impl Location {
         if let Some(url) = text.to_str().filter(|t| is_postgres_url(t)) {
             return Ok(Location::Postgres(Box::new(pg::Target::parse(url)?)));
         }
+        if text.to_str().is_some_and(looks_like_libpq) {
+            bail!(
+                "--db {}: a libpq key=value string is not read by nfa; write it as a URL: postgres://USER@HOST:PORT/DATABASE",
+                crate::secret::redact_url(&text.to_string_lossy())
+            );
+        }
         if text.to_str().is_some_and(|p| p.starts_with("file:")) {
             bail!(
                 "--db {}: nfa takes a file path, not an SQLite URI; write the path itself (or ./{} for a file really named so)",
@@ -63,6 +69,24 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// Whether `--db` is a libpq connection string (`host=db dbname=nfa`)
+/// rather than a file name.
+fn looks_like_libpq(text: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "host=",
+        "hostaddr=",
+        "dbname=",
+        "user=",
+        "port=",
+        "password=",
+        "sslmode=",
+    ];
+    text.split_whitespace().any(|word| {
+        KEYS.iter()
+            .any(|k| word.to_ascii_lowercase().starts_with(k))
+    })
+}
+
 /// Whether `--db` names a PostgreSQL database rather than a file.
 fn is_postgres_url(db: &str) -> bool {
     let lower = db.to_ascii_lowercase();
@@ -82,6 +106,32 @@ mod tests {
             assert!(matches!(at(url).unwrap(), Location::Postgres(_)), "{url}");
         }
         assert!(at("file:nfa.db").is_err());
+        let e = at("host=db user=nfa password=s3cret dbname=nfa")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("key=value") && e.contains("postgres://"), "{e}");
+        assert!(
+            at("postgres:///nfa")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("no host")
+        );
+        assert!(
+            at("postgres://nfa@db")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("no database")
+        );
+        assert!(
+            at("postgres://nfa@db/")
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("no database")
+        );
         let pg = at("postgres://ann:pw@h:6432/team").unwrap();
         assert!(!pg.shown().contains("pw"), "{pg}");
         assert!(pg.same_as(&at("postgres://bob@h:6432/team").unwrap()));

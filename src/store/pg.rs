@@ -43,6 +43,16 @@ impl Target {
         let shown = crate::secret::redact_url(url);
         let mut parsed =
             url::Url::parse(url).map_err(|e| anyhow!("--db {shown}: not a valid URL ({e})"))?;
+        if parsed.host_str().is_none_or(str::is_empty) {
+            bail!(
+                "--db {shown}: the URL names no host (a Unix-socket URL is not read by nfa); name the server: postgres://USER@HOST:PORT/DATABASE"
+            );
+        }
+        if parsed.path().trim_matches('/').is_empty() {
+            bail!(
+                "--db {shown}: the URL names no database; name nfa's own: postgres://USER@HOST:PORT/DATABASE (nfa does not put its tables in the server's default database)"
+            );
+        }
         let mut tls = Tls::Opportunistic;
         let mut root_cert = None;
         let mut rest: Vec<(String, String)> = vec![];
@@ -81,10 +91,6 @@ impl Target {
                 .or_else(|_| std::env::var("USER"))
                 .unwrap_or_else(|_| "postgres".to_string());
             config.user(&user);
-        }
-        if config.get_dbname().is_none() {
-            let user = config.get_user().unwrap_or("postgres").to_string();
-            config.dbname(&user);
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));

@@ -582,3 +582,61 @@ fn on_a_terminal_remove_asks_first_and_yes_skips_the_question() {
         "{said}"
     );
 }
+
+#[test]
+fn fixture_paths_in_an_import_file_are_relative_to_it_and_a_missing_one_is_warned_of() {
+    let s = Sandbox::new();
+    let dir = s.path("imports");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("here.json"),
+        serde_json::to_vec(&healthy()).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("accounts.csv"),
+        "name,source\ncontoso,fixture:here.json\nfabrikam,fixture:later.json\n",
+    )
+    .unwrap();
+    // Run from the sandbox, not from the file's directory.
+    let out = s.run(&["-o", "json", "accounts", "import", "imports/accounts.csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let here = dir.join("here.json").canonicalize().unwrap();
+    assert_eq!(
+        Path::new(
+            added[0]["source"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("fixture:")
+                .unwrap()
+        )
+        .canonicalize()
+        .unwrap(),
+        here
+    );
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("warning: account 'fabrikam'") && err.contains("later.json"),
+        "{err}"
+    );
+    // The same for one added by hand.
+    let out = s.run(&[
+        "accounts",
+        "add",
+        "northwind",
+        "--source",
+        "fixture:nowhere.json",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).starts_with("warning: account 'northwind'"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        s.json_code(3, &["refresh", "contoso", "fabrikam"]).count(),
+        2
+    );
+}

@@ -193,3 +193,26 @@ postgres_only! {
         }
     }
 }
+
+#[test]
+fn a_postgres_location_must_name_a_host_and_a_database_and_be_a_url() {
+    let s = Sandbox::sqlite();
+    for (db, words) in [
+        ("postgres://nfa@127.0.0.1:5432", "names no database"),
+        ("postgres://nfa@127.0.0.1:5432/", "names no database"),
+        ("postgres:///nfa", "names no host"),
+        (
+            "host=127.0.0.1 user=nfa password=s3cret dbname=nfa",
+            "key=value",
+        ),
+    ] {
+        let err = s.fails(
+            &["--db", db, "db", "info"],
+            &[words, "postgres://USER@HOST:PORT/DATABASE"],
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+    // Nothing was created where a file of that name would have been.
+    assert_eq!(std::fs::read_dir(s.dir.path()).unwrap().count(), 0);
+}

@@ -478,3 +478,40 @@ fn since_finds_rows_written_under_a_clock_set_back() {
     assert_eq!(count(&lines("15m"), "fabrikam"), 0);
     assert!(count(&lines("15m"), "contoso") > 0);
 }
+
+#[test]
+fn a_list_cut_at_its_limit_says_so_on_a_terminal_and_times_take_compound_forms() {
+    let s = Sandbox::with_failed_refresh();
+    assert_eq!(
+        s.json(&["tasks", "--show-automated", "--limit", "2"])
+            .count(),
+        2
+    );
+    let cut = s.on_terminal(100, "tasks --show-automated --limit 2");
+    assert!(
+        cut.contains("the newest 2 shown, and there are more"),
+        "{cut}"
+    );
+    let whole = s.on_terminal(100, "tasks --show-automated --limit 3");
+    assert!(!whole.contains("there are more"), "{whole}");
+    let logs = s.on_terminal(100, "logs --limit 1");
+    assert!(logs.contains("the newest 1 shown"), "{logs}");
+    // Durations in compound forms and weeks, dates in --since.
+    assert_eq!(
+        s.json(&["settings", "set", "refresh-window", "2h30m"])["value"],
+        "150m"
+    );
+    assert_eq!(
+        s.json(&["settings", "set", "keep-history", "2w"])["value"],
+        "14d"
+    );
+    for since in ["1w", "1d12h", "2026-11-30"] {
+        assert_eq!(
+            s.json(&["tasks", "--show-automated", "--since", since])
+                .count(),
+            3,
+            "{since}"
+        );
+    }
+    assert_eq!(s.json(&["tasks", "--since", "2026-12-01"]).count(), 0);
+}
