@@ -19,7 +19,8 @@ pub struct Args {
     /// Only lines of this account (id or name)
     #[arg(long)]
     account: Option<String>,
-    /// Only lines of this level or more severe: error, warn, info
+    /// Only lines of this level or more severe: ERROR, WARN or INFO (any
+    /// case)
     #[arg(long, value_parser = parse::words::<Level>())]
     level: Option<Level>,
     /// Only lines since WHEN: a duration (6h, 30d) or an RFC 3339 time

@@ -26,7 +26,13 @@ use std::path::PathBuf;
 /// status, refresh INACTIVE, STALE and DORMANT ones, follow their tasks and
 /// the system log.
 #[derive(Debug, Parser)]
-#[command(name = "nfa", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "nfa",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_long_help = TOP_HELP
+)]
 pub struct Cli {
     /// The database: an SQLite file (default: nfa.db in the per-user data
     /// directory), or a postgres://USER@HOST/DATABASE URL for a team's
@@ -36,56 +42,111 @@ pub struct Cli {
         global = true,
         env = "NFA_DB",
         hide_env_values = true,
-        value_name = "PATH|URL"
+        value_name = "PATH|URL",
+        help_heading = "Global options"
     )]
     pub db: Option<PathBuf>,
 
     /// Output format
-    #[arg(short, long, global = true, value_enum, default_value_t = Output::Table, value_name = "FORMAT")]
+    #[arg(short, long, global = true, value_enum, default_value_t = Output::Table, value_name = "FORMAT", help_heading = "Global options")]
     pub output: Output,
 
     /// No progress bars or notes on standard error
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 
     /// Colour in tables: auto (on a terminal, unless NO_COLOR is set),
     /// always, never
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = "Global options")]
     pub color: ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The end of `nfa --help`: exit codes and the environment.
+const TOP_HELP: &str = "\
+Exit codes:
+  0    success
+  1    an error (bad input, unknown account, database problem): one error line
+  2    a command-line usage error
+  3    a refresh, audit or tasks run completed, but a task ended in ERROR
+  70   a bug in nfa (please report it)
+  130  interrupted (Ctrl-C); the running tasks end ERROR \"interrupted\"
+
+Environment:
+  NFA_DB             the database, as --db
+  NFA_NOW            \"now\" for every command (RFC 3339), e.g. 2026-11-30T08:00:00Z
+  NFA_LOCK_TIMEOUT   how long a write waits for another writer's lock (default 60s)
+  NFA_PG_TIMEOUT     how long nfa waits for PostgreSQL's answer (default 60s)
+  NFA_HOST           the host name nfa records as a run's owner (hosts sharing a database differ)
+  PGPASSWORD         the PostgreSQL password, when the URL has none
+  NO_COLOR           no colour (as --color never)
+
+Examples:
+  nfa accounts list --refreshable
+  nfa refresh contoso
+  nfa -o json tasks --show-automated --status ERROR | jq '.[].error'";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List, show, add, import and remove customer accounts
-    #[command(visible_alias = "account")]
+    #[command(
+        visible_alias = "account",
+        after_long_help = "Examples:\n  nfa accounts list --status STALE\n  nfa accounts add contoso --source fixture:tenants/contoso.json\n  nfa accounts import accounts.csv\n  nfa -o json accounts show contoso"
+    )]
     Accounts(accounts::Args),
     /// Refresh accounts: record "Updating account status" and, unless an
     /// earlier refresh makes it unnecessary, update the AD cache and check
     /// the Azure and Microsoft 365 connections
+    #[command(
+        after_long_help = "Examples:\n  nfa refresh contoso\n  nfa refresh --refreshable --jobs 4\n  nfa accounts list --refreshable -o csv | tail -n +2 | cut -d, -f1 | nfa refresh -\n  nfa refresh contoso --no-run    # the tasks stay PENDING for nfa tasks run"
+    )]
     Refresh(refresh::RefreshArgs),
     /// Run both refresh tasks for accounts now, ignoring the refresh policy
     /// (the audit service; typically from cron)
+    #[command(
+        after_long_help = "Examples:\n  nfa audit --all --jobs 4\n  nfa audit contoso fabrikam"
+    )]
     Audit(refresh::AuditArgs),
     /// Management tasks: list, show, run pending ones
-    #[command(visible_alias = "task")]
+    #[command(
+        visible_alias = "task",
+        after_long_help = "Examples:\n  nfa tasks --show-automated --status ERROR --since 1d\n  nfa tasks show 42\n  nfa tasks run --jobs 4"
+    )]
     Tasks(tasks::Args),
     /// The system log, newest first
-    #[command(visible_alias = "log")]
+    #[command(
+        visible_alias = "log",
+        after_long_help = "Examples:\n  nfa logs --level error --since 6h\n  nfa logs --task 42\n  nfa logs --follow"
+    )]
     Logs(logs::Args),
     /// Show and change settings
+    #[command(
+        after_long_help = "Examples:\n  nfa settings\n  nfa settings get refresh-window\n  nfa settings set display-automated-tasks true"
+    )]
     Settings(settings::Args),
     /// The morning check: accounts per status, recent failures, oldest AD
     /// caches, runs in progress
+    #[command(
+        after_long_help = "Examples:\n  nfa summary\n  nfa -o json summary | jq .refresh_marker"
+    )]
     Summary(summary::Args),
     /// What an account's AD cache holds: its users and groups
+    #[command(
+        after_long_help = "Examples:\n  nfa directory users contoso --disabled\n  nfa directory groups contoso --search admin"
+    )]
     Directory(directory::Args),
     /// Delete finished history older than keep-history (or --older-than):
     /// never an account's newest refresh, never a run under way
+    #[command(
+        after_long_help = "Examples:\n  nfa prune --older-than 90d --dry-run\n  nfa settings set keep-history 180d   # then nfa audit --all prunes nightly"
+    )]
     Prune(prune::Args),
     /// The database: `db info`, `db copy --to TARGET`
+    #[command(
+        after_long_help = "Examples:\n  nfa db info\n  nfa db copy --to postgres://nfa@db.example.com/nfa?sslmode=verify-full"
+    )]
     Db(db::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),

@@ -21,10 +21,11 @@ enum Cmd {
     /// One setting's value (plain text in table output, for scripts)
     Get {
         /// display-automated-tasks, refresh-window, stale-after, inactive-after,
-        /// dormant-after or keep-history
+        /// dormant-after, keep-history or heartbeat-timeout
         key: String,
     },
     /// Change a setting; an unknown key or invalid value changes nothing
+    #[command(after_long_help = crate::domain::settings::KEYS_HELP)]
     Set {
         key: String,
         /// true/false, or a duration such as 90s, 45m, 6h, 30d

@@ -26,6 +26,24 @@ pub const DORMANT_AFTER: &str = "dormant-after";
 pub const KEEP_HISTORY: &str = "keep-history";
 pub const HEARTBEAT_TIMEOUT: &str = "heartbeat-timeout";
 
+/// The keys and their defaults, as `settings set --help` lists them (a
+/// test keeps it true to [`KEYS`]).
+pub const KEYS_HELP: &str = "\
+Keys (and their defaults):
+  display-automated-tasks   false   show automated tasks in nfa tasks without --show-automated
+  refresh-window            6h      how long an earlier refresh makes a new one unnecessary
+  stale-after               24h     an AD cache older than this makes the account STALE
+  inactive-after            7d      no management activity for longer makes it INACTIVE
+  dormant-after             30d     no management activity for longer makes it DORMANT
+  keep-history              0s      finished history older than this is pruned (0: kept)
+  heartbeat-timeout         90s     a run on another host silent for longer is abandoned
+
+Values: true/false, or a duration such as 90s, 45m, 6h, 2h30m, 30d, 1w.
+
+Examples:
+  nfa settings set refresh-window 2h30m
+  nfa settings set keep-history 180d";
+
 pub const KEYS: [Key; 7] = [
     Key {
         name: DISPLAY_AUTOMATED_TASKS,
@@ -237,5 +255,16 @@ mod tests {
                 .unwrap_err()
                 .contains("stale-after")
         );
+    }
+
+    #[test]
+    fn the_keys_help_lists_every_key_with_its_default() {
+        for k in KEYS {
+            let line = KEYS_HELP
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(k.name))
+                .unwrap_or_else(|| panic!("{} is not in KEYS_HELP", k.name));
+            assert_eq!(line.split_whitespace().nth(1), Some(k.default), "{line}");
+        }
     }
 }
