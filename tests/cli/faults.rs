@@ -159,19 +159,6 @@ fn pump(
     let _ = to.shutdown(Shutdown::Write);
 }
 
-/// `nfa -o json ARGS` in the background against `url`, with `env`.
-fn spawn_at(s: &Sandbox, url: &str, env: &[(&str, &str)], args: &[&str]) -> Child {
-    s.cmd()
-        .env("NFA_DB", url)
-        .envs(env.iter().copied())
-        .args(["-o", "json"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 /// A team sandbox with contoso over `tenant`, reached through a proxy.
 fn proxied(tenant: &Value) -> (Sandbox, Proxy, String) {
     let s = Sandbox::new();
@@ -190,10 +177,8 @@ postgres_only! {
         let started = Instant::now();
         let out = s.cmd().env("NFA_DB", &url).args(["accounts", "list"]).output().unwrap();
         let waited = started.elapsed();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        let err = one_line_error(&out);
         assert!(waited < Duration::from_secs(8), "it waited {waited:?}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(
             err.contains(&format!("cannot reach PostgreSQL at 127.0.0.1:{}", proxy.port))
                 && err.contains("did not answer within 2s"),
@@ -206,10 +191,12 @@ postgres_only! {
     #[test]
     fn a_path_that_goes_silent_mid_run_ends_in_bounded_time_with_its_tasks_in_error() {
         let (s, proxy, url) = proxied(&slow(2000));
-        let run = spawn_at(
-            &s,
-            &url,
-            &[("NFA_PG_TIMEOUT", "3s"), ("NFA_LOCK_TIMEOUT", "1s")],
+        let run = s.spawn_with(
+            &[
+                ("NFA_DB", &url),
+                ("NFA_PG_TIMEOUT", "3s"),
+                ("NFA_LOCK_TIMEOUT", "1s"),
+            ],
             &["refresh", "contoso"],
         );
         let _guard = KillOnDrop(run.id());
@@ -243,7 +230,7 @@ postgres_only! {
     #[test]
     fn connections_reset_mid_run_end_the_run_at_once_with_its_tasks_in_error() {
         let (s, proxy, url) = proxied(&slow(1500));
-        let run = spawn_at(&s, &url, &[], &["refresh", "contoso"]);
+        let run = s.spawn_with(&[("NFA_DB", &url)], &["refresh", "contoso"]);
         let _guard = KillOnDrop(run.id());
         s.wait_in_progress();
         proxy.reset_open_connections();
@@ -351,9 +338,7 @@ postgres_only! {
             .args(["db", "copy", "--to", &url])
             .output()
             .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let err = one_line_error(&out);
         assert!(
             err.contains(&format!("PostgreSQL at 127.0.0.1:{} was lost", proxy.port)),
             "{err}"
@@ -361,6 +346,14 @@ postgres_only! {
         // All or nothing: the team database holds nothing of it.
         assert_eq!(team.sql_i64("SELECT count(*) FROM accounts"), 0);
     }
+}
+
+/// The one line of standard error of a command that must exit 1.
+fn one_line_error(out: &Output) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    err
 }
 
 /// A login role of one test, dropped with what it was granted.
@@ -417,9 +410,7 @@ postgres_only! {
         // No right on the log: an added account (whose addition is
         // logged) is refused by the server, and nothing is added.
         let out = as_login(&["accounts", "add", "fabrikam", "--source", &format!("fixture:{}", f.display())]);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let err = one_line_error(&out);
         assert!(
             err.contains(&format!("user '{}' may not use the table logs", login.name))
                 && err.contains(&format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}", login.name)),
@@ -455,9 +446,7 @@ postgres_only! {
             .args(["db", "copy", "--to", &login.url(&team)])
             .output()
             .unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
-        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let err = one_line_error(&out);
         assert!(
             err.contains(&format!("user '{}' may not use the sequence accounts_id_seq", login.name))
                 && err.contains(&format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}", login.name)),
