@@ -20,6 +20,12 @@ pub struct Args {
     /// there (accounts.json, tenants/*.json, nfa.db)
     #[arg(long, requires = "dir")]
     force: bool,
+    /// The demo makes a database of its own: `--db` is not offered here
+    /// (this shadows the global one in the help; `NFA_DB` or a `--db`
+    /// reaches it too, and the demo leaves both alone).
+    #[arg(long, hide = true)]
+    #[allow(dead_code)]
+    db: Option<PathBuf>,
 }
 
 /// The fixture tenants the demo writes, by file name.

@@ -468,3 +468,20 @@ fn errors_read_as_one_line_then_their_hints() {
     assert_eq!(out.status.code(), Some(1));
     snap!("error-bad-nfa-now", stderr(&out));
 }
+
+#[test]
+fn demo_and_completions_do_not_offer_options_they_would_ignore() {
+    let s = Sandbox::new();
+    let help = |args: &[&str]| stdout(&s.run(args));
+    let demo = help(&["demo", "--help"]);
+    assert!(!demo.contains("--db"), "{demo}");
+    let completions = help(&["completions", "--help"]);
+    for flag in ["--db", "--output", "--quiet", "--color"] {
+        assert!(!completions.contains(flag), "{flag}: {completions}");
+    }
+    // Given all the same, they change nothing there.
+    let out = s.run(&["completions", "bash", "-o", "json"]);
+    assert!(out.status.success() && stdout(&out).contains("refresh"));
+    // Elsewhere the global options stay global.
+    assert!(help(&["tasks", "--help"]).contains("--db"));
+}
