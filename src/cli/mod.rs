@@ -229,9 +229,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     // A database error says which database and what to do about it.
     result.map_err(|e| match &env.db {
         Some(at) => match (crate::store::explain(&e, at), at) {
-            // PostgreSQL's own words are in the explanation, on one line.
-            (Some(text), Location::Postgres(_)) => anyhow!(text),
-            (Some(text), Location::Sqlite(_)) => e.context(text),
+            // The driver's own words are in the explanation, on one line
+            // (SQLite's "Error code 5: database is locked" would only
+            // repeat it).
+            (Some(text), _) => anyhow!(text),
             (None, _) => e,
         },
         None => e,

@@ -188,10 +188,10 @@ fn the_demo_refuses_a_directory_that_holds_files_unless_forced() {
 }
 
 /// Holds the database's write lock, as another writer would, until dropped.
-struct WriteLock(rusqlite::Connection);
+pub struct WriteLock(rusqlite::Connection);
 
 impl WriteLock {
-    fn take(s: &Sandbox) -> WriteLock {
+    pub fn take(s: &Sandbox) -> WriteLock {
         let conn = rusqlite::Connection::open(&s.db).unwrap();
         conn.busy_timeout(Duration::from_secs(30)).unwrap();
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();

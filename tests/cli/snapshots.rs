@@ -485,3 +485,29 @@ fn demo_and_completions_do_not_offer_options_they_would_ignore() {
     // Elsewhere the global options stay global.
     assert!(help(&["tasks", "--help"]).contains("--db"));
 }
+
+sqlite_only! {
+    #[test]
+    fn a_locked_database_and_a_fixture_that_is_not_json_read_as_one_line() {
+        let mut s = Sandbox::sqlite();
+        s.env.push(("NFA_LOCK_TIMEOUT".into(), "1s".into()));
+        s.json(&["accounts", "list"]);
+        {
+            let _lock = hostile::WriteLock::take(&s);
+            snap!(
+                "error-locked-database",
+                error_of(&s, 1, &["accounts", "add", "x", "--source", "fixture:x.json"])
+            );
+        }
+        // A fixture that is not JSON fails its task, naming the file: the
+        // run says so in its table, and the system log keeps the line.
+        std::fs::write(s.path("broken.json"), "{ not json").unwrap();
+        s.add("broken", &s.path("broken.json"), &[]);
+        s.json_code(3, &["refresh", "broken"]);
+        let line = s.json(&["logs", "--level", "error", "--limit", "1"])[0]["message"]
+            .as_str()
+            .unwrap()
+            .replace(s.dir.path().to_str().unwrap(), "[SANDBOX]");
+        snap!("error-bad-fixture", line);
+    }
+}
