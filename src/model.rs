@@ -73,6 +73,8 @@ pub struct Task {
     pub owner: Option<Owner>,
     /// Wall-clock seconds of the owner's last heartbeat.
     pub owner_seen_at: Option<i64>,
+    /// The engineer it was done for (`None`: written before schema 7).
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,4 +89,6 @@ pub struct LogLine {
     pub detail: Option<String>,
     /// The name of the account, if it still exists.
     pub account: Option<String>,
+    /// The engineer it was written for (`None`: before schema 7).
+    pub user: Option<String>,
 }

@@ -38,6 +38,57 @@ impl Owner {
     }
 }
 
+/// The operating-system login name of this process: who did it, on
+/// SQLite (on PostgreSQL the server records its session user). The user
+/// database's name of the effective uid; `USER`/`LOGNAME` (`USERNAME` on
+/// Windows) where it has none (a container's bare uid). For the test
+/// suite only, `NFA_TEST_LOGIN` stands in for it (snapshots that do not
+/// depend on who runs them); on PostgreSQL it changes nothing.
+pub fn login_name() -> &'static str {
+    static LOGIN: OnceLock<String> = OnceLock::new();
+    LOGIN.get_or_init(|| {
+        std::env::var("NFA_TEST_LOGIN")
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(passwd_name)
+            .or_else(|| {
+                ["USER", "LOGNAME", "USERNAME"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
+            })
+            .unwrap_or_else(|| "unknown".to_string())
+    })
+}
+
+#[cfg(unix)]
+#[allow(unsafe_code)] // getpwuid_r(3): the login name of a uid, as id(1) finds it
+fn passwd_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: getpwuid_r writes at most `buf.len()` bytes into `buf` and a
+    // passwd whose strings point into it; `found` is null unless it did.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        );
+        if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr(pwd.pw_name).to_string_lossy();
+        (!name.is_empty()).then(|| name.into_owned())
+    }
+}
+
+#[cfg(not(unix))]
+fn passwd_name() -> Option<String> {
+    None
+}
+
 /// Seconds since the Unix epoch by this host's clock (tests of liveness).
 #[cfg(test)]
 fn wall_clock_secs() -> i64 {

@@ -1,6 +1,7 @@
 //! `nfa accounts list | show | add | import | remove`.
 
 use super::{Env, parse};
+use crate::domain::role::Action;
 use crate::domain::status::{AccountStatus, Lifecycle};
 use crate::domain::time::format_time;
 use crate::domain::word::Word;
@@ -137,7 +138,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 };
                 anyhow!("{flag}: {}", e.message)
             })?;
-            let store = env.store()?;
+            let store = env.store_for(Action::AddAccounts)?;
             let added = accounts::add_all(&store, now, &[new], |_| String::new())?;
             warn_missing_fixtures(env, &added);
             env.out.one(&added[0])?;
@@ -153,7 +154,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             };
             let rows = import::parse(&text, &base, now)
                 .with_context(|| format!("import {}", file.display()))?;
-            let store = env.store()?;
+            let store = env.store_for(Action::AddAccounts)?;
             let added = accounts::add_all(&store, now, &rows, import::row_label)
                 .with_context(|| format!("import {}", file.display()))?;
             env.note(&format!("imported {} accounts", added.len()));
@@ -161,7 +162,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             env.out.all(added)?;
         }
         Cmd::Test { account } => {
-            let store = env.store()?;
+            let store = env.store_for(Action::TestAccounts)?;
             let cancel = crate::process::interrupt_flag()?;
             let report = accounts::test(&store, &account, &cancel)?;
             if cancel.is_cancelled() {
@@ -181,7 +182,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             }
         }
         Cmd::Remove { account, yes } => {
-            let store = env.store()?;
+            let store = env.store_for(Action::RemoveAccounts)?;
             if !yes && !confirm_removal(&store, &account)? {
                 anyhow::bail!("nothing was removed (answer y to remove it, or pass --yes)");
             }

@@ -30,6 +30,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
     match args.command {
         Command::Info => env.out.one(&db::info(&store)?)?,
         Command::Copy { to } => {
+            store.authorize(crate::domain::role::Action::CopyDatabase)?;
             let copied = db::copy(&store, &crate::store::Location::parse(&to)?)?;
             env.note(&format!(
                 "copied {} accounts, {} tasks, {} log lines to {}",

@@ -23,6 +23,9 @@ pub struct Args {
     /// case)
     #[arg(long, value_parser = parse::words::<Level>())]
     level: Option<Level>,
+    /// Only lines written for this engineer (their login name)
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
     /// Only lines since WHEN: a duration (6h, 30d) or an RFC 3339 time
     #[arg(long, value_parser = parse::when, value_name = "WHEN")]
     since: Option<Since>,
@@ -45,6 +48,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
         task_id: args.task.map(crate::domain::ids::TaskId),
         account_id,
         level: args.level,
+        user: args.user,
         since: args.since.map(|w| w.resolve(env.clock.now())),
         after_id: None,
         oldest_first: false,
@@ -80,15 +84,24 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
 }
 
 impl Columns for LogView {
-    const CSV: &'static [&'static str] =
-        &["id", "time", "level", "task_id", "account_id", "message"];
+    const CSV: &'static [&'static str] = &[
+        "id",
+        "time",
+        "level",
+        "task_id",
+        "account_id",
+        "account",
+        "user",
+        "message",
+    ];
     /// On a terminal: no line id, the time without its year.
     const COLUMNS: &'static [Column] = &[
         Column::new("id", "id", Kind::Id).wide(),
         Column::new("time", "time", Kind::Clock),
         Column::new("level", "level", Kind::Word),
-        Column::new("task_id", "task", Kind::Id).drop(2),
-        Column::new("account_id", "account", Kind::Name).drop(1),
+        Column::new("task_id", "task", Kind::Id).drop(3),
+        Column::new("account_id", "account", Kind::Name).drop(2),
+        Column::new("user", "user", Kind::Name).drop(1),
         Column::new("message", "message", Kind::Text),
     ];
 

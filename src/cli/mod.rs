@@ -13,6 +13,7 @@ pub mod refresh;
 pub mod settings;
 pub mod summary;
 pub mod tasks;
+pub mod team;
 
 use crate::clock::Clock;
 use crate::error::Outcome;
@@ -81,6 +82,7 @@ Environment:
   NFA_PG_TIMEOUT     how long nfa waits for PostgreSQL's answer (default 60s)
   NFA_HOST           the host name nfa records as a run's owner (hosts sharing a database differ)
   PGPASSWORD         the PostgreSQL password, when the URL has none
+  NFA_PG_PASSWORD_COMMAND  a command that prints the password (an Entra ID token), run per connection
   NO_COLOR           no colour (as --color never)
 
 Examples:
@@ -148,6 +150,12 @@ pub enum Command {
         after_long_help = "Examples:\n  nfa db info\n  nfa db copy --to postgres://nfa@db.example.com/nfa?sslmode=verify-full"
     )]
     Db(db::Args),
+    /// Engineers and their roles in a team database (PostgreSQL):
+    /// `team grant`, `revoke`, `list`, `whoami`
+    #[command(
+        after_long_help = "Roles: viewer (reads), helpdesk (reads, refreshes, tests and runs the tasks of its\naccounts only), engineer (all account work), admin (everything, and roles).\n\nExamples:\n  nfa team whoami\n  nfa team grant carol --role helpdesk --account contoso --account fabrikam\n  nfa team grant dave --role engineer\n  nfa team revoke carol --account fabrikam\n  nfa -o json team list"
+    )]
+    Team(team::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -189,6 +197,15 @@ impl Env {
         Store::open(self.location()?)
     }
 
+    /// The store, for an action not every role may take: refused (one
+    /// line naming the user, the role and the action) before anything is
+    /// written. SQLite has no roles.
+    pub fn store_for(&self, action: crate::domain::role::Action) -> Result<Store> {
+        let store = self.store()?;
+        store.authorize(action)?;
+        Ok(store)
+    }
+
     /// Prints a human note on standard error (only on a terminal, never
     /// with `-q`).
     pub fn note(&self, text: &str) {
@@ -223,6 +240,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Directory(args) => directory::run(&env, args),
         Command::Summary(args) => summary::run(&env, args),
         Command::Db(args) => db::run(&env, args),
+        Command::Team(args) => team::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

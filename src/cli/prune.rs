@@ -19,7 +19,10 @@ pub struct Args {
 }
 
 pub fn run(env: &Env, args: Args) -> Result<Outcome> {
-    let store = env.store()?;
+    let store = match args.dry_run {
+        true => env.store()?,
+        false => env.store_for(crate::domain::role::Action::Prune)?,
+    };
     let report = prune(&store, env.clock, args.older_than, args.dry_run)?;
     match env.out.format {
         Format::Table => env.out.line(&match report.cutoff {

@@ -1,6 +1,7 @@
 //! `nfa refresh` and `nfa audit`.
 
 use super::{Env, run_tasks};
+use crate::domain::role::Action;
 use crate::error::Outcome;
 use crate::model::Account;
 use crate::ops::refresh::AuditReport;
@@ -88,7 +89,7 @@ impl Columns for TaskRow<'_> {
 }
 
 pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
-    let store = env.store()?;
+    let store = env.store_for(Action::Refresh)?;
     let targets = if args.refreshable {
         accounts::select(&store, env.clock.now(), true)?
     } else {
@@ -117,7 +118,7 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
 }
 
 pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
-    let store = env.store()?;
+    let store = env.store_for(Action::Audit)?;
     let targets = if args.all {
         accounts::select(&store, env.clock.now(), false)?
     } else {

@@ -45,6 +45,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             }
         }
         Cmd::Set { key, value } => {
+            store.authorize(crate::domain::role::Action::SetSettings)?;
             let s = settings::set(&store, &key, &value)?;
             match env.out.format {
                 Format::Table => env.out.line(&format!("{} = {}", s.key, s.value))?,

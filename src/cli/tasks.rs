@@ -58,6 +58,9 @@ struct ListArgs {
     /// Include the automated tasks (refresh and audit tasks)
     #[arg(long)]
     show_automated: bool,
+    /// Only tasks done for this engineer (their login name)
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
 }
 
 pub fn run(env: &Env, args: Args) -> Result<Outcome> {
@@ -74,6 +77,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 kinds: l.kind,
                 since: l.since.map(|w| w.resolve(env.clock.now())),
                 include_automated: l.show_automated,
+                user: l.user,
                 // One more than shown: whether the list was cut.
                 limit: if l.limit == 0 { u64::MAX } else { l.limit + 1 },
             };
@@ -107,6 +111,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
             }
         }
         Cmd::Run { jobs } => {
+            store.authorize(crate::domain::role::Action::RunTasks)?;
             let run = run_tasks(env, &store, jobs, 0, |ctx, _| {
                 tasks::run_pending(ctx, &store)
             })?;
@@ -133,6 +138,7 @@ impl Columns for TaskView {
         "parent_id",
         "account_id",
         "account",
+        "user",
         "kind",
         "name",
         "automated",
@@ -150,9 +156,10 @@ impl Columns for TaskView {
         Column::new("id", "id", Kind::Id),
         Column::new("parent_id", "parent", Kind::Id).wide(),
         Column::new("account", "account", Kind::Name),
-        Column::new("name", "task", Kind::Name).drop(2),
+        Column::new("name", "task", Kind::Name).drop(3),
         Column::new("status", "status", Kind::Status),
-        Column::new("created_at", "created", Kind::Age).drop(1),
+        Column::new("created_at", "created", Kind::Age).drop(2),
+        Column::new("user", "user", Kind::Name).drop(1),
         Column::new("description", "description", Kind::Text).wide(),
         Column::new("error", "error", Kind::Text).wide(),
         Column::new("detail", "detail", Kind::Text).terminal(),

@@ -9,6 +9,7 @@ pub mod owner;
 pub mod policy;
 #[cfg(test)]
 mod properties;
+pub mod role;
 pub mod settings;
 pub mod status;
 pub mod task;

@@ -19,6 +19,10 @@ pub struct LogView {
     pub level: Level,
     pub task_id: Option<TaskId>,
     pub account_id: Option<AccountId>,
+    /// The account's name (null: no account, or one removed since).
+    pub account: Option<String>,
+    /// The engineer it was written for (null: before anyone was recorded).
+    pub user: Option<String>,
     pub message: Message,
 }
 
@@ -85,6 +89,8 @@ impl From<LogLine> for LogView {
             level: l.level,
             task_id: l.task_id,
             account_id: l.account_id,
+            account: l.account_id.and(l.account.clone()),
+            user: l.user,
             message: Message {
                 event: l.event,
                 task_id: l.task_id,

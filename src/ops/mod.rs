@@ -13,6 +13,7 @@ pub mod run;
 pub mod settings;
 pub mod summary;
 pub mod tasks;
+pub mod team;
 
 pub use run::RunContext;
 

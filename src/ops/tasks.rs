@@ -19,6 +19,8 @@ pub struct TaskView {
     pub parent_id: Option<TaskId>,
     pub account_id: AccountId,
     pub account: String,
+    /// The engineer it was done for (null: before anyone was recorded).
+    pub user: Option<String>,
     pub kind: TaskKind,
     pub name: &'static str,
     pub automated: bool,
@@ -41,6 +43,7 @@ impl From<Task> for TaskView {
             parent_id: t.parent_id,
             account_id: t.account_id,
             account: t.account,
+            user: t.user,
             kind: t.kind,
             name: t.kind.display_name(),
             automated: t.automated,

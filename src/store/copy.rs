@@ -55,6 +55,7 @@ const TABLES: &[(&str, &[&str], &str)] = &[
             "owner_pid",
             "owner_token",
             "owner_seen_at",
+            "username",
         ],
         "id",
     ),
@@ -68,6 +69,7 @@ const TABLES: &[(&str, &[&str], &str)] = &[
             "task_id",
             "account_id",
             "detail",
+            "username",
         ],
         "id",
     ),
@@ -219,6 +221,7 @@ impl Store {
             bail!("--to {shown}: that is the database being copied");
         }
         let dst = Store::open(target)?;
+        dst.authorize(crate::domain::role::Action::LoadDatabase)?;
         let source = self.contents()?;
         if source.schema_version != schema::LATEST {
             bail!(
@@ -246,6 +249,16 @@ impl Store {
                         TABLES.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
                     ))?,
                 }
+                if db.conn.backend() == Backend::Postgres {
+                    // The copied rows keep their engineers: the trigger that
+                    // writes the session's user is off inside this one
+                    // transaction only (its owner, an admin, may do so; no
+                    // other session sees it off).
+                    db.conn.batch(
+                        "ALTER TABLE tasks DISABLE TRIGGER tasks_username;
+                         ALTER TABLE logs DISABLE TRIGGER logs_username",
+                    )?;
+                }
                 let before = counts(db.conn)?;
                 if !before.is_empty() {
                     bail!(
@@ -268,6 +281,10 @@ impl Store {
                                            coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                         ))?;
                     }
+                    db.conn.batch(
+                        "ALTER TABLE tasks ENABLE TRIGGER tasks_username;
+                         ALTER TABLE logs ENABLE TRIGGER logs_username",
+                    )?;
                 }
                 Ok(())
             })

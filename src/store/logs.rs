@@ -1,7 +1,7 @@
 //! The system log.
 
 use super::clock::Timed;
-use super::sql::{Backend, Conn, Row, Value, args};
+use super::sql::{Arg, Backend, Conn, Row, Value, args};
 use super::{Db, Write, bad_value, code, from_ms, ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent};
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// A line and what its message is worded from: its event and detail, and
 /// the name of its account.
 const SELECT_LOG: &str =
-    "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.event, l.detail, a.name
+    "SELECT l.id, l.time, l.level, l.task_id, l.account_id, l.event, l.detail, a.name, l.username
     FROM logs l LEFT JOIN accounts a ON a.id = l.account_id";
 
 fn log_row(r: &Row<'_>) -> Result<LogLine> {
@@ -31,6 +31,7 @@ fn log_row(r: &Row<'_>) -> Result<LogLine> {
         event,
         detail: r.get(6)?,
         account: r.get(7)?,
+        user: r.get(8)?,
     })
 }
 
@@ -42,6 +43,8 @@ pub struct LogFilter {
     pub account_id: Option<AccountId>,
     /// Lines of this level or more severe.
     pub level: Option<Level>,
+    /// Only lines written for this engineer.
+    pub user: Option<String>,
     pub since: Option<DateTime<Utc>>,
     /// Only lines written after this one (for `--follow`).
     pub after_id: Option<i64>,
@@ -81,6 +84,10 @@ impl<M> Db<'_, M> {
             );
             args.push(id.into());
             args.push(id.into());
+        }
+        if let Some(user) = &filter.user {
+            sql.push_str(" AND l.username = ?");
+            args.push(user.value());
         }
         // Levels are stored most severe first (0 ERROR, 1 WARN, 2 INFO):
         // "this level or more severe" is `level <= code`; INFO is every line.
@@ -132,15 +139,16 @@ impl Db<'_, Write> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO logs (time, level, event, task_id, account_id, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO logs (time, level, event, task_id, account_id, detail, username)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             args![
                 ms(now),
                 code(level),
                 event.code(),
                 task_id,
                 account_id,
-                detail
+                detail,
+                self.conn.engineer()
             ],
         )?;
         Ok(())

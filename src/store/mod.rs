@@ -23,6 +23,7 @@ pub mod schema;
 mod settings;
 pub mod sql;
 mod tasks;
+mod team;
 pub mod wire;
 
 pub use copy::Contents;
@@ -31,6 +32,7 @@ pub use logs::LogFilter;
 pub use prune::Pruned;
 pub use sql::{Backend, storable};
 pub use tasks::{NewTask, TaskFilter};
+pub use team::Member;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -102,6 +104,8 @@ pub struct Store {
     at: Location,
     /// Where it is, as messages show it (a URL's password hidden).
     location: String,
+    /// Who this session is, once asked (team mode).
+    identity: std::cell::OnceCell<Member>,
 }
 
 /// Marker of a read-only view.
@@ -164,6 +168,7 @@ impl Store {
             conn: Conn::Lite(conn),
             at: Location::Sqlite(path.to_path_buf()),
             location: path.display().to_string(),
+            identity: std::cell::OnceCell::new(),
         }
     }
 
@@ -183,6 +188,7 @@ impl Store {
             conn: Conn::Pg(Box::new(sql::Pg::new(wire))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
+            identity: std::cell::OnceCell::new(),
         };
         // A lock (an account's, the migration's) is waited for as long as
         // SQLite's write lock is, then given up with a clear error.
@@ -192,6 +198,7 @@ impl Store {
             .batch(&format!("SET lock_timeout = {wait}"))
             .and_then(|()| store.pg_migrate(version))
             .map_err(|e| match store.explain_pg(&e) {
+                _ if e.is::<team::Refusal>() => e,
                 Some(text) => anyhow!(text),
                 None => e.context(format!("database {}", store.location)),
             })?;
@@ -208,15 +215,16 @@ impl Store {
         if target < first {
             bail!("a PostgreSQL database starts at schema version {first}");
         }
-        self.write(|db| {
+        let from = self.user_version()?;
+        self.write_raw(|db| {
             db.conn
                 .execute("SELECT pg_advisory_xact_lock(?1)", args![MIGRATION_LOCK])?;
             // Another engineer's nfa may have migrated while we waited.
             let current = self.user_version()?;
             if current == 0 {
                 let tables: Vec<String> = db.conn.query_vec(
-                    "SELECT table_name::text FROM information_schema.tables
-                     WHERE table_schema = current_schema() ORDER BY 1 LIMIT 4",
+                    "SELECT tablename::text FROM pg_catalog.pg_tables
+                     WHERE schemaname = current_schema() ORDER BY 1 LIMIT 4",
                     &[],
                     |r| r.get(0),
                 )?;
@@ -236,6 +244,19 @@ impl Store {
                 )?;
             }
             Ok(())
+        })
+        .map_err(|e| {
+            if !team::insufficient_privilege(&e) || from == 0 {
+                return e;
+            }
+            let user = match &self.at {
+                Location::Postgres(t) => t.user().to_string(),
+                Location::Sqlite(_) => String::new(),
+            };
+            anyhow!(
+                "{} is at schema version {from} and this nfa needs {target}: only an admin of it (its owner) may upgrade it, which user '{user}' is not; run this nfa once as an admin, or keep the older nfa meanwhile",
+                self.location
+            )
         })?;
         self.pg_check_version()
     }
@@ -458,18 +479,31 @@ impl Store {
                 // A query of the catalog, not to_regclass(): after waiting
                 // for the migration lock this must see the tables another
                 // engineer's nfa just made.
+                // pg_tables, not information_schema, which lists only the
+                // tables the user has a right on.
                 let exists: i64 = self.conn.value(
-                    "SELECT count(*) FROM information_schema.tables
-                     WHERE table_schema = current_schema() AND table_name = 'nfa_schema'",
+                    "SELECT count(*) FROM pg_catalog.pg_tables
+                     WHERE schemaname = current_schema() AND tablename = 'nfa_schema'",
                     &[],
                 )?;
                 if exists == 0 {
                     0
                 } else {
-                    match self
+                    let version = self
                         .conn
-                        .query_opt("SELECT version FROM nfa_schema", &[], |r| r.get::<i64>(0))?
-                    {
+                        .query_opt("SELECT version FROM nfa_schema", &[], |r| r.get::<i64>(0))
+                        .map_err(|e| match &self.at {
+                            // Every nfa role reads it: a login that may
+                            // not has none.
+                            Location::Postgres(t) if team::insufficient_privilege(&e) => {
+                                anyhow::Error::new(team::Refusal(crate::domain::role::no_role(
+                                    t.user(),
+                                    t.dbname(),
+                                )))
+                            }
+                            _ => e,
+                        })?;
+                    match version {
                         Some(v) => v,
                         None => bail!(
                             "{} has nfa's tables but its schema version (table nfa_schema) is empty: the database was damaged by hand; restore it from a backup, or put back its row (INSERT INTO nfa_schema VALUES ({}, {}))",
@@ -498,7 +532,15 @@ impl Store {
     /// other; on PostgreSQL writers of different accounts run at once (see
     /// [`Db::lock_account`]), and a transaction that the server ended by a
     /// serialization failure or a deadlock is run again, unseen.
-    pub fn write<T>(&self, mut f: impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+    ///
+    /// A write the server refused for want of a right (team mode) is said
+    /// as a refusal of the session's role (`team::refused`).
+    pub fn write<T>(&self, f: impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+        self.write_raw(f).map_err(|e| self.refused(e))
+    }
+
+    /// [`Store::write`] with the server's refusals as they are.
+    fn write_raw<T>(&self, mut f: impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
         let mut attempt = 0;
         loop {
             match self.write_once(&mut f) {

@@ -36,6 +36,9 @@ pub struct Target {
     root_cert: Option<String>,
     /// The URL as messages show it (password hidden).
     pub shown: String,
+    /// The password comes from `NFA_PG_PASSWORD_COMMAND`, run for each
+    /// new connection (the URL has none).
+    password_command: bool,
 }
 
 impl Target {
@@ -81,7 +84,9 @@ impl Target {
             .as_str()
             .parse()
             .map_err(|e| anyhow!("--db {shown}: not a PostgreSQL connection URL ({e})"))?;
+        let command = password_command_var().is_some();
         if config.get_password().is_none()
+            && !command
             && let Ok(pw) = std::env::var("PGPASSWORD")
         {
             config.password(pw);
@@ -110,6 +115,7 @@ impl Target {
             Tls::Verified => SslMode::Require,
         });
         Ok(Target {
+            password_command: command && config.get_password().is_none(),
             config,
             tls,
             root_cert,
@@ -140,15 +146,25 @@ impl Target {
     /// Opens the connection; an error is one line naming the fix.
     pub fn connect(&self) -> Result<super::wire::Wire> {
         use super::wire::{CancelTls, Wire};
+        let with_password;
+        let config = if self.password_command {
+            use secrecy::ExposeSecret;
+            let mut c = self.config.clone();
+            c.password(run_password_command()?.expose_secret());
+            with_password = c;
+            &with_password
+        } else {
+            &self.config
+        };
         let result = match self.tls {
-            Tls::Off => Wire::connect(&self.config, tokio_postgres::NoTls, CancelTls::Plain),
+            Tls::Off => Wire::connect(config, tokio_postgres::NoTls, CancelTls::Plain),
             Tls::Opportunistic => {
                 let tls = connector(Verify::No)?;
-                Wire::connect(&self.config, tls.clone(), CancelTls::Rustls(tls))
+                Wire::connect(config, tls.clone(), CancelTls::Rustls(tls))
             }
             Tls::Verified => {
                 let tls = connector(Verify::Roots(self.roots()?))?;
-                Wire::connect(&self.config, tls.clone(), CancelTls::Rustls(tls))
+                Wire::connect(config, tls.clone(), CancelTls::Rustls(tls))
             }
         };
         result.map_err(|e| {
@@ -227,11 +243,9 @@ impl Target {
             .strip_prefix("permission denied for ")
             .and_then(|rest| rest.split_once(' '));
         let grant = match object {
-            Some(("table" | "relation" | "view", _)) => Some(format!(
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {user}"
-            )),
-            Some(("sequence", _)) => Some(format!(
-                "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {user}"
+            // nfa's tables and sequences: their rights come with the roles.
+            Some(("table" | "relation" | "view" | "sequence", _)) => Some(format!(
+                "nfa team grant {user} --role viewer|helpdesk|engineer|admin"
             )),
             Some(("schema", name)) => {
                 Some(format!("GRANT USAGE, CREATE ON SCHEMA {name} TO {user}"))
@@ -242,8 +256,11 @@ impl Target {
             _ => None,
         };
         match (object, grant) {
-            (Some((kind, name)), Some(grant)) => format!(
+            (Some((kind @ ("schema" | "database"), name)), Some(grant)) => format!(
                 "PostgreSQL at {server}: user '{user}' may not use the {kind} {name} of database '{db}' (permission denied); the database's owner can grant it: {grant} (see README, Team mode)"
+            ),
+            (Some((kind, name)), Some(grant)) => format!(
+                "PostgreSQL at {server}: user '{user}' may not use the {kind} {name} of database '{db}' (permission denied); an nfa admin grants the rights with a role: {grant} (see README, Engineers and roles)"
             ),
             _ => format!(
                 "PostgreSQL at {server}: permission denied for user '{user}' ({message}); the database's owner can grant the rights on database '{db}' (see README, Team mode)"
@@ -259,6 +276,10 @@ impl Target {
         if let Some(db) = e.as_db_error() {
             let code = db.code().code();
             return Some(match code {
+                "28P01" | "28000" if self.password_command => format!(
+                    "PostgreSQL at {server} refused user '{}': authentication failed with the password NFA_PG_PASSWORD_COMMAND printed; check that the command prints a current token of that user (az account get-access-token --resource-type oss-rdbms) and the server's pg_hba.conf or Entra ID admins",
+                    self.user()
+                ),
                 "28P01" | "28000" => format!(
                     "PostgreSQL at {server} refused user '{}': authentication failed; check the user and the password (in the URL or PGPASSWORD) and the server's pg_hba.conf",
                     self.user()
@@ -353,6 +374,55 @@ impl Target {
 enum Verify {
     No,
     Roots(rustls::RootCertStore),
+}
+
+/// `NFA_PG_PASSWORD_COMMAND`, when set to something.
+fn password_command_var() -> Option<String> {
+    std::env::var("NFA_PG_PASSWORD_COMMAND")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// Runs `NFA_PG_PASSWORD_COMMAND` (by the shell) for one new connection:
+/// its standard output, surrounding blanks trimmed, is the password (for
+/// Microsoft Entra ID an access token that expires within the hour, so
+/// it is asked for anew each time). The output is a secret: it is never
+/// printed, never part of an error; the command's own messages go to
+/// standard error as it writes them.
+fn run_password_command() -> Result<crate::secret::Secret> {
+    const VAR: &str = "NFA_PG_PASSWORD_COMMAND";
+    let command = password_command_var().ok_or_else(|| anyhow!("{VAR} is not set"))?;
+    #[cfg(unix)]
+    let mut cmd = std::process::Command::new("sh");
+    #[cfg(unix)]
+    cmd.arg("-c").arg(&command);
+    #[cfg(not(unix))]
+    let mut cmd = std::process::Command::new("cmd");
+    #[cfg(not(unix))]
+    cmd.arg("/C").arg(&command);
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| anyhow!("{VAR} could not be run ({e}); it is run by the shell (sh -c)"))?;
+    let text = secrecy::SecretString::from(String::from_utf8_lossy(&out.stdout).into_owned());
+    if !out.status.success() {
+        let how = match out.status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => "killed by a signal".to_string(),
+        };
+        bail!(
+            "{VAR} failed ({how}); its own message, if any, is above; the command must print the password (e.g. az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)"
+        );
+    }
+    use secrecy::ExposeSecret;
+    let password = text.expose_secret().trim();
+    if password.is_empty() {
+        bail!(
+            "{VAR} printed no password on its standard output; the command must print it (e.g. az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)"
+        );
+    }
+    Ok(crate::secret::Secret::from(password))
 }
 
 fn connector(verify: Verify) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {

@@ -288,6 +288,15 @@ pub const MIGRATIONS: &[&str] = &[
     -- (small: finished tasks that completed are left out)
     CREATE INDEX tasks_by_kind_status ON tasks(kind, status, id) WHERE status <> 2;
     "#,
+    // 7: who did it. Tasks and log lines record the engineer they were done
+    // for (here the operating-system login; on PostgreSQL the server's
+    // session user); rows written before are NULL.
+    r#"
+    ALTER TABLE tasks ADD COLUMN username TEXT;
+    ALTER TABLE logs ADD COLUMN username TEXT;
+    CREATE INDEX tasks_by_user ON tasks(username, id) WHERE username IS NOT NULL;
+    CREATE INDEX logs_by_user ON logs(username, id) WHERE username IS NOT NULL;
+    "#,
 ];
 
 /// The version whose migration recomputes the account name keys.
@@ -313,9 +322,10 @@ pub const LATEST: usize = MIGRATIONS.len();
 /// so `store::clock`'s id bound is not used there), text compares and
 /// sorts bytewise as on SQLite (`COLLATE "C"`), and a new log line
 /// notifies `nfa_logs` (LISTEN/NOTIFY wakes `nfa logs --follow`).
-pub const PG_MIGRATIONS: &[(usize, &str)] = &[(
-    6,
-    r#"
+pub const PG_MIGRATIONS: &[(usize, &str)] = &[
+    (
+        6,
+        r#"
     CREATE TABLE nfa_schema (
         version        bigint NOT NULL,
         application_id bigint NOT NULL
@@ -421,4 +431,152 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[(
     CREATE TRIGGER logs_notify AFTER INSERT ON logs
         FOR EACH STATEMENT EXECUTE FUNCTION nfa_log_written();
     "#,
-)];
+    ),
+    (7, PG_ROLES),
+];
+
+/// Schema 7 on PostgreSQL: who did it, and who may (`README`, "Engineers
+/// and roles"; `ARCHITECTURE.md`, "Where rights are enforced").
+///
+/// - `username` of tasks and log lines is written by the server: a trigger
+///   sets it to `session_user` on every insert and keeps it on every
+///   update, whatever the client sent (`db copy` alone, run by the owner,
+///   turns the trigger off inside its one transaction to keep the users of
+///   the copied rows).
+/// - Four group roles of this database (`<database>_nfa_<tag>_<role>`,
+///   listed in `nfa_roles`, whose `grp` is the role's oid, so a rename
+///   keeps them) carry the rights: `viewer` reads, `helpdesk` reads and
+///   refreshes its accounts only (row-level security over `nfa_scope`),
+///   `engineer` does all account work on every account, `admin` owns every
+///   object (migrations, `db copy`, settings, pruning, removing accounts)
+///   and holds the ADMIN OPTION of the other three (`team grant`). The
+///   login that ran this migration's owner of the schema becomes admin.
+/// - Policies are named (`every_row`, `granted`, `refresh_only`, …) and
+///   written for the roles through `nfa_grp(name)`, so a later migration
+///   can drop and write one again in a `DO` block.
+const PG_ROLES: &str = r#"
+    ALTER TABLE tasks ADD COLUMN username text COLLATE "C";
+    ALTER TABLE logs ADD COLUMN username text COLLATE "C";
+    CREATE INDEX tasks_by_user ON tasks(username, id) WHERE username IS NOT NULL;
+    CREATE INDEX logs_by_user ON logs(username, id) WHERE username IS NOT NULL;
+    CREATE FUNCTION nfa_stamp_user() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            NEW.username := session_user;
+        ELSE
+            NEW.username := OLD.username;
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER tasks_username BEFORE INSERT OR UPDATE OF username ON tasks
+        FOR EACH ROW EXECUTE FUNCTION nfa_stamp_user();
+    CREATE TRIGGER logs_username BEFORE INSERT OR UPDATE OF username ON logs
+        FOR EACH ROW EXECUTE FUNCTION nfa_stamp_user();
+
+    CREATE TABLE nfa_roles (
+        name text COLLATE "C" PRIMARY KEY,
+        rank bigint NOT NULL UNIQUE,   -- a login's role is the first it has
+        grp  regrole NOT NULL UNIQUE
+    );
+    CREATE TABLE nfa_scope (
+        login      regrole NOT NULL,
+        account_id bigint NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        PRIMARY KEY (login, account_id)
+    );
+    CREATE FUNCTION nfa_grp(role text) RETURNS regrole LANGUAGE sql STABLE AS
+        $$ SELECT grp FROM nfa_roles WHERE name = role $$;
+    -- The nfa role of the current user (NULL: none).
+    CREATE FUNCTION nfa_role() RETURNS text LANGUAGE sql STABLE AS
+        $$ SELECT name FROM nfa_roles WHERE pg_has_role(current_user, grp, 'USAGE')
+           ORDER BY rank LIMIT 1 $$;
+
+    DO $$
+    DECLARE
+        tag   text := left(current_database(), 40) || '_nfa_'
+                      || substr(md5(random()::text || clock_timestamp()::text), 1, 6);
+        owner regrole := (SELECT c.relowner::regrole FROM pg_class c
+                          WHERE c.oid = 'nfa_schema'::regclass);
+        r     record;
+        name  text;
+        scope text := 'IN (SELECT s.account_id FROM nfa_scope s WHERE s.login::oid = '
+                      '(SELECT u.oid FROM pg_roles u WHERE u.rolname = current_user))';
+        obj   text;
+    BEGIN
+        FOR r IN SELECT * FROM (VALUES ('admin', 0), ('engineer', 1), ('helpdesk', 2), ('viewer', 3))
+                 AS v(role, rank) LOOP
+            name := tag || '_' || r.role;
+            EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+            EXECUTE format('COMMENT ON ROLE %I IS %L', name,
+                           format('nfa %s of database %I', r.role, current_database()));
+            INSERT INTO nfa_roles
+                VALUES (r.role, r.rank, (SELECT oid FROM pg_roles WHERE rolname = name)::regrole);
+        END LOOP;
+
+        -- Admin: the owner of everything, and of the other roles' membership.
+        EXECUTE format('GRANT %s TO %s WITH ADMIN OPTION', nfa_grp('admin'), owner);
+        EXECUTE format('GRANT %s, %s, %s TO %s WITH ADMIN OPTION',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'), nfa_grp('admin'));
+        EXECUTE format('GRANT CREATE, USAGE ON SCHEMA %I TO %s', current_schema(), nfa_grp('admin'));
+        FOR obj IN SELECT unnest(ARRAY['nfa_schema', 'nfa_roles', 'nfa_scope', 'accounts', 'settings',
+                                       'ad_users', 'ad_groups', 'tasks', 'logs', 'checks']) LOOP
+            EXECUTE format('ALTER TABLE %I OWNER TO %s', obj, nfa_grp('admin'));
+        END LOOP;
+        FOR obj IN SELECT unnest(ARRAY['nfa_log_written()', 'nfa_stamp_user()', 'nfa_grp(text)',
+                                       'nfa_role()']) LOOP
+            EXECUTE format('ALTER FUNCTION %s OWNER TO %s', obj, nfa_grp('admin'));
+        END LOOP;
+
+        -- Everyone reads the schema, the roles and the settings.
+        EXECUTE format('GRANT SELECT ON nfa_schema, nfa_roles, settings TO %s, %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
+        -- Viewer, helpdesk and engineer read the accounts' data (the
+        -- helpdesk's rows are filtered below).
+        EXECUTE format('GRANT SELECT ON accounts, ad_users, ad_groups, tasks, logs, checks, nfa_scope
+                        TO %s, %s, %s', nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
+        -- Helpdesk and engineer refresh and run tasks: record tasks, log
+        -- lines, checks and the AD cache, and the account's facts.
+        EXECUTE format('GRANT INSERT ON tasks, logs, checks, ad_users, ad_groups TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        EXECUTE format('GRANT DELETE ON ad_users, ad_groups TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        EXECUTE format('GRANT UPDATE (display_name, upn, enabled) ON ad_users TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        EXECUTE format('GRANT UPDATE (display_name) ON ad_groups TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        EXECUTE format('GRANT UPDATE (status, error, started_at, finished_at, owner_host, owner_pid,
+                                      owner_token, owner_seen_at) ON tasks TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        EXECUTE format('GRANT UPDATE (last_activity_at, ad_cache_updated_at, ad_users, ad_groups,
+                                      directory_cursor) ON accounts TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+        -- Engineer adds accounts (and audits: tasks of origin 1).
+        EXECUTE format('GRANT INSERT ON accounts TO %s', nfa_grp('engineer'));
+
+        -- Row-level security: viewer and engineer see every row; the
+        -- helpdesk only its accounts' (the owner, admin, is not subject).
+        FOR obj IN SELECT unnest(ARRAY['accounts', 'ad_users', 'ad_groups', 'tasks', 'logs',
+                                       'checks', 'nfa_scope']) LOOP
+            EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', obj);
+            EXECUTE format('CREATE POLICY every_row ON %I TO %s, %s USING (true) WITH CHECK (true)',
+                           obj, nfa_grp('engineer'), nfa_grp('viewer'));
+        END LOOP;
+        EXECUTE format('CREATE POLICY granted ON accounts TO %s USING (id %s)',
+                       nfa_grp('helpdesk'), scope);
+        FOR obj IN SELECT unnest(ARRAY['ad_users', 'ad_groups', 'checks']) LOOP
+            EXECUTE format('CREATE POLICY granted ON %I TO %s USING (account_id %s)',
+                           obj, nfa_grp('helpdesk'), scope);
+        END LOOP;
+        EXECUTE format('CREATE POLICY granted ON tasks TO %s USING (account_id %s)',
+                       nfa_grp('helpdesk'), scope);
+        -- The helpdesk refreshes; it does not audit.
+        EXECUTE format('CREATE POLICY refresh_only ON tasks AS RESTRICTIVE FOR INSERT TO %s
+                        WITH CHECK (origin = 0)', nfa_grp('helpdesk'));
+        EXECUTE format('CREATE POLICY granted ON logs FOR SELECT TO %s USING (account_id %s)',
+                       nfa_grp('helpdesk'), scope);
+        EXECUTE format('CREATE POLICY granted_write ON logs FOR INSERT TO %s
+                        WITH CHECK (account_id IS NULL OR account_id %s)', nfa_grp('helpdesk'), scope);
+        EXECUTE format('CREATE POLICY own_scope ON nfa_scope FOR SELECT TO %s
+                        USING (login::oid = (SELECT u.oid FROM pg_roles u WHERE u.rolname = current_user))',
+                       nfa_grp('helpdesk'));
+    END $$;
+"#;

@@ -287,6 +287,17 @@ impl Conn {
         }
     }
 
+    /// The engineer a new task or log line is recorded for, as the client
+    /// says it: on SQLite the operating-system login; on PostgreSQL
+    /// nothing, for the server writes its session user itself (a trigger
+    /// of schema 7 that no client value overrides).
+    pub fn engineer(&self) -> Option<&'static str> {
+        match self {
+            Conn::Lite(_) => Some(crate::process::login_name()),
+            Conn::Pg(_) => None,
+        }
+    }
+
     /// What ends a `SELECT` that takes rows to change them: on PostgreSQL
     /// `FOR UPDATE SKIP LOCKED` (rows another transaction is taking are
     /// passed over, not waited for and then taken again); nothing on SQLite,

@@ -1,7 +1,7 @@
 //! Management tasks.
 
 use super::clock::Timed;
-use super::sql::{Row, Value, args};
+use super::sql::{Arg, Row, Value, args};
 use super::{Db, Write, code, from_ms, ms, opt_from_ms, word};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::owner::Owner;
@@ -17,7 +17,7 @@ const SELECT_TASK: &str = "
     SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
            t.description, t.error, t.created_at, t.started_at, t.finished_at,
            t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
-           t.origin, t.earlier_id, t.earlier_status
+           t.origin, t.earlier_id, t.earlier_status, t.username
     FROM tasks t JOIN accounts a ON a.id = t.account_id";
 
 /// The description a task has when none is stored: the usual one of its
@@ -72,6 +72,7 @@ fn task_row(r: &Row<'_>) -> Result<Task> {
             None => None,
         },
         owner_seen_at: r.get(16)?,
+        user: r.get(20)?,
     })
 }
 
@@ -93,6 +94,8 @@ pub struct TaskFilter {
     pub kinds: Vec<TaskKind>,
     pub since: Option<DateTime<Utc>>,
     pub include_automated: bool,
+    /// Only the tasks done for this engineer.
+    pub user: Option<String>,
     pub limit: u64,
 }
 
@@ -162,6 +165,10 @@ impl<M> Db<'_, M> {
         }
         if !filter.kinds.is_empty() {
             terms.push_str(&format!(" AND t.kind IN ({})", literals(&filter.kinds)));
+        }
+        if let Some(user) = &filter.user {
+            terms.push_str(" AND t.username = ?");
+            args.push(user.value());
         }
         if let Some(since) = filter.since {
             // Ids follow creation times (but for late rows): the range of
@@ -288,9 +295,9 @@ impl Db<'_, Write> {
             &format!(
                 "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
                                     description, created_at, finished_at, owner_host, owner_pid, owner_token,
-                                    owner_seen_at, earlier_id, earlier_status)
+                                    owner_seen_at, earlier_id, earlier_status, username)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                         CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE {seen} END, ?14, ?15)
+                         CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE {seen} END, ?14, ?15, ?16)
                  RETURNING id"
             ),
             args![
@@ -309,6 +316,7 @@ impl Db<'_, Write> {
                 t.owner.map(|o| o.token.as_str()),
                 t.earlier.map(|(id, _)| id),
                 t.earlier.map(|(_, s)| code(s)),
+                self.conn.engineer(),
             ],
         )?;
         Ok(TaskId(id))

@@ -26,7 +26,7 @@ fn info_says_backend_schema_and_sizes() {
     let info = s.json(&["db", "info"]);
     let backend = if on_postgres() { "postgres" } else { "sqlite" };
     assert_eq!(info["backend"], backend);
-    assert_eq!(info["schema_version"], 6);
+    assert_eq!(info["schema_version"], 7);
     assert_eq!(info["accounts"], 2);
     assert_eq!(info["tasks"], 8);
     assert!(info["log_lines"].as_u64().unwrap() > 8, "{info}");

@@ -356,104 +356,81 @@ fn one_line_error(out: &Output) -> String {
     err
 }
 
-/// A login role of one test, dropped with what it was granted.
-struct Login {
-    name: String,
-}
-
-impl Login {
-    fn create(s: &Sandbox, grants: &str) -> Login {
-        use std::sync::atomic::AtomicU32;
-        static N: AtomicU32 = AtomicU32::new(0);
-        let name = format!(
-            "nfa_login_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        s.sql(&format!(
-            "CREATE ROLE {name} LOGIN; {}",
-            grants.replace("ROLE", &name)
-        ));
-        Login { name }
-    }
-
-    fn url(&self, s: &Sandbox) -> String {
-        let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
-        url.set_username(&self.name).unwrap();
-        url.to_string()
-    }
-}
-
-impl Drop for Login {
-    fn drop(&mut self) {
-        let url = PgDatabase::url_of("postgres");
-        if let Ok(mut admin) = postgres::Client::connect(&url, postgres::NoTls) {
-            // Its grants went with the test's database, or go now.
-            let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
-        }
-    }
-}
-
 postgres_only! {
     #[test]
-    fn a_right_the_login_lacks_is_one_line_naming_the_object_and_the_grant() {
+    fn a_login_without_an_nfa_role_is_one_line_naming_the_grant() {
         let s = Sandbox::new();
         let f = s.fixture("t.json", &healthy());
         s.add("contoso", &f, &[]);
-        let login = Login::create(
-            &s,
-            "GRANT USAGE ON SCHEMA public TO ROLE;
-             GRANT SELECT, INSERT, UPDATE ON accounts, tasks, settings, nfa_schema, checks, ad_users, ad_groups TO ROLE;",
-        );
+        // Rights on two tables by hand, but no nfa role.
+        let login = Login::create(&s, "GRANT SELECT ON nfa_schema, logs TO ROLE;");
         let url = login.url(&s);
         let as_login = |args: &[&str]| s.cmd().env("NFA_DB", &url).args(args).output().unwrap();
-        // No right on the log: an added account (whose addition is
-        // logged) is refused by the server, and nothing is added.
         let out = as_login(&["accounts", "add", "fabrikam", "--source", &format!("fixture:{}", f.display())]);
         let err = one_line_error(&out);
-        assert!(
-            err.contains(&format!("user '{}' may not use the table logs", login.name))
-                && err.contains(&format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}", login.name)),
-            "{err}"
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "error: user '{0}' has no nfa role in database '{1}': an admin grants one (nfa team grant {0} --role viewer)",
+                login.name,
+                s.pg.as_ref().unwrap().name
+            )
         );
         assert_eq!(s.sql_i64("SELECT count(*) FROM accounts"), 1);
-        // No right on the log: nothing on standard output (no '[' of a
-        // list that never came), one line naming the table.
-        let out = as_login(&["-o", "json", "logs"]);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        // A table it may not read: nothing on standard output (no '[' of a
+        // list that never came), one line naming the table and the fix.
+        let out = as_login(&["-o", "json", "tasks"]); // (it reads the settings first)
+        let err = one_line_error(&out);
         assert!(out.stdout.is_empty(), "{}", stdout(&out));
-        assert!(err.contains("may not use the table logs") && err.contains("GRANT SELECT"), "{err}");
+        assert!(
+            err.contains(&format!("user '{}' may not use the table settings", login.name))
+                && err.contains(&format!("nfa team grant {} --role", login.name)),
+            "{err}"
+        );
         s.sql(&format!("DROP OWNED BY {}", login.name));
     }
 }
 
 postgres_only! {
     #[test]
-    fn a_copy_by_a_login_without_rights_on_the_sequences_names_them_and_the_grant() {
+    fn a_copy_into_a_team_database_needs_its_admin_and_keeps_who_did_it() {
         let solo = Sandbox::sqlite();
         let f = solo.fixture("t.json", &healthy());
         solo.add("contoso", &f, &[]);
+        solo.json(&["refresh", "contoso"]);
         let team = Sandbox::new();
         team.json(&["accounts", "list"]); // the schema, by its owner
-        let login = Login::create(
-            &team,
-            "GRANT USAGE ON SCHEMA public TO ROLE;
-             GRANT ALL ON ALL TABLES IN SCHEMA public TO ROLE;",
-        );
-        let out = solo
-            .cmd()
-            .args(["db", "copy", "--to", &login.url(&team)])
-            .output()
-            .unwrap();
-        let err = one_line_error(&out);
+        let engineer = Login::create(&team, "");
+        team.json(&["team", "grant", &engineer.name, "--role", "engineer"]);
+        let copy_as = |login: &Login| {
+            solo.cmd()
+                .args(["db", "copy", "--to", &login.url(&team)])
+                .output()
+                .unwrap()
+        };
+        let err = one_line_error(&copy_as(&engineer));
         assert!(
-            err.contains(&format!("user '{}' may not use the sequence accounts_id_seq", login.name))
-                && err.contains(&format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}", login.name)),
+            err.contains(&format!("user '{}' (engineer) may not copy into this database", engineer.name)),
             "{err}"
         );
         assert_eq!(team.sql_i64("SELECT count(*) FROM accounts"), 0, "all or nothing");
-        team.sql(&format!("DROP OWNED BY {}", login.name));
+        let admin = Login::create(&team, "");
+        team.json(&["team", "grant", &admin.name, "--role", "admin"]);
+        let out = copy_as(&admin);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // The copied rows keep their engineer (the SQLite login), not the
+        // admin who copied them; the team's new rows are its logins'.
+        let users = |s: &Sandbox| -> Vec<Value> {
+            s.json(&["tasks", "--show-automated"]).items().iter().map(|t| t["user"].clone()).collect()
+        };
+        assert_eq!(users(&team), vec![json!(suite_login()); 3]);
+        assert_eq!(
+            team.sql_i64(&format!("SELECT count(*) FROM logs WHERE username = '{}'", admin.name)),
+            0
+        );
+        let refreshed = team.cmd().env("NFA_DB", admin.url(&team)).args(["-o", "json", "audit", "contoso"]).output().unwrap();
+        assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+        assert_eq!(users(&team)[0], json!(admin.name));
     }
 }
 
@@ -463,7 +440,7 @@ postgres_only! {
         let s = Sandbox::new();
         s.json(&["accounts", "list"]);
         s.sql("DELETE FROM nfa_schema");
-        let err = s.fails(&["accounts", "list"], &["nfa_schema", "is empty", "INSERT INTO nfa_schema VALUES (6, "]);
+        let err = s.fails(&["accounts", "list"], &["nfa_schema", "is empty", "INSERT INTO nfa_schema VALUES (7, "]);
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(!err.contains("internal error"), "{err}");
     }

@@ -18,6 +18,7 @@ mod hostile;
 mod mock_tenant;
 mod prune;
 mod refresh;
+mod roles;
 mod runs;
 mod settings;
 mod snapshots;
@@ -36,6 +37,56 @@ pub const NOW: &str = "2026-11-30T08:00:00Z";
 /// (`tests/cli_postgres.rs`) rather than SQLite (`tests/cli`).
 pub fn on_postgres() -> bool {
     env!("CARGO_CRATE_NAME") == "cli_postgres"
+}
+
+/// A login role of one test, dropped with what it was granted.
+pub struct Login {
+    pub name: String,
+}
+
+impl Login {
+    pub fn create(s: &Sandbox, grants: &str) -> Login {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "nfa_login_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        s.sql(&format!(
+            "CREATE ROLE {name} LOGIN; {}",
+            grants.replace("ROLE", &name)
+        ));
+        Login { name }
+    }
+
+    pub fn url(&self, s: &Sandbox) -> String {
+        let mut url = url::Url::parse(&s.pg.as_ref().unwrap().url).unwrap();
+        url.set_username(&self.name).unwrap();
+        url.to_string()
+    }
+}
+
+impl Drop for Login {
+    fn drop(&mut self) {
+        let url = PgDatabase::url_of("postgres");
+        if let Ok(mut admin) = postgres::Client::connect(&url, postgres::NoTls) {
+            // Its grants went with the test's database, or go now.
+            let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
+        }
+    }
+}
+
+/// The login the suite's commands record: on PostgreSQL the user of
+/// `NFA_TEST_POSTGRES` (the server writes it), and the same name on SQLite
+/// (`root` without a server).
+pub fn suite_login() -> String {
+    std::env::var("NFA_TEST_POSTGRES")
+        .ok()
+        .and_then(|u| url::Url::parse(&u).ok())
+        .map(|u| u.username().to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "root".to_string())
 }
 
 /// A sandbox: a temporary directory holding the fixtures and a fake home
@@ -100,10 +151,30 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        let _ = PgDatabase::admin().batch_execute(&format!(
+        let mut admin = PgDatabase::admin();
+        let _ = admin.batch_execute(&format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             self.name
         ));
+        PgDatabase::drop_roles_of(&mut admin, &self.name);
+    }
+}
+
+impl PgDatabase {
+    /// Drops the group roles nfa made for database `name` (cluster-wide
+    /// objects, which outlive the database): `<name>_nfa_<tag>_<role>`.
+    pub fn drop_roles_of(admin: &mut postgres::Client, name: &str) {
+        let pattern = format!("{}\\_nfa\\_%", name.replace('_', "\\_"));
+        let roles: Vec<String> = admin
+            .query(
+                "SELECT rolname::text FROM pg_roles WHERE rolname LIKE $1",
+                &[&pattern],
+            )
+            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+            .unwrap_or_default();
+        for role in roles {
+            let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS \"{role}\""));
+        }
     }
 }
 
@@ -261,6 +332,10 @@ impl Sandbox {
             .env("NFA_DB", &self.db)
             .env("NFA_NOW", &self.now)
             .env("NO_COLOR", "1")
+            // Who did it, on SQLite, as the PostgreSQL half's login says it
+            // (snapshots are shared): `NFA_TEST_LOGIN` stands in for the OS
+            // login (`who.rs` checks the real one).
+            .env("NFA_TEST_LOGIN", suite_login())
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
         for (k, v) in &self.env {

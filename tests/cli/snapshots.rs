@@ -42,6 +42,11 @@ const COMMANDS: &[&[&str]] = &[
     &["db"],
     &["db", "info"],
     &["db", "copy"],
+    &["team"],
+    &["team", "grant"],
+    &["team", "revoke"],
+    &["team", "list"],
+    &["team", "whoami"],
     &["demo"],
     &["completions"],
 ];

@@ -237,7 +237,7 @@ fn log_filters_combine() {
     assert_eq!(recent.count(), 1, "the deduplicated activity's line only");
     assert_eq!(s.run(&["logs", "--level", "debug"]).status.code(), Some(2));
     let out = s.run(&["-o", "csv", "logs", "--limit", "1"]);
-    assert!(stdout(&out).starts_with("id,time,level,task_id,account_id,message\n"));
+    assert!(stdout(&out).starts_with("id,time,level,task_id,account_id,account,user,message\n"));
 }
 
 #[test]

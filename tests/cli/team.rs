@@ -100,7 +100,7 @@ postgres_only! {
         }
         assert_eq!(s.sql_i64("SELECT count(*) FROM nfa_schema"), 1);
         let info = s.json(&["db", "info"]);
-        assert_eq!(info["schema_version"], 6, "{info}");
+        assert_eq!(info["schema_version"], 7, "{info}");
     }
 }
 
@@ -167,8 +167,8 @@ postgres_only! {
         url.set_username(&role).unwrap();
         url.set_password(Some("s3cret")).unwrap();
         let err = one_line_error(&s, url.as_str());
-        assert!(err.contains("permission denied"), "{err}");
-        assert!(err.contains(&role), "{err}");
+        assert!(err.contains(&format!("user '{role}' has no nfa role")), "{err}");
+        assert!(err.contains(&format!("nfa team grant {role} --role viewer")), "{err}");
         s.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
         // sslmode=require verifies the certificate: this server's is
         // self-signed.
