@@ -34,6 +34,9 @@ pub struct Member {
     pub accounts: Vec<String>,
 }
 
+/// The advisory lock of role changes ("nfa" and 2).
+const TEAM_LOCK: i64 = -0x6e66_6102;
+
 /// What this process was authorized to do (one command a process; its
 /// worker threads' stores share it).
 static ACTING: std::sync::Mutex<Option<Action>> = std::sync::Mutex::new(None);
@@ -263,6 +266,7 @@ impl Db<'_, Write> {
     /// for a helpdesk, adds `accounts` to its scope; another role's scope
     /// is emptied.
     pub fn grant_role(&self, user: &str, role: Role, accounts: &[AccountId]) -> Result<()> {
+        self.lock_team()?;
         let login = quote_ident(user);
         for other in <Role as strum::VariantArray>::VARIANTS {
             if *other != role {
@@ -292,6 +296,7 @@ impl Db<'_, Write> {
 
     /// Takes away every nfa role of `user`, and its scope.
     pub fn revoke_roles(&self, user: &str) -> Result<()> {
+        self.lock_team()?;
         let login = quote_ident(user);
         for role in <Role as strum::VariantArray>::VARIANTS {
             revoke(self.conn, *role, &login)?;
@@ -308,6 +313,15 @@ impl Db<'_, Write> {
                 args![user, id],
             )?;
         }
+        Ok(())
+    }
+
+    /// Changes of roles one at a time, across hosts: two admins granting
+    /// one login two roles at once leave it one (each statement after the
+    /// lock sees the other's commit, at READ COMMITTED).
+    fn lock_team(&self) -> Result<()> {
+        self.conn
+            .execute("SELECT pg_advisory_xact_lock(?1)", args![TEAM_LOCK])?;
         Ok(())
     }
 

@@ -433,3 +433,27 @@ postgres_only! {
         assert!(err.contains("NFA_PG_PASSWORD_COMMAND printed no password"), "{err}");
     }
 }
+
+postgres_only! {
+    #[test]
+    fn two_admins_granting_one_login_at_once_leave_it_one_role() {
+        let t = Team::new();
+        for _ in 0..5 {
+            let spawn = |role: &str| {
+                t.s.cmd()
+                    .args(["-o", "json", "team", "grant", &t.nobody.name, "--role", role])
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            };
+            let (mut a, mut b) = (spawn("viewer"), spawn("engineer"));
+            assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+            let roles = t.s.sql_i64(&format!(
+                "SELECT count(*) FROM pg_auth_members am JOIN nfa_roles r ON r.grp::oid = am.roleid
+                 WHERE am.member = (SELECT oid FROM pg_roles WHERE rolname = '{}')",
+                t.nobody.name
+            ));
+            assert_eq!(roles, 1, "one role, whichever came last");
+        }
+    }
+}
