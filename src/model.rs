@@ -46,6 +46,18 @@ pub struct Check {
     pub checked_at: DateTime<Utc>,
     pub azure: ConnectionState,
     pub office365: ConnectionState,
+    /// For an account signed in with the partner app: its GDAP
+    /// relationships as the check read them.
+    pub gdap: Option<GdapState>,
+}
+
+/// A check's reading of the GDAP relationships (`status` "none": there is
+/// no relationship).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GdapState {
+    pub status: String,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub auto_extend: bool,
 }
 
 impl Check {

@@ -155,19 +155,28 @@ impl Runner<'_> {
                 None,
                 now,
             )?;
-            Ok(current)
+            // An account without an app of its own signs in with the
+            // partner app: read in this same transaction.
+            let partner = match current.credentials {
+                None if current.source.starts_with("graph:") => db.partner()?,
+                _ => None,
+            };
+            Ok((current, partner))
         });
         let current = match current {
             Err(e) if TakenAway::is(&e) => return self.taken_away(account, id, kind),
             other => other?,
         };
-        let account = &current;
-        let source =
-            match crate::source::open(&account.name, &account.source, account.credentials.as_ref())
-            {
-                Ok(source) => source,
-                Err(e) => return self.fail(account, id, kind, &e.to_string()),
-            };
+        let (account, partner) = (&current.0, current.1.as_ref());
+        let source = match crate::source::open(
+            &account.name,
+            &account.source,
+            account.credentials.as_ref(),
+            partner,
+        ) {
+            Ok(source) => source,
+            Err(e) => return self.fail(account, id, kind, &e.to_string()),
+        };
         // The answer of the tenant, then its recording (which may fail).
         let outcome: Result<Result<TaskResult>, SourceError> = match kind {
             TaskKind::UpdateAdCache => source
@@ -188,6 +197,27 @@ impl Runner<'_> {
                         let now = self.clock.now();
                         still_there(db, account)?;
                         db.insert_check(account.id, id, &report, now)?;
+                        if let Some(g) = &report.gdap
+                            && let Some(at) = crate::domain::gdap::ending_soon(
+                                g.status.as_deref().unwrap_or(""),
+                                g.ends_at,
+                                g.auto_extend,
+                                now,
+                            )
+                        {
+                            db.log(
+                                Level::Warn,
+                                LogEvent::Text,
+                                Some(id),
+                                Some(account.id),
+                                Some(&format!(
+                                    "the GDAP relationship with account {} ends on {} and does not extend itself: extend it or request a new one in Partner Center",
+                                    account.name,
+                                    at.format("%Y-%m-%d")
+                                )),
+                                now,
+                            )?;
+                        }
                         finish(
                             db,
                             account,

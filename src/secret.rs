@@ -11,13 +11,15 @@ pub use secrecy::{ExposeSecret, SecretString as Secret};
 /// Refuses a secret file that group or others can read (as ssh does with
 /// keys), or that is not a readable regular file.
 pub fn check_file(path: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("client secret file {}: {e}", path.display()))?;
+    check_private_file("client secret file", path)
+}
+
+/// [`check_file`] for a file of another kind (`what` names it in errors:
+/// "certificate key file").
+pub fn check_private_file(what: &str, path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{what} {}: {e}", path.display()))?;
     if !meta.is_file() {
-        return Err(format!(
-            "client secret file {} is not a regular file",
-            path.display()
-        ));
+        return Err(format!("{what} {} is not a regular file", path.display()));
     }
     #[cfg(unix)]
     {
@@ -25,7 +27,7 @@ pub fn check_file(path: &Path) -> Result<(), String> {
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(format!(
-                "client secret file {} is readable by group or others (mode {mode:04o}); run: chmod 600 {}",
+                "{what} {} is readable by group or others (mode {mode:04o}); run: chmod 600 {}",
                 path.display(),
                 path.display()
             ));

@@ -7,7 +7,8 @@ use crate::domain::time::format_time;
 use crate::domain::word::Word;
 use crate::error::Outcome;
 use crate::ops::accounts::{AccountView, ConnectionTest};
-use crate::ops::{accounts, import};
+use crate::ops::partner::Discovered;
+use crate::ops::{accounts, import, partner};
 use crate::render::Format;
 use crate::render::{Column, Columns, Kind};
 use anyhow::{Context, Result, anyhow, bail};
@@ -46,6 +47,22 @@ enum Cmd {
     Test {
         /// Account id or name (case-insensitive)
         account: String,
+    },
+    /// The partner tenant's customers, found through its GDAP
+    /// relationships (with --import: added as accounts, all or nothing)
+    #[command(
+        after_long_help = "Examples:\n  nfa accounts discover\n  nfa accounts discover --status expiring\n  nfa accounts discover --import"
+    )]
+    Discover {
+        /// Add every customer with an active or expiring relationship that
+        /// is not an account yet (as graph:TENANT_ID, named by its display
+        /// name); all or nothing
+        #[arg(long)]
+        import: bool,
+        /// Only customers whose relationship is in this status (active,
+        /// expiring, approvalPending, expired, …; repeatable)
+        #[arg(long, value_name = "STATUS")]
+        status: Vec<String>,
     },
     /// Delete an account and all its data
     Remove {
@@ -90,8 +107,15 @@ struct AddArgs {
     #[arg(long, value_name = "VAR", conflicts_with = "client_secret_file")]
     client_secret_env: Option<String>,
     /// graph: the file (mode 600) that holds the client secret
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "certificate_file")]
     client_secret_file: Option<String>,
+    /// graph: the PEM certificate (RSA) of the app registration; may hold
+    /// the key too
+    #[arg(long, value_name = "PEM", conflicts_with = "client_secret_env")]
+    certificate_file: Option<String>,
+    /// graph: the PEM private key of the certificate (mode 600)
+    #[arg(long, value_name = "KEY", requires = "certificate_file")]
+    certificate_key_file: Option<String>,
     /// graph: the Azure subscription to check
     #[arg(long, value_name = "SUBSCRIPTION_ID")]
     subscription: Option<String>,
@@ -125,6 +149,8 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                     "client_id" => a.client_id.as_deref(),
                     "client_secret_env" => a.client_secret_env.as_deref(),
                     "client_secret_file" => a.client_secret_file.as_deref(),
+                    "certificate_file" => a.certificate_file.as_deref(),
+                    "certificate_key_file" => a.certificate_key_file.as_deref(),
                     "subscription_id" => a.subscription.as_deref(),
                     _ => None,
                 }
@@ -139,8 +165,10 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 anyhow!("{flag}: {}", e.message)
             })?;
             let store = env.store_for(Action::AddAccounts)?;
-            let added = accounts::add_all(&store, now, &[new], |_| String::new())?;
+            let added =
+                accounts::add_all(&store, now, std::slice::from_ref(&new), |_| String::new())?;
             warn_missing_fixtures(env, &added);
+            warn_no_partner(env, &store, &[new])?;
             env.out.one(&added[0])?;
         }
         Cmd::Import { file } => {
@@ -159,6 +187,7 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                 .with_context(|| format!("import {}", file.display()))?;
             env.note(&format!("imported {} accounts", added.len()));
             warn_missing_fixtures(env, &added);
+            warn_no_partner(env, &store, &rows)?;
             env.out.all(added)?;
         }
         Cmd::Test { account } => {
@@ -179,6 +208,27 @@ pub fn run(env: &Env, args: Args) -> Result<Outcome> {
                     report.connections.len(),
                     report.account
                 );
+            }
+        }
+        Cmd::Discover { import, status } => {
+            let statuses = partner::statuses(&status)?;
+            let cancel = crate::process::interrupt_flag()?;
+            if import {
+                let store = env.store_for(Action::AddAccounts)?;
+                let added = partner::import(&store, now, &cancel, &statuses);
+                if cancel.is_cancelled() {
+                    return Ok(Outcome::Interrupted);
+                }
+                let added = added?;
+                env.note(&format!("imported {} accounts", added.len()));
+                env.out.all(added)?;
+            } else {
+                let store = env.store()?;
+                let found = partner::discover(&store, &cancel, &statuses);
+                if cancel.is_cancelled() {
+                    return Ok(Outcome::Interrupted);
+                }
+                env.out.all(found?)?;
             }
         }
         Cmd::Remove { account, yes } => {
@@ -258,6 +308,31 @@ impl Columns for AccountView {
     ];
 }
 
+impl Columns for Discovered {
+    const CSV: &'static [&'static str] = &[
+        "tenant_id",
+        "display_name",
+        "relationship",
+        "ends_at",
+        "auto_extend",
+        "roles",
+        "account",
+    ];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("display_name", "customer", Kind::Name),
+        Column::new("relationship", "gdap", Kind::Word),
+        Column::new("ends_at", "ends", Kind::Time).drop(2),
+        Column::new("auto_extend", "extends", Kind::Flag).drop(3),
+        Column::new("account", "account", Kind::Id),
+        Column::new("tenant_id", "tenant", Kind::Id).drop(4),
+        Column::new("roles", "roles", Kind::Text).drop(1).wide(),
+    ];
+
+    fn table_text(&self, key: &str) -> Option<String> {
+        (key == "roles").then(|| self.roles.join(", "))
+    }
+}
+
 impl Columns for ConnectionTest {
     const CSV: &'static [&'static str] = &["connection", "ok", "error"];
     const COLUMNS: &'static [Column] = &[
@@ -303,4 +378,27 @@ fn warn_missing_fixtures(env: &Env, added: &[AccountView]) {
             );
         }
     }
+}
+
+/// A `warning:` line when live accounts without an app of their own were
+/// added and no partner app is set to sign in to them.
+fn warn_no_partner(
+    env: &Env,
+    store: &crate::store::Store,
+    added: &[crate::domain::account::NewAccount],
+) -> Result<()> {
+    let without: Vec<&str> = added
+        .iter()
+        .filter(|a| a.credentials.is_none() && a.source.starts_with("graph:"))
+        .map(|a| a.name.as_str())
+        .collect();
+    if without.is_empty() || env.quiet || store.read().partner()?.is_some() {
+        return Ok(());
+    }
+    eprintln!(
+        "warning: {} {} no app of its own and no partner app is set: its tasks fail until one is (nfa partner set), or give it --client-id and a credential",
+        crate::render::for_terminal(&without.join(", "), false),
+        if without.len() == 1 { "has" } else { "have" }
+    );
+    Ok(())
 }

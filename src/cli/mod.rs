@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod logs;
+pub mod partner;
 pub mod prune;
 pub mod refresh;
 pub mod settings;
@@ -156,6 +157,12 @@ pub enum Command {
         after_long_help = "Roles: viewer (reads), helpdesk (reads, refreshes, tests and runs the tasks of its\naccounts only), engineer (all account work), admin (everything, and roles).\n\nExamples:\n  nfa team whoami\n  nfa team grant carol --role helpdesk --account contoso --account fabrikam\n  nfa team grant dave --role engineer\n  nfa team revoke carol --account fabrikam\n  nfa -o json team list"
     )]
     Team(team::Args),
+    /// The partner's own multi-tenant app, which signs in to every customer
+    /// without an app of its own: `partner set`, `show`, `test`
+    #[command(
+        after_long_help = "Examples:\n  nfa partner set --tenant-id contoso-partner.onmicrosoft.com --client-id 11111111-2222-3333-4444-555555555555 \\\n      --certificate-file nfa.pem --certificate-key-file nfa.key\n  nfa partner test\n  nfa accounts discover --import"
+    )]
+    Partner(partner::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -241,6 +248,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Summary(args) => summary::run(&env, args),
         Command::Db(args) => db::run(&env, args),
         Command::Team(args) => team::run(&env, args),
+        Command::Partner(args) => partner::run(&env, args),
         Command::Demo(args) => demo::run(&env, args),
         Command::Completions(_) => unreachable!("handled above"),
     };

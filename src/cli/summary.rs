@@ -3,7 +3,7 @@
 use super::Env;
 use crate::error::Outcome;
 use crate::ops::summary::summary;
-use crate::ops::summary::{CacheAge, Failure, Running, StatusCount};
+use crate::ops::summary::{CacheAge, Failure, GdapEnding, Running, StatusCount};
 use crate::render::Format;
 use crate::render::{Column, Columns, Kind};
 use anyhow::Result;
@@ -37,6 +37,13 @@ pub fn run(env: &Env, _args: Args) -> Result<Outcome> {
         .line(&format!("\nruns in progress: {}", s.in_progress.len()))?;
     if !s.in_progress.is_empty() {
         env.out.all(s.in_progress.iter().cloned())?;
+    }
+    if !s.gdap_ending.is_empty() {
+        env.out.line(&format!(
+            "\nGDAP relationships ending within 30 days: {}",
+            s.gdap_ending.len()
+        ))?;
+        env.out.all(s.gdap_ending.iter().cloned())?;
     }
     Ok(Outcome::Success)
 }
@@ -80,5 +87,21 @@ impl Columns for Running {
         Column::new("name", "name", Kind::Name).drop(1),
         Column::new("status", "status", Kind::Status),
         Column::new("started_at", "started", Kind::Age).drop(2),
+    ];
+}
+
+impl Columns for GdapEnding {
+    const CSV: &'static [&'static str] = &[
+        "account_id",
+        "account",
+        "relationship",
+        "ends_at",
+        "auto_extend",
+    ];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("account", "account", Kind::Name),
+        Column::new("relationship", "gdap", Kind::Word).drop(1),
+        Column::new("ends_at", "ends", Kind::Time),
+        Column::new("auto_extend", "extends", Kind::Flag).drop(2),
     ];
 }

@@ -49,13 +49,69 @@ impl SecretRef {
     }
 }
 
+/// How an app proves who it is to the token endpoint: a client secret
+/// (read from where it is when needed), or a certificate whose private key
+/// signs a client assertion. Only paths and names are ever stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppCredential {
+    Secret(SecretRef),
+    Certificate {
+        /// The PEM certificate (may hold the key too).
+        cert: std::path::PathBuf,
+        /// The PEM private key, when it is not in `cert`.
+        key: Option<std::path::PathBuf>,
+    },
+}
+
+impl AppCredential {
+    pub fn secret(&self) -> Option<&SecretRef> {
+        match self {
+            AppCredential::Secret(s) => Some(s),
+            AppCredential::Certificate { .. } => None,
+        }
+    }
+
+    pub fn certificate(&self) -> Option<&std::path::Path> {
+        match self {
+            AppCredential::Certificate { cert, .. } => Some(cert),
+            AppCredential::Secret(_) => None,
+        }
+    }
+
+    pub fn certificate_key(&self) -> Option<&std::path::Path> {
+        match self {
+            AppCredential::Certificate { key, .. } => key.as_deref(),
+            AppCredential::Secret(_) => None,
+        }
+    }
+
+    /// The file that holds the private key (the key file, else the
+    /// certificate file), or the secret file.
+    pub fn private_file(&self) -> Option<&std::path::Path> {
+        match self {
+            AppCredential::Certificate { cert, key } => Some(key.as_deref().unwrap_or(cert)),
+            AppCredential::Secret(s) => s.file(),
+        }
+    }
+}
+
 /// The app registration of a live account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub client_id: String,
-    pub secret: SecretRef,
+    pub credential: AppCredential,
     /// The Azure subscription checked by "Checking account status".
     pub subscription_id: Option<String>,
+}
+
+/// The partner's own multi-tenant app (`nfa partner set`): it signs in to
+/// every `graph:` account that has no app of its own, and to the partner
+/// tenant to read the GDAP relationships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerApp {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub credential: AppCredential,
 }
 
 /// The credential fields as given (`--client-id`, `client_secret_env`, …).
@@ -64,27 +120,31 @@ pub struct CredentialFields<'a> {
     pub client_id: Option<&'a str>,
     pub client_secret_env: Option<&'a str>,
     pub client_secret_file: Option<&'a str>,
+    pub certificate_file: Option<&'a str>,
+    pub certificate_key_file: Option<&'a str>,
     pub subscription_id: Option<&'a str>,
 }
 
 impl CredentialFields<'_> {
-    /// Checks the fields against the kind of source: a live source needs a
-    /// client id and exactly one place for the secret; a fixture takes none.
-    /// Relative secret-file paths are taken from `cwd`.
+    /// Checks the fields against the kind of source: a live source takes
+    /// either no app of its own (it signs in with the partner app) or a
+    /// client id and exactly one credential (a secret's variable, a secret
+    /// file, or a certificate); a fixture takes none. Relative paths are
+    /// taken from `cwd`.
     pub fn validate(
         &self,
         live: bool,
         cwd: &std::path::Path,
     ) -> Result<Option<Credentials>, FieldError> {
         let client_id = optional(self.client_id);
-        let env = optional(self.client_secret_env);
-        let file = optional(self.client_secret_file);
         let subscription = optional(self.subscription_id);
         if !live {
             for (field, v) in [
                 ("client_id", client_id),
-                ("client_secret_env", env),
-                ("client_secret_file", file),
+                ("client_secret_env", optional(self.client_secret_env)),
+                ("client_secret_file", optional(self.client_secret_file)),
+                ("certificate_file", optional(self.certificate_file)),
+                ("certificate_key_file", optional(self.certificate_key_file)),
                 ("subscription_id", subscription),
             ] {
                 if v.is_some() {
@@ -93,29 +153,68 @@ impl CredentialFields<'_> {
             }
             return Ok(None);
         }
-        let client_id = client_id
-            .ok_or_else(|| FieldError::new("client_id", "is required for a graph: source"))?;
-        let secret = match (env, file) {
-            (Some(v), None) => SecretRef::Env(v.to_string()),
-            (None, Some(f)) => SecretRef::File(cwd.join(f)),
-            (Some(_), Some(_)) => {
+        let credential = self.credential(cwd)?;
+        let Some(client_id) = client_id else {
+            if let Some(field) = credential.map(|c| match c {
+                AppCredential::Secret(SecretRef::Env(_)) => "client_secret_env",
+                AppCredential::Secret(SecretRef::File(_)) => "client_secret_file",
+                AppCredential::Certificate { .. } => "certificate_file",
+            }) {
                 return Err(FieldError::new(
-                    "client_secret_env",
-                    "give the secret's variable or its file, not both",
+                    field,
+                    "needs client_id (the app it is the credential of)",
                 ));
             }
-            (None, None) => {
+            if subscription.is_some() {
                 return Err(FieldError::new(
-                    "client_secret_env",
-                    "a graph: source needs client_secret_env or client_secret_file",
+                    "subscription_id",
+                    "needs client_id: the partner app's accounts are checked on every subscription it sees",
                 ));
             }
+            // No app of its own: the partner app signs in.
+            return Ok(None);
         };
+        let credential = credential.ok_or_else(|| {
+            FieldError::new(
+                "client_secret_env",
+                "an app of the account's own needs client_secret_env, client_secret_file or certificate_file (or give no client_id: the partner app signs in)",
+            )
+        })?;
         Ok(Some(Credentials {
             client_id: client_id.to_string(),
-            secret,
+            credential,
             subscription_id: subscription.map(str::to_string),
         }))
+    }
+
+    /// The one credential given, if any.
+    pub fn credential(&self, cwd: &std::path::Path) -> Result<Option<AppCredential>, FieldError> {
+        let env = optional(self.client_secret_env);
+        let file = optional(self.client_secret_file);
+        let cert = optional(self.certificate_file);
+        let key = optional(self.certificate_key_file);
+        if key.is_some() && cert.is_none() {
+            return Err(FieldError::new(
+                "certificate_key_file",
+                "needs certificate_file (the certificate of that key)",
+            ));
+        }
+        let given = [env, file, cert].iter().filter(|v| v.is_some()).count();
+        if given > 1 {
+            return Err(FieldError::new(
+                "client_secret_env",
+                "give one credential: the secret's variable, its file, or a certificate",
+            ));
+        }
+        Ok(match (env, file, cert) {
+            (Some(v), _, _) => Some(AppCredential::Secret(SecretRef::Env(v.to_string()))),
+            (_, Some(f), _) => Some(AppCredential::Secret(SecretRef::File(cwd.join(f)))),
+            (_, _, Some(c)) => Some(AppCredential::Certificate {
+                cert: cwd.join(c),
+                key: key.map(|k| cwd.join(k)),
+            }),
+            _ => None,
+        })
     }
 }
 
@@ -136,7 +235,7 @@ impl FieldError {
 }
 
 /// The fields an import row may carry.
-pub const IMPORT_FIELDS: [&str; 10] = [
+pub const IMPORT_FIELDS: [&str; 12] = [
     "name",
     "source",
     "tenant_id",
@@ -146,6 +245,8 @@ pub const IMPORT_FIELDS: [&str; 10] = [
     "client_id",
     "client_secret_env",
     "client_secret_file",
+    "certificate_file",
+    "certificate_key_file",
     "subscription_id",
 ];
 
@@ -371,11 +472,48 @@ mod tests {
             ..Default::default()
         };
         let c = fields.validate(true, cwd).unwrap().unwrap();
-        assert_eq!(c.secret, SecretRef::File("/etc/nfa/s".into()));
+        assert_eq!(
+            c.credential,
+            AppCredential::Secret(SecretRef::File("/etc/nfa/s".into()))
+        );
         assert_eq!(fields.validate(false, cwd).unwrap_err().field, "client_id");
         let none = CredentialFields::default();
         assert_eq!(none.validate(false, cwd), Ok(None));
-        assert_eq!(none.validate(true, cwd).unwrap_err().field, "client_id");
+        assert_eq!(
+            none.validate(true, cwd),
+            Ok(None),
+            "the partner app signs in"
+        );
+        let cert = CredentialFields {
+            client_id: Some("app"),
+            certificate_file: Some("app.pem"),
+            certificate_key_file: Some("app.key"),
+            ..Default::default()
+        };
+        assert_eq!(
+            cert.validate(true, cwd).unwrap().unwrap().credential,
+            AppCredential::Certificate {
+                cert: "/etc/nfa/app.pem".into(),
+                key: Some("/etc/nfa/app.key".into())
+            }
+        );
+        let key_alone = CredentialFields {
+            client_id: Some("app"),
+            certificate_key_file: Some("app.key"),
+            ..Default::default()
+        };
+        assert_eq!(
+            key_alone.validate(true, cwd).unwrap_err().field,
+            "certificate_key_file"
+        );
+        let no_app = CredentialFields {
+            certificate_file: Some("app.pem"),
+            ..Default::default()
+        };
+        assert_eq!(
+            no_app.validate(true, cwd).unwrap_err().field,
+            "certificate_file"
+        );
         let both = CredentialFields {
             client_id: Some("app"),
             client_secret_env: Some("X"),

@@ -2,6 +2,7 @@
 //! here takes "now" as an argument, so it is testable at its boundaries.
 
 pub mod account;
+pub mod gdap;
 pub mod ids;
 pub mod log;
 pub mod names;

@@ -50,6 +50,8 @@ pub enum Action {
     Audit,
     RunTasks,
     SetSettings,
+    /// Setting the partner app every partner-mode account signs in with.
+    SetPartner,
     Prune,
     GrantRoles,
     /// Reading the whole database out (`db copy` from it).
@@ -72,6 +74,7 @@ impl Action {
             Action::Audit => "audit accounts",
             Action::RunTasks => "run tasks",
             Action::SetSettings => "change settings",
+            Action::SetPartner => "set the partner app",
             Action::Prune => "prune the history",
             Action::GrantRoles => "grant or revoke roles",
             Action::CopyDatabase => "copy the whole database (a helpdesk sees only its accounts)",
@@ -98,7 +101,13 @@ impl Role {
             Role::Admin => true,
             Role::Engineer => !matches!(
                 action,
-                RemoveAccounts | SetSettings | Prune | GrantRoles | LoadDatabase | Write
+                RemoveAccounts
+                    | SetSettings
+                    | SetPartner
+                    | Prune
+                    | GrantRoles
+                    | LoadDatabase
+                    | Write
             ),
             Role::Helpdesk => matches!(action, TestAccounts | Refresh | RunTasks),
             Role::Viewer => matches!(action, CopyDatabase),

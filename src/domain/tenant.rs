@@ -64,6 +64,9 @@ pub struct ConnectionState {
 pub struct ConnectionReport {
     pub azure: ConnectionState,
     pub office365: ConnectionState,
+    /// For an account signed in with the partner app: what its GDAP
+    /// relationships give (its status is recorded with the check).
+    pub gdap: Option<super::gdap::Access>,
 }
 
 impl ConnectionReport {
@@ -88,6 +91,23 @@ impl ConnectionReport {
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+/// Whether `granted` (a token's `roles` claim) lacks every application
+/// permission of Microsoft Graph that gives `needed`: the permission
+/// itself, its `ReadWrite` form, or for directory objects the
+/// `Directory.*` ones.
+pub fn permission_missing(needed: &str, granted: &[String]) -> bool {
+    let mut enough = vec![needed.to_string(), needed.replace(".Read.", ".ReadWrite.")];
+    if ["User.Read.All", "Group.Read.All", "Organization.Read.All"].contains(&needed) {
+        enough.extend([
+            "Directory.Read.All".into(),
+            "Directory.ReadWrite.All".into(),
+        ]);
+    }
+    !granted
+        .iter()
+        .any(|g| enough.iter().any(|e| e.eq_ignore_ascii_case(g)))
 }
 
 /// A source as written on an account: `fixture:PATH` or `graph:TENANT_ID`.
@@ -208,6 +228,7 @@ mod tests {
                 ok: false,
                 error: Some("token expired".into()),
             },
+            gdap: None,
         };
         assert!(!r.ok());
         assert_eq!(

@@ -1,7 +1,7 @@
 //! `nfa accounts`: views with their status, lookup by id or name, add and
 //! remove.
 
-use crate::domain::account::{AccountRef, NewAccount, SecretRef, name_key};
+use crate::domain::account::{AccountRef, AppCredential, NewAccount, SecretRef, name_key};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::log::{Level, LogEvent};
 use crate::domain::names::suggest;
@@ -71,7 +71,18 @@ pub struct AccountDetail {
     pub client_id: Option<String>,
     pub client_secret_env: Option<String>,
     pub client_secret_file: Option<String>,
+    pub certificate_file: Option<String>,
+    pub certificate_key_file: Option<String>,
     pub subscription_id: Option<String>,
+    /// Which app signs in to a live account: `own` (its own registration)
+    /// or `partner` (the partner app); `null` for a fixture.
+    pub app: Option<&'static str>,
+    /// The status of the customer's most useful GDAP relationship at the
+    /// last check (`none`: it has none); `null` when not signed in with
+    /// the partner app.
+    pub gdap_status: Option<String>,
+    #[serde(serialize_with = "ser::opt_time")]
+    pub gdap_ends_at: Option<DateTime<Utc>>,
     pub latest_refresh: Option<RefreshSummary>,
     pub last_check: Option<CheckView>,
 }
@@ -211,15 +222,27 @@ pub fn show(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<AccountDe
         office365: c.office365,
     });
     let creds = a.credentials.as_ref();
-    let secret = creds.map(|c| &c.secret);
+    let credential = creds.map(|c| &c.credential);
+    let secret = credential.and_then(AppCredential::secret);
+    let path = |p: &std::path::Path| p.display().to_string();
+    let gdap = a.last_check.as_ref().and_then(|c| c.gdap.as_ref());
     Ok(AccountDetail {
         account: AccountView::new(&a, &settings, now),
         client_id: creds.map(|c| c.client_id.clone()),
         client_secret_env: secret.and_then(SecretRef::env_var).map(str::to_string),
-        client_secret_file: secret
-            .and_then(SecretRef::file)
-            .map(|f| f.display().to_string()),
+        client_secret_file: secret.and_then(SecretRef::file).map(path),
+        certificate_file: credential.and_then(AppCredential::certificate).map(path),
+        certificate_key_file: credential
+            .and_then(AppCredential::certificate_key)
+            .map(path),
         subscription_id: creds.and_then(|c| c.subscription_id.clone()),
+        app: match (a.source.starts_with("graph:"), creds) {
+            (false, _) => None,
+            (true, Some(_)) => Some("own"),
+            (true, None) => Some("partner"),
+        },
+        gdap_status: gdap.map(|g| g.status.clone()),
+        gdap_ends_at: gdap.and_then(|g| g.ends_at),
         latest_refresh,
         last_check,
     })
@@ -334,42 +357,47 @@ pub struct TestReport {
 /// ask, and records nothing.
 pub fn test(store: &Store, wanted: &str, cancel: &crate::process::Cancel) -> Result<TestReport> {
     let a = resolve(&store.read(), wanted)?;
-    let connections = match crate::source::open(&a.name, &a.source, a.credentials.as_ref()) {
-        Err(e) => vec![ConnectionTest {
-            connection: "source",
-            ok: false,
-            error: Some(e.to_string()),
-        }],
-        Ok(source) => {
-            let directory = source.probe_directory(cancel);
-            let report = source.check_connections(cancel);
-            let mut out = vec![ConnectionTest {
-                connection: "directory",
-                ok: directory.is_ok(),
-                error: directory.err().map(|e| e.to_string()),
-            }];
-            match report {
-                Ok(r) => {
-                    out.push(ConnectionTest {
-                        connection: "office365",
-                        ok: r.office365.ok,
-                        error: r.office365.error,
-                    });
-                    out.push(ConnectionTest {
-                        connection: "azure",
-                        ok: r.azure.ok,
-                        error: r.azure.error,
-                    });
-                }
-                Err(e) => out.push(ConnectionTest {
-                    connection: "check",
-                    ok: false,
-                    error: Some(e.to_string()),
-                }),
-            }
-            out
-        }
+    let partner = match a.credentials {
+        None => store.read().partner()?,
+        Some(_) => None,
     };
+    let connections =
+        match crate::source::open(&a.name, &a.source, a.credentials.as_ref(), partner.as_ref()) {
+            Err(e) => vec![ConnectionTest {
+                connection: "source",
+                ok: false,
+                error: Some(e.to_string()),
+            }],
+            Ok(source) => {
+                let directory = source.probe_directory(cancel);
+                let report = source.check_connections(cancel);
+                let mut out = vec![ConnectionTest {
+                    connection: "directory",
+                    ok: directory.is_ok(),
+                    error: directory.err().map(|e| e.to_string()),
+                }];
+                match report {
+                    Ok(r) => {
+                        out.push(ConnectionTest {
+                            connection: "office365",
+                            ok: r.office365.ok,
+                            error: r.office365.error,
+                        });
+                        out.push(ConnectionTest {
+                            connection: "azure",
+                            ok: r.azure.ok,
+                            error: r.azure.error,
+                        });
+                    }
+                    Err(e) => out.push(ConnectionTest {
+                        connection: "check",
+                        ok: false,
+                        error: Some(e.to_string()),
+                    }),
+                }
+                out
+            }
+        };
     Ok(TestReport {
         account_id: a.id,
         ok: connections.iter().all(|c| c.ok),

@@ -3,7 +3,7 @@
 //! before anything is written; the error names the row and the field.
 
 use crate::domain::account::{
-    CredentialFields, Credentials, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, check_text,
+    AppCredential, CredentialFields, FieldError, IMPORT_FIELDS, NewAccount, SecretRef, check_text,
     optional, optional_lifecycle, optional_time, validate_name,
 };
 use crate::domain::tenant::SourceSpec;
@@ -65,15 +65,13 @@ pub fn account_from_fields<'a>(
         client_id: get("client_id"),
         client_secret_env: get("client_secret_env"),
         client_secret_file: get("client_secret_file"),
+        certificate_file: get("certificate_file"),
+        certificate_key_file: get("certificate_key_file"),
         subscription_id: get("subscription_id"),
     };
     let credentials = fields.validate(spec.is_live(), cwd)?;
-    if let Some(Credentials {
-        secret: SecretRef::File(path),
-        ..
-    }) = &credentials
-    {
-        crate::secret::check_file(path).map_err(|e| FieldError::new("client_secret_file", e))?;
+    if let Some(c) = &credentials {
+        check_credential(&c.credential)?;
     }
     Ok(NewAccount {
         name,
@@ -84,6 +82,29 @@ pub fn account_from_fields<'a>(
         ad_cache_updated_at: optional_time("ad_cache_updated_at", get("ad_cache_updated_at"))?,
         credentials,
     })
+}
+
+/// Checks a credential's files now, so that a wrong one is refused when it
+/// is given rather than at the first sign-in: a secret file private to its
+/// owner; a certificate that can be read, is in force, and whose private
+/// key (private to its owner, not password-protected) is its key.
+pub fn check_credential(c: &AppCredential) -> Result<(), FieldError> {
+    match c {
+        AppCredential::Secret(SecretRef::File(path)) => {
+            crate::secret::check_file(path).map_err(|e| FieldError::new("client_secret_file", e))
+        }
+        AppCredential::Secret(SecretRef::Env(_)) => Ok(()),
+        AppCredential::Certificate { cert, key } => {
+            crate::source::check_certificate(cert, key.as_deref()).map_err(|e| {
+                let field = if e.starts_with("certificate key file") {
+                    "certificate_key_file"
+                } else {
+                    "certificate_file"
+                };
+                FieldError::new(field, e)
+            })
+        }
+    }
 }
 
 fn to_account(r: &Record, cwd: &Path, now: DateTime<Utc>) -> Result<NewAccount, FieldError> {

@@ -7,6 +7,7 @@ pub mod db;
 pub mod directory;
 pub mod import;
 pub mod logs;
+pub mod partner;
 pub mod prune;
 pub mod refresh;
 pub mod run;

@@ -28,6 +28,19 @@ pub struct Summary {
     pub oldest_ad_caches: Vec<CacheAge>,
     /// Tasks PENDING or IN_PROGRESS.
     pub in_progress: Vec<Running>,
+    /// Partner-app accounts whose GDAP relationship (at the last check)
+    /// ends within 30 days, soonest first.
+    pub gdap_ending: Vec<GdapEnding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GdapEnding {
+    pub account_id: crate::domain::ids::AccountId,
+    pub account: String,
+    pub relationship: String,
+    #[serde(serialize_with = "ser::time")]
+    pub ends_at: DateTime<Utc>,
+    pub auto_extend: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +84,22 @@ pub fn summary(store: &Store, now: DateTime<Utc>) -> Result<Summary> {
     let mut caches = vec![];
     let mut accounts = 0;
     let mut marker = 0;
+    let mut ending = vec![];
     db.for_each_account(|a| {
+        if let Some(g) = a.last_check.as_ref().and_then(|c| c.gdap.as_ref())
+            && let Some(at) = g.ends_at
+            && crate::domain::gdap::grants_access(&g.status)
+            && at >= now
+            && at - now <= TimeDelta::days(crate::domain::gdap::WARN_DAYS)
+        {
+            ending.push(GdapEnding {
+                account_id: a.id,
+                account: a.name.clone(),
+                relationship: g.status.clone(),
+                ends_at: at,
+                auto_extend: g.auto_extend,
+            });
+        }
         let status = account_status(&a.facts(), now, &settings.thresholds);
         let rank = AccountStatus::VARIANTS
             .iter()
@@ -137,5 +165,9 @@ pub fn summary(store: &Store, now: DateTime<Utc>) -> Result<Summary> {
         failures_24h: failures,
         oldest_ad_caches: caches,
         in_progress,
+        gdap_ending: {
+            ending.sort_by_key(|e| (e.ends_at, e.account_id));
+            ending
+        },
     })
 }

@@ -169,6 +169,7 @@ impl TenantSource for FixtureSource {
         Ok(ConnectionReport {
             azure: state(azure),
             office365: state(office365),
+            gdap: None,
         })
     }
 }

@@ -14,7 +14,7 @@ mod http;
 pub use fixture::FixtureSource;
 pub use graph::GraphSource;
 
-use crate::domain::account::Credentials;
+use crate::domain::account::{Credentials, PartnerApp};
 pub use crate::domain::tenant::{
     ConnectionReport, ConnectionState, DirGroup, DirUser, DirectoryRead, DirectorySync, SourceSpec,
 };
@@ -55,22 +55,41 @@ pub trait TenantSource: Send + Sync {
 }
 
 /// The source that answers for an account: its parsed source and, for a
-/// live one, its app registration (`account` names it in errors).
+/// live one, its own app registration, else the partner app (`account`
+/// names it in errors).
 pub fn open(
     account: &str,
     source: &str,
     credentials: Option<&Credentials>,
+    partner: Option<&PartnerApp>,
 ) -> Result<Box<dyn TenantSource>, SourceError> {
     let spec = SourceSpec::parse(source, std::path::Path::new("/")).map_err(SourceError::Failed)?;
     Ok(match spec {
         SourceSpec::Fixture(p) => Box::new(FixtureSource::new(p)),
-        SourceSpec::Graph { tenant } => {
-            let creds = credentials.cloned().ok_or_else(|| {
-                SourceError::Failed(format!(
-                    "account {account} has a graph: source but no app credentials"
-                ))
-            })?;
-            Box::new(GraphSource::new(tenant, creds))
-        }
+        SourceSpec::Graph { tenant } => match (credentials, partner) {
+            (Some(creds), _) => Box::new(GraphSource::new(tenant, creds.clone())),
+            (None, Some(p)) => Box::new(GraphSource::with_partner(tenant, p.clone())),
+            (None, None) => {
+                return Err(SourceError::Failed(format!(
+                    "account {account} has no app of its own and no partner app is set: run nfa partner set, or give the account --client-id and a credential"
+                )));
+            }
+        },
     })
+}
+
+/// Checks a certificate credential's files as a sign-in would read them
+/// (now, by the system clock: the service checks the certificate by its
+/// own).
+pub fn check_certificate(
+    cert: &std::path::Path,
+    key: Option<&std::path::Path>,
+) -> Result<(), String> {
+    graph::assertion::Signer::load(cert, key, std::time::SystemTime::now()).map(|_| ())
+}
+
+/// Signs in to the partner tenant with the partner app (`nfa partner
+/// test`): a Graph token, and then the GDAP list's first page.
+pub fn test_partner(partner: &PartnerApp, cancel: &Cancel) -> Result<usize, SourceError> {
+    graph::relationships(partner, cancel).map(|r| r.len())
 }

@@ -1,13 +1,15 @@
 //! Accounts, their AD cache and their check results.
 
 use super::sql::{Row, args};
-use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, to_db};
-use crate::domain::account::{Credentials, NewAccount, SecretRef, name_key};
+use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, opt_from_ms, to_db};
+use crate::domain::account::{
+    AppCredential, Credentials, NewAccount, PartnerApp, SecretRef, name_key,
+};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::status::Lifecycle;
 use crate::domain::tenant::{ConnectionReport, ConnectionState, DirGroup, DirUser, DirectorySync};
 use crate::domain::word::Word;
-use crate::model::{Account, Check};
+use crate::model::{Account, Check, GdapState};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -16,7 +18,8 @@ const SELECT_ACCOUNT: &str = "
     SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
            a.last_activity_at, a.ad_cache_updated_at, a.ad_users, a.ad_groups,
            c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error,
-           a.client_id, a.client_secret_env, a.client_secret_file, a.subscription_id, a.directory_cursor
+           a.client_id, a.client_secret_env, a.client_secret_file, a.subscription_id, a.directory_cursor,
+           a.certificate_file, a.certificate_key_file, c.gdap_status, c.gdap_ends_at, c.gdap_auto_extend
     FROM accounts a
     LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
 
@@ -35,23 +38,24 @@ fn account_row(r: &Row<'_>) -> Result<Account> {
                 ok: r.get(14)?,
                 error: r.get(15)?,
             },
+            gdap: match r.get::<Option<String>>(23)? {
+                Some(status) => Some(GdapState {
+                    status,
+                    ends_at: opt_from_ms(r.get(24)?)?,
+                    auto_extend: r.get::<Option<bool>>(25)?.unwrap_or(false),
+                }),
+                None => None,
+            },
         }),
         None => None,
     };
-    let client_id: Option<String> = r.get(16)?;
-    let secret_env: Option<String> = r.get(17)?;
-    let secret_file: Option<String> = r.get(18)?;
-    let credentials = match (client_id, secret_env, secret_file) {
-        (Some(client_id), env, file) => Some(Credentials {
+    let credentials = match r.get::<Option<String>>(16)? {
+        Some(client_id) => Some(Credentials {
             client_id,
-            secret: match (env, file) {
-                (Some(v), _) => SecretRef::Env(v),
-                (None, Some(f)) => SecretRef::File(f.into()),
-                (None, None) => return Err(bad_value("credentials", "client id without a secret")),
-            },
+            credential: credential(r.get(17)?, r.get(18)?, r.get(21)?, r.get(22)?)?,
             subscription_id: r.get(19)?,
         }),
-        _ => None,
+        None => None,
     };
     Ok(Account {
         id: r.get(0)?,
@@ -70,7 +74,57 @@ fn account_row(r: &Row<'_>) -> Result<Account> {
     })
 }
 
+/// An app's credential from its stored columns (secret variable, secret
+/// file, certificate file, certificate key file).
+fn credential(
+    env: Option<String>,
+    file: Option<String>,
+    cert: Option<String>,
+    key: Option<String>,
+) -> Result<AppCredential> {
+    Ok(match (env, file, cert) {
+        (Some(v), _, _) => AppCredential::Secret(SecretRef::Env(v)),
+        (None, Some(f), _) => AppCredential::Secret(SecretRef::File(f.into())),
+        (None, None, Some(c)) => AppCredential::Certificate {
+            cert: c.into(),
+            key: key.map(Into::into),
+        },
+        (None, None, None) => {
+            return Err(bad_value("credentials", "client id without a credential"));
+        }
+    })
+}
+
+/// The columns of a credential: secret variable, secret file, certificate
+/// file, certificate key file.
+fn credential_columns(c: &AppCredential) -> [Option<String>; 4] {
+    let path = |p: &std::path::Path| p.display().to_string();
+    [
+        c.secret().and_then(SecretRef::env_var).map(str::to_string),
+        c.secret().and_then(SecretRef::file).map(path),
+        c.certificate().map(path),
+        c.certificate_key().map(path),
+    ]
+}
+
 impl<M> Db<'_, M> {
+    /// The partner app, when one is set.
+    pub fn partner(&self) -> Result<Option<PartnerApp>> {
+        self.conn.query_opt(
+            "SELECT tenant_id, client_id, client_secret_env, client_secret_file,
+                    certificate_file, certificate_key_file
+             FROM partner WHERE id = 1",
+            &[],
+            |r| {
+                Ok(PartnerApp {
+                    tenant_id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    credential: credential(r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)?,
+                })
+            },
+        )
+    }
+
     pub fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.id = ?1");
         self.conn.query_opt(&sql, args![id], account_row)
@@ -100,11 +154,17 @@ impl Db<'_, Write> {
     /// that name ([`name_key`]) exists — also one that another engineer
     /// added a moment ago, in a transaction this one had to wait for.
     pub fn insert_account(&self, a: &NewAccount, now: DateTime<Utc>) -> Result<Option<AccountId>> {
+        let [env, file, cert, key] = a
+            .credentials
+            .as_ref()
+            .map(|c| credential_columns(&c.credential))
+            .unwrap_or_default();
         let id = self.conn.query_opt(
             "INSERT INTO accounts (name, name_key, tenant_id, source, lifecycle, created_at,
                                        last_activity_at, ad_cache_updated_at, client_id,
-                                       client_secret_env, client_secret_file, subscription_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                                       client_secret_env, client_secret_file, subscription_id,
+                                       certificate_file, certificate_key_file)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (name_key) DO NOTHING
                  RETURNING id",
             args![
@@ -117,14 +177,13 @@ impl Db<'_, Write> {
                 a.last_activity_at.map(to_db),
                 a.ad_cache_updated_at.map(to_db),
                 a.credentials.as_ref().map(|c| c.client_id.as_str()),
-                a.credentials.as_ref().and_then(|c| c.secret.env_var()),
-                a.credentials
-                    .as_ref()
-                    .and_then(|c| c.secret.file())
-                    .map(|f| f.display().to_string()),
+                env,
+                file,
                 a.credentials
                     .as_ref()
                     .and_then(|c| c.subscription_id.as_deref()),
+                cert,
+                key,
             ],
             |r| r.get::<i64>(0),
         )?;
@@ -332,8 +391,10 @@ impl Db<'_, Write> {
         report: &ConnectionReport,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.execute("INSERT INTO checks (account_id, task_id, checked_at, azure_ok, azure_error, office365_ok, office365_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![
+        let gdap = report.gdap.as_ref();
+        self.conn.execute("INSERT INTO checks (account_id, task_id, checked_at, azure_ok, azure_error, office365_ok, office365_error,
+                                    gdap_status, gdap_ends_at, gdap_auto_extend)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", args![
                 account_id,
                 task_id,
                 ms(now),
@@ -341,7 +402,29 @@ impl Db<'_, Write> {
                 report.azure.error,
                 report.office365.ok,
                 report.office365.error,
+                report.gdap.as_ref().map(|g| g.status.clone().unwrap_or_else(|| "none".into())),
+                gdap.and_then(|g| g.ends_at).map(ms),
+                report.gdap.as_ref().map(|g| g.auto_extend),
             ])?;
+        Ok(())
+    }
+
+    /// Sets the partner app (replacing the one set before).
+    pub fn set_partner(&self, p: &PartnerApp, now: DateTime<Utc>) -> Result<()> {
+        let [env, file, cert, key] = credential_columns(&p.credential);
+        self.conn.execute(
+            "INSERT INTO partner (id, tenant_id, client_id, client_secret_env, client_secret_file,
+                                  certificate_file, certificate_key_file, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+                 tenant_id = excluded.tenant_id, client_id = excluded.client_id,
+                 client_secret_env = excluded.client_secret_env,
+                 client_secret_file = excluded.client_secret_file,
+                 certificate_file = excluded.certificate_file,
+                 certificate_key_file = excluded.certificate_key_file,
+                 updated_at = excluded.updated_at",
+            args![p.tenant_id, p.client_id, env, file, cert, key, ms(now)],
+        )?;
         Ok(())
     }
 }

@@ -297,6 +297,26 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_by_user ON tasks(username, id) WHERE username IS NOT NULL;
     CREATE INDEX logs_by_user ON logs(username, id) WHERE username IS NOT NULL;
     "#,
+    // 8: partner mode. Certificate credentials of an account's own app
+    // (paths only), the partner app (one row: ids, paths, variable names,
+    // never a secret), and what a check read of the GDAP relationships.
+    r#"
+    ALTER TABLE accounts ADD COLUMN certificate_file TEXT;
+    ALTER TABLE accounts ADD COLUMN certificate_key_file TEXT;
+    ALTER TABLE checks ADD COLUMN gdap_status TEXT;
+    ALTER TABLE checks ADD COLUMN gdap_ends_at INTEGER;
+    ALTER TABLE checks ADD COLUMN gdap_auto_extend INTEGER;
+    CREATE TABLE partner (
+        id                   INTEGER PRIMARY KEY CHECK (id = 1),
+        tenant_id            TEXT NOT NULL,
+        client_id            TEXT NOT NULL,
+        client_secret_env    TEXT,
+        client_secret_file   TEXT,
+        certificate_file     TEXT,
+        certificate_key_file TEXT,
+        updated_at           INTEGER NOT NULL  -- Unix milliseconds
+    );
+    "#,
 ];
 
 /// The version whose migration recomputes the account name keys.
@@ -433,6 +453,34 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[
     "#,
     ),
     (7, PG_ROLES),
+    (
+        8,
+        r#"
+    ALTER TABLE accounts ADD COLUMN certificate_file text COLLATE "C";
+    ALTER TABLE accounts ADD COLUMN certificate_key_file text COLLATE "C";
+    ALTER TABLE checks ADD COLUMN gdap_status text COLLATE "C";
+    ALTER TABLE checks ADD COLUMN gdap_ends_at bigint;
+    ALTER TABLE checks ADD COLUMN gdap_auto_extend bigint;
+    CREATE TABLE partner (
+        id                   bigint PRIMARY KEY CHECK (id = 1),
+        tenant_id            text COLLATE "C" NOT NULL,
+        client_id            text COLLATE "C" NOT NULL,
+        client_secret_env    text COLLATE "C",
+        client_secret_file   text COLLATE "C",
+        certificate_file     text COLLATE "C",
+        certificate_key_file text COLLATE "C",
+        updated_at           bigint NOT NULL
+    );
+    -- The admin owns and sets the partner app; everyone reads it (its
+    -- tasks sign in with it).
+    DO $$
+    BEGIN
+        EXECUTE format('ALTER TABLE partner OWNER TO %s', nfa_grp('admin'));
+        EXECUTE format('GRANT SELECT ON partner TO %s, %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
+    END $$;
+    "#,
+    ),
 ];
 
 /// Schema 7 on PostgreSQL: who did it, and who may (`README`, "Engineers

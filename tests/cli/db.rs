@@ -17,6 +17,16 @@ fn busy() -> Sandbox {
     s.json_code(3, &["refresh", "contoso", "fabrikam"]);
     s.json(&["audit", "contoso"]);
     s.json(&["settings", "set", "keep-history", "90d"]);
+    s.json(&[
+        "partner",
+        "set",
+        "--tenant-id",
+        "partner.onmicrosoft.com",
+        "--client-id",
+        "app",
+        "--client-secret-env",
+        "NFA_PARTNER_SECRET",
+    ]);
     s
 }
 
@@ -26,7 +36,7 @@ fn info_says_backend_schema_and_sizes() {
     let info = s.json(&["db", "info"]);
     let backend = if on_postgres() { "postgres" } else { "sqlite" };
     assert_eq!(info["backend"], backend);
-    assert_eq!(info["schema_version"], 7);
+    assert_eq!(info["schema_version"], nfa::store::schema::LATEST);
     assert_eq!(info["accounts"], 2);
     assert_eq!(info["tasks"], 8);
     assert!(info["log_lines"].as_u64().unwrap() > 8, "{info}");
@@ -157,6 +167,7 @@ fn every_list(s: &Sandbox, db: &str) -> Vec<Value> {
         &["summary"],
         &["tasks", "show", "4"],
         &["accounts", "show", "fabrikam"],
+        &["partner", "show"],
     ]
     .iter()
     .map(|args| {

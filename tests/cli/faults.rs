@@ -440,7 +440,8 @@ postgres_only! {
         let s = Sandbox::new();
         s.json(&["accounts", "list"]);
         s.sql("DELETE FROM nfa_schema");
-        let err = s.fails(&["accounts", "list"], &["nfa_schema", "is empty", "INSERT INTO nfa_schema VALUES (7, "]);
+        let insert = format!("INSERT INTO nfa_schema VALUES ({}, ", nfa::store::schema::LATEST);
+        let err = s.fails(&["accounts", "list"], &["nfa_schema", "is empty", &insert]);
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(!err.contains("internal error"), "{err}");
     }

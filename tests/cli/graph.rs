@@ -11,8 +11,16 @@ fn a_live_account_needs_credentials_and_a_private_secret_file() {
     let s = t.sandbox();
     let src = format!("graph:{TENANT}");
     s.fails(
-        &["accounts", "add", "c", "--source", &src],
-        &["--client-id", "required"],
+        &[
+            "accounts",
+            "add",
+            "c",
+            "--source",
+            &src,
+            "--client-secret-env",
+            "NFA_TEST_SECRET",
+        ],
+        &["--client-secret-env", "needs client_id"],
     );
     s.fails(
         &[
@@ -95,10 +103,13 @@ fn import_takes_the_live_fields() {
     );
     std::fs::write(
         s.path("b.csv"),
-        format!("name,source\nbad,graph:{TENANT}\n"),
+        format!("name,source,client_id\nbad,graph:{TENANT},{CLIENT}\n"),
     )
     .unwrap();
-    s.fails(&["accounts", "import", "b.csv"], &["row 1", "client_id"]);
+    s.fails(
+        &["accounts", "import", "b.csv"],
+        &["row 1", "client_secret_env", "certificate_file"],
+    );
 }
 
 #[test]
@@ -268,6 +279,7 @@ fn retry_after_is_honoured_on_429() {
     t.tokens().subscription("Enabled");
     let throttled = t
         .graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
         .with_status(429)
         .with_header("retry-after", "1")
         .with_body(
@@ -290,6 +302,7 @@ fn endless_throttling_gives_up_with_a_clear_error() {
     let mut t = Tenant::new();
     t.tokens().subscription("Enabled");
     t.graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
         .with_status(429)
         .with_header("retry-after", "0")
         .with_body(
@@ -507,6 +520,7 @@ fn a_live_refresh_in_progress_is_never_duplicated() {
     // Microsoft 365 takes its time to answer.
     let slow = t
         .graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
         .with_chunked_body(|w| {
             std::thread::sleep(Duration::from_millis(2500));
             w.write_all(br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#)
@@ -667,6 +681,7 @@ fn retry_after_in_fractional_seconds_or_as_a_date_is_honoured() {
         t.tokens().subscription("Enabled");
         let throttled = t
             .graph_get("/v1.0/organization")
+            .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
             .with_status(429)
             .with_header("retry-after", value)
             .with_body(

@@ -15,7 +15,9 @@ mod demo;
 mod faults;
 mod graph;
 mod hostile;
+mod mock_partner;
 mod mock_tenant;
+mod partner;
 mod prune;
 mod refresh;
 mod roles;
@@ -292,6 +294,7 @@ impl Sandbox {
                 "checks",
                 "ad_users",
                 "ad_groups",
+                "partner",
             ]
             .iter()
             .flat_map(|t| self.sql_rows(&format!("SELECT x::text FROM {t} x")))
@@ -376,8 +379,9 @@ impl Sandbox {
         assert_eq!(
             out.status.code(),
             Some(code),
-            "nfa {all:?}\nstderr: {}",
-            stderr(&out)
+            "nfa {all:?}\nstderr: {}\nstdout: {}",
+            stderr(&out),
+            stdout(&out)
         );
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("nfa {all:?}: bad JSON ({e}): {}", stdout(&out)))

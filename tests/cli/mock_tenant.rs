@@ -21,6 +21,9 @@ pub const USERS_SELECT: &str = "id,displayName,userPrincipalName,accountEnabled"
 pub struct Tenant {
     pub server: ServerGuard,
     pub mocks: Vec<Mock>,
+    /// The bearer tokens the Graph and ARM mocks expect (the tenant's).
+    pub graph_token: String,
+    pub arm_token: String,
 }
 
 impl Tenant {
@@ -28,6 +31,8 @@ impl Tenant {
         Tenant {
             server: Server::new(),
             mocks: vec![],
+            graph_token: GRAPH_TOKEN.to_string(),
+            arm_token: ARM_TOKEN.to_string(),
         }
     }
 
@@ -109,15 +114,42 @@ impl Tenant {
     }
 
     pub fn graph_get(&mut self, path: &str) -> Mock {
-        self.server
-            .mock("GET", path)
-            .match_header("authorization", format!("Bearer {GRAPH_TOKEN}").as_str())
+        self.server.mock("GET", path).match_header(
+            "authorization",
+            format!("Bearer {}", self.graph_token).as_str(),
+        )
+    }
+
+    /// `GET /subscriptions` lists one enabled subscription.
+    pub fn subscriptions(&mut self) -> &mut Self {
+        let m = self
+            .server
+            .mock("GET", "/subscriptions")
+            .match_header(
+                "authorization",
+                format!("Bearer {}", self.arm_token).as_str(),
+            )
+            .match_query(Matcher::UrlEncoded(
+                "api-version".into(),
+                "2022-12-01".into(),
+            ))
+            .with_header("content-type", "application/json")
+            .with_body(
+                json!({"value": [{"id": format!("/subscriptions/{SUB}"), "subscriptionId": SUB,
+                                  "displayName": "Contoso prod", "state": "Enabled"}],
+                       "count": {"type": "Total", "value": 1}})
+                .to_string(),
+            )
+            .create();
+        self.mocks.push(m);
+        self
     }
 
     /// `/organization` answers: the Microsoft 365 tenant is there.
     pub fn organization(&mut self) -> &mut Self {
         let m = self
             .graph_get("/v1.0/organization")
+            .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
             .with_header("content-type", "application/json")
             .with_body(
                 json!({"@odata.context": format!("{}/v1.0/$metadata#organization", self.url()),
@@ -134,7 +166,7 @@ impl Tenant {
         let m = self
             .server
             .mock("GET", format!("/subscriptions/{SUB}").as_str())
-            .match_header("authorization", format!("Bearer {ARM_TOKEN}").as_str())
+            .match_header("authorization", format!("Bearer {}", self.arm_token).as_str())
             .match_query(Matcher::UrlEncoded("api-version".into(), "2022-12-01".into()))
             .with_header("content-type", "application/json")
             .with_body(

@@ -118,6 +118,16 @@ impl Team {
         ]);
         t.s.json(&["team", "grant", &t.engineer.name, "--role", "engineer"]);
         t.s.json(&["team", "grant", &t.admin.name, "--role", "admin"]);
+        t.s.json(&[
+            "partner",
+            "set",
+            "--tenant-id",
+            "partner.onmicrosoft.com",
+            "--client-id",
+            "app",
+            "--client-secret-env",
+            "NFA_TEST_SECRET",
+        ]);
         t
     }
 
@@ -148,6 +158,7 @@ impl Team {
             "ad_users",
             "ad_groups",
             "nfa_scope",
+            "partner",
         ] {
             let row = admin
                 .query_one(&format!("SELECT count(*)::text || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {t} t"), &[])
@@ -188,6 +199,7 @@ postgres_only! {
             &["db", "info"],
             &["team", "whoami"],
             &["team", "list"],
+            &["partner", "show"],
             &["prune", "--older-than", "1d", "--dry-run"],
         ];
         // (the command, the roles that may, what the refusal names)
@@ -198,6 +210,8 @@ postgres_only! {
             (&["audit", "contoso"], &["engineer", "admin"], "audit accounts"),
             (&["accounts", "add", "NAME", "--source", &source], &["engineer", "admin"], "add accounts"),
             (&["settings", "set", "refresh-window", "2h"], &["admin"], "change settings"),
+            (&["partner", "set", "--tenant-id", "p2", "--client-id", "app2", "--client-secret-env", "X"],
+             &["admin"], "set the partner app"),
             (&["prune", "--older-than", "1d"], &["admin"], "prune the history"),
             (&["team", "grant", "NOBODY", "--role", "viewer"], &["admin"], "grant or revoke roles"),
             (&["accounts", "remove", "fabrikam", "--yes"], &["admin"], "remove accounts"),
@@ -328,6 +342,10 @@ postgres_only! {
         refused(e.execute("DELETE FROM logs", &[]), "engineer prunes");
         refused(e.execute("UPDATE settings SET value = '1h'", &[]), "engineer changes settings");
         refused(e.execute("DELETE FROM nfa_scope", &[]), "engineer narrows a scope");
+        refused(e.execute("UPDATE partner SET client_id = 'mallory'", &[]), "engineer changes the partner app");
+        refused(h.execute("DELETE FROM partner", &[]), "helpdesk removes the partner app");
+        let apps: i64 = v.query_one("SELECT count(*) FROM partner", &[]).unwrap().get(0);
+        assert_eq!(apps, 1, "every role reads the partner app");
         let grp: String = e.query_one("SELECT grp::text FROM nfa_roles WHERE name = 'admin'", &[]).unwrap().get(0);
         let grant = e.batch_execute(&format!("GRANT {grp} TO {}", t.engineer.name)).unwrap_err();
         assert_eq!(grant.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{grant}");

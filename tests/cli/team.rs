@@ -100,7 +100,7 @@ postgres_only! {
         }
         assert_eq!(s.sql_i64("SELECT count(*) FROM nfa_schema"), 1);
         let info = s.json(&["db", "info"]);
-        assert_eq!(info["schema_version"], 7, "{info}");
+        assert_eq!(info["schema_version"], nfa::store::schema::LATEST, "{info}");
     }
 }
 

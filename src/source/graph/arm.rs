@@ -27,24 +27,26 @@ impl GraphSource {
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
         let reply = self.get(
             "Microsoft Graph",
-            &format!("{}/v1.0/organization", graph_url()),
+            &format!("{}/v1.0/organization?$select=id", graph_url()),
             &token,
             cancel,
         )?;
         if reply.ok() {
             Ok(())
         } else {
-            Err(SourceError::Failed(format!(
-                "Microsoft Graph /organization: {}",
-                reply.error_text()
-            )))
+            Err(self.refusal(
+                "Microsoft Graph /organization",
+                &reply,
+                &token,
+                "Organization.Read.All",
+            ))
         }
     }
 
     pub(super) fn check_azure(&self, cancel: &Cancel) -> Result<(), SourceError> {
         let token = self.token(ARM_SCOPE, "Azure Resource Manager", cancel)?;
         let service = "Azure Resource Manager";
-        match &self.creds.subscription_id {
+        match &self.subscription_id {
             Some(sub) => {
                 let url = format!("{}/subscriptions/{sub}?api-version=2022-12-01", arm_url());
                 let reply = self.get(service, &url, &token, cancel)?;

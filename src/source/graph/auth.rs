@@ -1,8 +1,13 @@
 //! Signing in: the OAuth 2.0 client-credentials flow of the Microsoft
-//! identity platform, tokens reused within a process for their lifetime, and
-//! refusals read as causes (AADSTS codes), never as raw JSON.
+//! identity platform, with a client secret or a certificate (a client
+//! assertion, [`super::assertion`]); tokens reused within a process for
+//! their lifetime; refusals read as causes (AADSTS codes), never as raw
+//! JSON; and the application permissions a token carries (its `roles`
+//! claim), to name the one a refused request lacked.
 
 use super::GraphSource;
+use super::assertion::Signer;
+use crate::domain::account::AppCredential;
 use crate::process::Cancel;
 use crate::secret::{ExposeSecret, Secret};
 use crate::source::SourceError;
@@ -13,9 +18,50 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+/// An access token and the application permissions it carries (`None`:
+/// the token cannot be read, so nothing is known of them).
+#[derive(Clone)]
+pub(super) struct Token {
+    pub secret: Secret,
+    pub roles: Option<Vec<String>>,
+    /// The tenant id (`tid`) the token was issued in.
+    pub tid: Option<String>,
+}
+
+impl Token {
+    /// Whether the token is known to lack every permission that gives
+    /// `needed` (a `.ReadWrite.` or `Directory.` one does too).
+    pub fn lacks(&self, needed: &str) -> bool {
+        self.roles
+            .as_ref()
+            .is_some_and(|roles| crate::domain::tenant::permission_missing(needed, roles))
+    }
+}
+
+/// The `roles` and `tid` claims of a JWT access token: its payload is read, never
+/// verified (the token is the service's to check; nfa only reads what was
+/// granted, to explain a refusal).
+fn claims_of(token: &str) -> Option<(Vec<String>, Option<String>)> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    #[derive(Deserialize)]
+    struct Claims {
+        #[serde(default)]
+        roles: Vec<String>,
+        #[serde(default)]
+        tid: Option<String>,
+    }
+    serde_json::from_slice::<Claims>(&bytes)
+        .ok()
+        .map(|c| (c.roles, c.tid))
+}
+
 /// Tokens of this process by tenant, app and resource, with the time they
 /// stop being reused (their lifetime less a minute).
-type TokenCache = Mutex<HashMap<(String, String, &'static str), (Secret, Instant)>>;
+type TokenCache = Mutex<HashMap<(String, String, &'static str), (Token, Instant)>>;
 
 fn token_cache() -> &'static TokenCache {
     static CACHE: OnceLock<TokenCache> = OnceLock::new();
@@ -62,32 +108,73 @@ struct TokenRefusal {
 }
 
 impl GraphSource {
-    /// A token for `scope` ("Microsoft Graph" or "Azure Resource Manager"
-    /// in errors), from the cache or the token endpoint.
+    /// A token of the app for `scope` in the tenant signed in to.
     pub(super) fn token(
         &self,
         scope: &'static str,
         service: &str,
         cancel: &Cancel,
-    ) -> Result<Secret, SourceError> {
-        let key = (self.tenant.clone(), self.creds.client_id.clone(), scope);
+    ) -> Result<Token, SourceError> {
+        self.token_at(&self.tenant, scope, service, cancel)
+    }
+
+    /// A token of the app for `scope` ("Microsoft Graph" or "Azure
+    /// Resource Manager" in errors) in `tenant`, from the cache or the
+    /// token endpoint.
+    pub(super) fn token_at(
+        &self,
+        tenant: &str,
+        scope: &'static str,
+        service: &str,
+        cancel: &Cancel,
+    ) -> Result<Token, SourceError> {
+        let key = (tenant.to_string(), self.app.client_id.clone(), scope);
         if let Some((t, until)) = token_cache().lock().ok().and_then(|c| c.get(&key).cloned())
             && Instant::now() < until
         {
             return Ok(t);
         }
-        let secret = crate::secret::read(&self.creds.secret).map_err(SourceError::Failed)?;
-        let url = format!("{}/{}/oauth2/v2.0/token", login_url(), self.tenant);
-        let reply = self
-            .http
-            .send(&format!("{service} token"), cancel, |agent| {
-                agent.post(&url).send_form([
-                    ("client_id", self.creds.client_id.as_str()),
-                    ("client_secret", secret.expose_secret()),
-                    ("scope", scope),
-                    ("grant_type", "client_credentials"),
-                ])
-            })?;
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", login_url());
+        let client_id = self.app.client_id.as_str();
+        let reply = match &self.app.credential {
+            AppCredential::Secret(r) => {
+                let secret = crate::secret::read(r).map_err(SourceError::Failed)?;
+                self.http
+                    .send(&format!("{service} token"), cancel, |agent| {
+                        agent.post(&url).send_form([
+                            ("client_id", client_id),
+                            ("client_secret", secret.expose_secret()),
+                            ("scope", scope),
+                            ("grant_type", "client_credentials"),
+                        ])
+                    })?
+            }
+            AppCredential::Certificate { cert, key } => {
+                let signer = Signer::load(cert, key.as_deref(), std::time::SystemTime::now())
+                    .map_err(SourceError::Failed)?;
+                let first = signer
+                    .assertion(client_id, &url, std::time::SystemTime::now())
+                    .map_err(SourceError::Failed)?;
+                self.http
+                    .send(&format!("{service} token"), cancel, |agent| {
+                        // A fresh assertion (a new jti) for every attempt; the
+                        // first one if signing again fails.
+                        let assertion = signer
+                            .assertion(client_id, &url, std::time::SystemTime::now())
+                            .unwrap_or_else(|_| first.clone());
+                        agent.post(&url).send_form([
+                            ("client_id", client_id),
+                            (
+                                "client_assertion_type",
+                                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                            ),
+                            ("client_assertion", assertion.expose_secret()),
+                            ("scope", scope),
+                            ("grant_type", "client_credentials"),
+                        ])
+                    })?
+            }
+        };
         if !reply.ok() {
             return Err(SourceError::Failed(format!(
                 "{service} token: {}",
@@ -111,7 +198,12 @@ impl GraphSource {
                 .and_then(Seconds::get)
                 .unwrap_or(300),
         );
-        let token = Secret::from(token);
+        let claims = claims_of(&token);
+        let token = Token {
+            roles: claims.as_ref().map(|c| c.0.clone()),
+            tid: claims.and_then(|c| c.1),
+            secret: Secret::from(token),
+        };
         let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
         if let Ok(mut cache) = token_cache().lock() {
             cache.insert(key, (token.clone(), until));
@@ -140,6 +232,14 @@ pub(super) fn token_error(reply: &Reply) -> String {
         Some(900_023) => "the tenant id is not valid",
         Some(65_001 | 500_011) => "admin consent has not been granted to the application",
         Some(7_000_112) => "the application is disabled",
+        Some(700_027) => {
+            "the client assertion's signature is not valid for the app: upload this certificate to the app registration (Certificates & secrets)"
+        }
+        Some(700_024) => {
+            "the client assertion is outside its valid time range: check this machine's clock"
+        }
+        Some(700_021) => "the client assertion was not made for this client id",
+        Some(700_023) => "the client assertion's audience is not this tenant's token endpoint",
         _ => "",
     };
     let error = refusal.error.as_deref().unwrap_or("");

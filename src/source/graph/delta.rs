@@ -4,9 +4,9 @@
 //! again when Graph no longer knows the delta token.
 
 use super::GraphSource;
+use super::auth::Token;
 use crate::domain::tenant::{DirGroup, DirUser, DirectoryRead, DirectorySync};
 use crate::process::Cancel;
-use crate::secret::Secret;
 use crate::source::SourceError;
 use crate::source::endpoints::graph_url;
 use crate::source::http::Reply;
@@ -76,7 +76,7 @@ impl GraphSource {
     pub(super) fn read_delta(
         &self,
         cursor: Option<&str>,
-        token: &Secret,
+        token: &Token,
         cancel: &Cancel,
     ) -> Result<DirectoryRead, SourceError> {
         let Some(cursor) = cursor.and_then(|c| serde_json::from_str::<Cursor>(c).ok()) else {
@@ -115,7 +115,7 @@ impl GraphSource {
         &self,
         what: &str,
         url: &str,
-        token: &Secret,
+        token: &Token,
         cancel: &Cancel,
     ) -> Result<Pages, PageError> {
         let service = format!("Microsoft Graph {what}");
@@ -127,11 +127,14 @@ impl GraphSource {
                 return Err(PageError::Resync);
             }
             if !reply.ok() {
-                return Err(SourceError::Failed(format!(
-                    "{service}, page {page}: {}",
-                    reply.error_text()
-                ))
-                .into());
+                let needed = if what == "users" {
+                    "User.Read.All"
+                } else {
+                    "Group.Read.All"
+                };
+                return Err(self
+                    .refusal(&format!("{service}, page {page}"), &reply, token, needed)
+                    .into());
             }
             let p: Page = serde_json::from_str(&reply.body).map_err(|e| {
                 SourceError::Failed(format!(
@@ -153,7 +156,7 @@ impl GraphSource {
         Err(SourceError::Failed(format!("{service}: more than {MAX_PAGES} pages")).into())
     }
 
-    fn full_sync(&self, token: &Secret, cancel: &Cancel) -> Result<DirectoryRead, SourceError> {
+    fn full_sync(&self, token: &Token, cancel: &Cancel) -> Result<DirectoryRead, SourceError> {
         let base = graph_url();
         let users = self.delta_pages(
             "users",

@@ -2,36 +2,82 @@
 //! Azure Resource Manager for the Azure admin check, signed in with the
 //! OAuth 2.0 client-credentials flow of the Microsoft identity platform.
 //!
-//! - [`auth`]: tokens (client credentials), and sign-in refusals as causes;
+//! - [`auth`]: tokens (client credentials: a secret or a certificate), and
+//!   sign-in refusals as causes;
+//! - [`assertion`]: certificate credentials (the signed client assertion);
 //! - [`delta`]: the directory through delta queries;
-//! - [`arm`]: the connection checks.
+//! - [`arm`]: the connection checks;
+//! - [`gdap`]: the partner tenant's GDAP relationships.
 //!
-//! The client secret is read from its variable or file when a token is
-//! needed, and neither it nor any token is ever written anywhere: not to
-//! output, logs, task errors, the database, or `Debug` output.
+//! An account signs in with its own app registration, or without one with
+//! the partner app (`nfa partner set`) in the customer's tenant, and then
+//! its check also reads the customer's GDAP relationships.
+//!
+//! The client secret and the certificate's key are read from where they
+//! are when a token is needed, and neither they nor any token are ever
+//! written anywhere: not to output, logs, task errors, the database, or
+//! `Debug` output.
 
 mod arm;
+pub mod assertion;
 mod auth;
 mod delta;
+mod gdap;
+
+pub use gdap::relationships;
 
 use super::http::{Http, Reply};
 use super::{ConnectionReport, ConnectionState, DirectoryRead, SourceError, TenantSource};
-use crate::domain::account::Credentials;
+use crate::domain::account::{AppCredential, Credentials, PartnerApp};
 use crate::process::Cancel;
-use crate::secret::{ExposeSecret, Secret};
+use crate::secret::ExposeSecret;
 use crate::source::endpoints::{GRAPH_SCOPE, graph_url};
+use auth::Token;
+
+/// The app that signs in: a client id and its credential.
+#[derive(Debug, Clone)]
+struct App {
+    client_id: String,
+    credential: AppCredential,
+}
 
 pub struct GraphSource {
+    /// The tenant signed in to.
     tenant: String,
-    creds: Credentials,
+    app: App,
+    /// The subscription "Checking account status" checks (an own app's).
+    subscription_id: Option<String>,
+    /// Signed in with the partner app: its tenant and app, for the GDAP
+    /// relationships of this customer.
+    partner: Option<PartnerApp>,
     http: Http,
 }
 
 impl GraphSource {
+    /// A tenant signed in to with the account's own app.
     pub fn new(tenant: String, creds: Credentials) -> GraphSource {
         GraphSource {
             tenant,
-            creds,
+            app: App {
+                client_id: creds.client_id,
+                credential: creds.credential,
+            },
+            subscription_id: creds.subscription_id,
+            partner: None,
+            http: Http::new(),
+        }
+    }
+
+    /// A customer's tenant signed in to with the partner app.
+    pub fn with_partner(tenant: String, partner: PartnerApp) -> GraphSource {
+        GraphSource {
+            tenant,
+            app: App {
+                client_id: partner.client_id.clone(),
+                credential: partner.credential.clone(),
+            },
+            subscription_id: None,
+            partner: Some(partner),
             http: Http::new(),
         }
     }
@@ -41,7 +87,7 @@ impl GraphSource {
         &self,
         service: &str,
         url: &str,
-        token: &Secret,
+        token: &Token,
         cancel: &Cancel,
     ) -> Result<Reply, SourceError> {
         self.http.send(service, cancel, |agent| {
@@ -49,10 +95,24 @@ impl GraphSource {
                 .get(url)
                 .header(
                     "Authorization",
-                    &format!("Bearer {}", token.expose_secret()),
+                    &format!("Bearer {}", token.secret.expose_secret()),
                 )
                 .call()
         })
+    }
+
+    /// A refused request as a cause: the application permission it needed
+    /// when the token shows the app lacks it, else the service's error.
+    fn refusal(&self, service: &str, reply: &Reply, token: &Token, needed: &str) -> SourceError {
+        let error = reply.error_text();
+        if matches!(reply.status, 401 | 403) && token.lacks(needed) {
+            SourceError::Failed(format!(
+                "{service}: the app lacks the application permission {needed} in tenant {}: grant admin consent for it (Entra admin center, Enterprise applications, the app, Permissions) ({error})",
+                self.tenant
+            ))
+        } else {
+            SourceError::Failed(format!("{service}: {error}"))
+        }
     }
 }
 
@@ -91,9 +151,31 @@ impl TenantSource for GraphSource {
     fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
         let office365 = verdict(self.check_office365(cancel))?;
         let azure = verdict(self.check_azure(cancel))?;
+        // The partner app's access to this customer is its GDAP
+        // relationships': none active, and Microsoft 365 is broken for it.
+        let gdap = match &self.partner {
+            Some(p) => Some(self.access(p, cancel)?),
+            None => None,
+        };
+        let office365 = match (&gdap, office365) {
+            (
+                Some(crate::domain::gdap::Access {
+                    broken: Some(why), ..
+                }),
+                Ok(()),
+            ) => Err(why.clone()),
+            (
+                Some(crate::domain::gdap::Access {
+                    broken: Some(why), ..
+                }),
+                Err(e),
+            ) => Err(format!("{why}; {e}")),
+            (_, r) => r,
+        };
         Ok(ConnectionReport {
             azure: state(azure),
             office365: state(office365),
+            gdap,
         })
     }
 
@@ -104,10 +186,7 @@ impl TenantSource for GraphSource {
         if reply.ok() {
             Ok(())
         } else {
-            Err(SourceError::Failed(format!(
-                "Microsoft Graph users: {}",
-                reply.error_text()
-            )))
+            Err(self.refusal("Microsoft Graph users", &reply, &token, "User.Read.All"))
         }
     }
 }
