@@ -17,16 +17,7 @@ fn busy() -> Sandbox {
     s.json_code(3, &["refresh", "contoso", "fabrikam"]);
     s.json(&["audit", "contoso"]);
     s.json(&["settings", "set", "keep-history", "90d"]);
-    s.json(&[
-        "partner",
-        "set",
-        "--tenant-id",
-        "partner.onmicrosoft.com",
-        "--client-id",
-        "app",
-        "--client-secret-env",
-        "NFA_PARTNER_SECRET",
-    ]);
+    s.set_partner();
     s
 }
 

@@ -410,6 +410,21 @@ impl Sandbox {
         err
     }
 
+    /// Sets a partner app (its secret in `NFA_PARTNER_SECRET`, never read:
+    /// for tests of what is stored and who may set it).
+    pub fn set_partner(&self) -> Value {
+        self.json(&[
+            "partner",
+            "set",
+            "--tenant-id",
+            "partner.onmicrosoft.com",
+            "--client-id",
+            "app",
+            "--client-secret-env",
+            "NFA_PARTNER_SECRET",
+        ])
+    }
+
     /// Writes a fixture tenant file and returns its path.
     pub fn fixture(&self, name: &str, value: &Value) -> PathBuf {
         let p = self.path(name);

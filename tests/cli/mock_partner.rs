@@ -244,6 +244,17 @@ impl Tenant {
         self
     }
 
+    /// The partner app signs in to `tenant` (Graph and ARM) by certificate,
+    /// granted `roles` there; the Graph and ARM mocks created after this
+    /// expect its tokens.
+    pub fn partner_signs_in_to(&mut self, tenant: &str, roles: &[&str]) -> &mut Self {
+        let mut reg = Registration::new(tenant, PARTNER_CLIENT, "app.pem");
+        reg.roles = roles.iter().map(ToString::to_string).collect();
+        self.assertion_tokens(&reg, GRAPH_SCOPE);
+        self.assertion_tokens(&reg, ARM_SCOPE);
+        self.expect_tokens_of(tenant, roles)
+    }
+
     /// The partner tenant's GDAP list in `pages` (the first asked for with
     /// `$top=300`, the next ones by their `@odata.nextLink`), read with the
     /// partner tenant's Graph token, each page `reads` times (the returned
@@ -395,23 +406,42 @@ pub fn partner_reg() -> Registration {
     r
 }
 
-/// A sandbox whose partner app is set to the test certificate (partner
-/// tenant [`PARTNER`], app [`PARTNER_CLIENT`]).
-pub fn partner_sandbox(t: &Tenant) -> Sandbox {
-    let s = t.sandbox();
-    let cert = cert_file(&s, "app.pem", 0o644);
-    let key = cert_file(&s, "app.key", 0o600);
+/// Adds the account `name` of `tenant` without an app of its own.
+pub fn add_partner_account(s: &Sandbox, name: &str, tenant: &str) {
     s.json(&[
+        "accounts",
+        "add",
+        name,
+        "--source",
+        &format!("graph:{tenant}"),
+    ]);
+}
+
+/// `nfa partner set` of the partner app with `credential` (its flags).
+pub fn partner_args<'a>(credential: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
         "partner",
         "set",
         "--tenant-id",
         PARTNER,
         "--client-id",
         PARTNER_CLIENT,
+    ];
+    args.extend_from_slice(credential);
+    args
+}
+
+/// A sandbox whose partner app is set to the test certificate (partner
+/// tenant [`PARTNER`], app [`PARTNER_CLIENT`]).
+pub fn partner_sandbox(t: &Tenant) -> Sandbox {
+    let s = t.sandbox();
+    let cert = cert_file(&s, "app.pem", 0o644);
+    let key = cert_file(&s, "app.key", 0o600);
+    s.json(&partner_args(&[
         "--certificate-file",
         &cert,
         "--certificate-key-file",
         &key,
-    ]);
+    ]));
     s
 }

@@ -9,23 +9,30 @@ use serde_json::json;
 use std::sync::atomic::Ordering;
 
 fn set_args<'a>(cert: &'a str, key: &'a str) -> Vec<&'a str> {
-    vec![
-        "partner",
-        "set",
-        "--tenant-id",
-        PARTNER,
-        "--client-id",
-        PARTNER_CLIENT,
-        "--certificate-file",
-        cert,
-        "--certificate-key-file",
-        key,
-    ]
+    partner_args(&["--certificate-file", cert, "--certificate-key-file", key])
 }
 
 fn chmod(path: &str, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The text field `key` of every item of a JSON list.
+fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.items()
+        .iter()
+        .map(|i| i[key].as_str().unwrap_or_else(|| panic!("{key} of {i}")))
+        .collect()
+}
+
+/// The task of `kind` in a refresh's result.
+fn task_of(refresh: &Value, kind: &str) -> Value {
+    refresh["tasks"]
+        .items()
+        .iter()
+        .find(|t| t["kind"] == kind)
+        .unwrap_or_else(|| panic!("a {kind} task in {refresh:#}"))
+        .clone()
 }
 
 /// Asserts that no line of the test keys is in `text`.
@@ -85,17 +92,7 @@ fn partner_set_keeps_paths_only_and_checks_certificate_and_key() {
         &set_args(&cert, &empty),
         &["empty.key", "no PEM private key"],
     );
-    s.fails(
-        &[
-            "partner",
-            "set",
-            "--tenant-id",
-            PARTNER,
-            "--client-id",
-            PARTNER_CLIENT,
-        ],
-        &["needs a credential"],
-    );
+    s.fails(&partner_args(&[]), &["needs a credential"]);
     assert_eq!(
         s.run(&["partner", "show"]).status.code(),
         Some(1),
@@ -115,30 +112,12 @@ fn partner_set_keeps_paths_only_and_checks_certificate_and_key() {
     let pkcs1 = cert_file(&s, "app-pkcs1.key", 0o600);
     s.json(&set_args(&cert, &pkcs1));
     let combined = cert_file(&s, "combined.pem", 0o644);
-    let both = [
-        "partner",
-        "set",
-        "--tenant-id",
-        PARTNER,
-        "--client-id",
-        PARTNER_CLIENT,
-        "--certificate-file",
-        &combined,
-    ];
+    let both = partner_args(&["--certificate-file", &combined]);
     s.fails(&both, &["combined.pem", "readable by group or others"]);
     chmod(&combined, 0o600);
     assert_eq!(s.json(&both)["certificate_key_file"], Value::Null);
     // A secret instead.
-    let secret = s.json(&[
-        "partner",
-        "set",
-        "--tenant-id",
-        PARTNER,
-        "--client-id",
-        PARTNER_CLIENT,
-        "--client-secret-env",
-        "NFA_TEST_SECRET",
-    ]);
+    let secret = s.json(&partner_args(&["--client-secret-env", "NFA_TEST_SECRET"]));
     assert_eq!(secret["credential"], "client_secret");
     assert_eq!(secret["certificate_file"], Value::Null);
     let stored = s.stored_text();
@@ -310,11 +289,7 @@ fn discover_reads_every_page_and_lists_one_item_per_customer() {
     let some = s.json(&[
         "accounts", "discover", "--status", "expiring", "--status", "EXPIRED",
     ]);
-    let names: Vec<&str> = some
-        .items()
-        .iter()
-        .map(|i| i["display_name"].as_str().unwrap())
-        .collect();
+    let names = strings(&some, "display_name");
     assert_eq!(names, ["Customer expiring", "Customer expired"]);
     s.fails(
         &["accounts", "discover", "--status", "bogus"],
@@ -424,11 +399,7 @@ fn discover_import_adds_partner_accounts_once() {
     t.gdap(&[documented_items(), every_status(), vec![northwind()]], 3);
     let s = partner_sandbox(&t);
     let added = s.json(&["accounts", "discover", "--import"]);
-    let names: Vec<&str> = added
-        .items()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
+    let names = strings(&added, "name");
     assert_eq!(
         names,
         ["Contoso Inc", "Customer expiring", "Northwind Traders"],
@@ -481,11 +452,7 @@ fn two_imports_at_once_add_each_customer_once() {
         }
     }
     let accounts = s.json(&["accounts", "list"]);
-    let mut names: Vec<&str> = accounts
-        .items()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
+    let mut names = strings(&accounts, "name");
     names.sort_unstable();
     assert_eq!(
         names,
@@ -501,21 +468,11 @@ fn partner_customer(relationships: Vec<Value>, roles: &[&str]) -> (Tenant, Sandb
     let mut t = Tenant::new();
     t.assertion_tokens(&partner_reg(), GRAPH_SCOPE);
     t.gdap(&[relationships], 1);
-    let mut customer = Registration::new(CUSTOMER, PARTNER_CLIENT, "app.pem");
-    customer.roles = roles.iter().map(ToString::to_string).collect();
-    t.assertion_tokens(&customer, GRAPH_SCOPE);
-    t.assertion_tokens(&customer, ARM_SCOPE);
-    t.expect_tokens_of(CUSTOMER, roles);
+    t.partner_signs_in_to(CUSTOMER, roles);
     t.organization().subscriptions();
     t.full(&[(0..3).map(user).collect()], &[group(1)], "d1");
     let s = partner_sandbox(&t);
-    s.json(&[
-        "accounts",
-        "add",
-        "contoso",
-        "--source",
-        &format!("graph:{CUSTOMER}"),
-    ]);
+    add_partner_account(&s, "contoso", CUSTOMER);
     (t, s)
 }
 
@@ -555,12 +512,7 @@ fn an_expired_gdap_relationship_disconnects_the_account_with_its_date() {
     )];
     let (_t, s) = partner_customer(rels, &ALL_ROLES);
     let r = s.json_code(3, &["refresh", "contoso"]);
-    let check = r["tasks"]
-        .items()
-        .iter()
-        .find(|t| t["kind"] == "AzureAdminAndO365Status")
-        .unwrap()
-        .clone();
+    let check = task_of(&r, "AzureAdminAndO365Status");
     assert_eq!(check["status"], "ERROR");
     assert!(
         check["error"]
@@ -594,11 +546,7 @@ fn a_relationship_ending_in_20_days_without_auto_extend_is_warned_of() {
         "{r:#}"
     );
     let warns = s.json(&["logs", "--level", "warn"]);
-    let lines: Vec<&str> = warns
-        .items()
-        .iter()
-        .map(|l| l["message"].as_str().unwrap())
-        .collect();
+    let lines = strings(&warns, "message");
     assert!(
         lines.iter().any(|l| l.contains("GDAP relationship")
             && l.contains("2026-12-21")
@@ -637,11 +585,7 @@ fn a_missing_application_permission_is_named_in_the_tasks_error() {
     t.assertion_tokens(&partner_reg(), GRAPH_SCOPE);
     t.gdap(&[documented_items()], 1);
     let roles = ["User.Read.All", "Organization.Read.All"];
-    let mut customer = Registration::new(CUSTOMER, PARTNER_CLIENT, "app.pem");
-    customer.roles = roles.iter().map(ToString::to_string).collect();
-    t.assertion_tokens(&customer, GRAPH_SCOPE);
-    t.assertion_tokens(&customer, ARM_SCOPE);
-    t.expect_tokens_of(CUSTOMER, &roles);
+    t.partner_signs_in_to(CUSTOMER, &roles);
     t.organization().subscriptions();
     t.delta(
         "users",
@@ -657,20 +601,9 @@ fn a_missing_application_permission_is_named_in_the_tasks_error() {
         .with_body(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)
         .create();
     let s = partner_sandbox(&t);
-    s.json(&[
-        "accounts",
-        "add",
-        "contoso",
-        "--source",
-        &format!("graph:{CUSTOMER}"),
-    ]);
+    add_partner_account(&s, "contoso", CUSTOMER);
     let r = s.json_code(3, &["refresh", "contoso"]);
-    let sync = r["tasks"]
-        .items()
-        .iter()
-        .find(|t| t["kind"] == "UpdateAdCache")
-        .unwrap()
-        .clone();
+    let sync = task_of(&r, "UpdateAdCache");
     let error = sync["error"].as_str().unwrap();
     assert!(error.contains("Group.Read.All"), "{error}");
     assert!(error.contains("grant admin consent"), "{error}");
@@ -784,29 +717,13 @@ fn two_customers_in_one_run_read_the_gdap_list_once() {
     ));
     let lists = t.gdap(&[rels], 1);
     for tenant in [CUSTOMER, second] {
-        let mut reg = Registration::new(tenant, PARTNER_CLIENT, "app.pem");
-        reg.roles = ALL_ROLES.iter().map(ToString::to_string).collect();
-        t.assertion_tokens(&reg, GRAPH_SCOPE);
-        t.assertion_tokens(&reg, ARM_SCOPE);
-        t.expect_tokens_of(tenant, &ALL_ROLES);
+        t.partner_signs_in_to(tenant, &ALL_ROLES);
         t.organization().subscriptions();
         t.full(&[vec![user(1)]], &[group(1)], "d1");
     }
     let s = partner_sandbox(&t);
-    s.json(&[
-        "accounts",
-        "add",
-        "one",
-        "--source",
-        &format!("graph:{CUSTOMER}"),
-    ]);
-    s.json(&[
-        "accounts",
-        "add",
-        "two",
-        "--source",
-        &format!("graph:{second}"),
-    ]);
+    add_partner_account(&s, "one", CUSTOMER);
+    add_partner_account(&s, "two", second);
     let r = s.json(&["refresh", "one", "two", "--jobs", "2"]);
     assert!(
         r.items().iter().all(|a| a["status_after"] == "ACTIVE"),
@@ -824,15 +741,56 @@ fn two_customers_in_one_run_read_the_gdap_list_once() {
 fn a_live_account_without_an_app_needs_the_partner_app() {
     let t = Tenant::new();
     let s = t.sandbox();
-    s.json(&[
+    let out = s.run(&[
         "accounts",
         "add",
         "c",
         "--source",
         &format!("graph:{CUSTOMER}"),
     ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("warning: c has no app of its own and no partner app is set"),
+        "{}",
+        stderr(&out)
+    );
     let r = s.json_code(3, &["refresh", "c"]);
     let error = r["tasks"][0]["error"].as_str().unwrap();
     assert!(error.contains("no partner app is set"), "{error}");
     assert!(error.contains("nfa partner set"), "{error}");
+}
+
+#[test]
+fn a_gdap_list_that_cannot_be_read_breaks_microsoft_365_with_its_cause() {
+    let mut t = Tenant::new();
+    t.assertion_tokens(&partner_reg(), GRAPH_SCOPE);
+    let denied = t
+        .server
+        .mock("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships")
+        .match_query(mockito::Matcher::Any)
+        .with_status(403)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)
+        .create();
+    t.partner_signs_in_to(CUSTOMER, &ALL_ROLES);
+    t.organization().subscriptions();
+    t.full(&[vec![user(1)]], &[group(1)], "d1");
+    let s = partner_sandbox(&t);
+    add_partner_account(&s, "contoso", CUSTOMER);
+    let r = s.json_code(3, &["refresh", "contoso"]);
+    let check = task_of(&r, "AzureAdminAndO365Status");
+    let error = check["error"].as_str().unwrap();
+    assert!(
+        error.contains("Microsoft 365 (office365) connection failed"),
+        "{error}"
+    );
+    assert!(
+        error.contains("DelegatedAdminRelationship.Read.All"),
+        "{error}"
+    );
+    assert_eq!(task_of(&r, "UpdateAdCache")["status"], "COMPLETE");
+    assert_eq!(r["status_after"], "DISCONNECTED");
+    let a = s.json(&["accounts", "show", "contoso"]);
+    assert_eq!(a["gdap_status"], Value::Null, "nothing read, nothing said");
+    denied.assert();
 }

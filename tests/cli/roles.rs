@@ -118,16 +118,7 @@ impl Team {
         ]);
         t.s.json(&["team", "grant", &t.engineer.name, "--role", "engineer"]);
         t.s.json(&["team", "grant", &t.admin.name, "--role", "admin"]);
-        t.s.json(&[
-            "partner",
-            "set",
-            "--tenant-id",
-            "partner.onmicrosoft.com",
-            "--client-id",
-            "app",
-            "--client-secret-env",
-            "NFA_TEST_SECRET",
-        ]);
+        t.s.set_partner();
         t
     }
 

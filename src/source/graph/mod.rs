@@ -153,23 +153,22 @@ impl TenantSource for GraphSource {
         let azure = verdict(self.check_azure(cancel))?;
         // The partner app's access to this customer is its GDAP
         // relationships': none active, and Microsoft 365 is broken for it.
-        let gdap = match &self.partner {
-            Some(p) => Some(self.access(p, cancel)?),
-            None => None,
+        // A list that cannot be read is a broken connection too (with its
+        // cause), not a check that could not tell.
+        let (gdap, broken) = match &self.partner {
+            None => (None, None),
+            Some(p) => match self.access(p, cancel) {
+                Ok(a) => {
+                    let why = a.broken.clone();
+                    (Some(a), why)
+                }
+                Err(SourceError::Interrupted) => return Err(SourceError::Interrupted),
+                Err(SourceError::Failed(m)) => (None, Some(m)),
+            },
         };
-        let office365 = match (&gdap, office365) {
-            (
-                Some(crate::domain::gdap::Access {
-                    broken: Some(why), ..
-                }),
-                Ok(()),
-            ) => Err(why.clone()),
-            (
-                Some(crate::domain::gdap::Access {
-                    broken: Some(why), ..
-                }),
-                Err(e),
-            ) => Err(format!("{why}; {e}")),
+        let office365 = match (broken, office365) {
+            (Some(why), Ok(())) => Err(why),
+            (Some(why), Err(e)) if why != e => Err(format!("{why}; {e}")),
             (_, r) => r,
         };
         Ok(ConnectionReport {
