@@ -158,7 +158,11 @@ impl Runner<'_> {
             // An account without an app of its own signs in with the
             // partner app: read in this same transaction.
             let partner = match current.credentials {
-                None if current.source.starts_with("graph:") => db.partner()?,
+                None if crate::domain::tenant::SourceSpec::live_tenant(&current.source)
+                    .is_some() =>
+                {
+                    db.partner()?
+                }
                 _ => None,
             };
             Ok((current, partner))

@@ -389,7 +389,10 @@ fn warn_no_partner(
 ) -> Result<()> {
     let without: Vec<&str> = added
         .iter()
-        .filter(|a| a.credentials.is_none() && a.source.starts_with("graph:"))
+        .filter(|a| {
+            a.credentials.is_none()
+                && crate::domain::tenant::SourceSpec::live_tenant(&a.source).is_some()
+        })
         .map(|a| a.name.as_str())
         .collect();
     if without.is_empty() || env.quiet || store.read().partner()?.is_some() {

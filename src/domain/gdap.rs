@@ -180,16 +180,25 @@ pub fn access(rels: &[Relationship]) -> Access {
 pub const WARN_DAYS: i64 = 30;
 
 /// The end of an active relationship that ends within [`WARN_DAYS`] of
-/// `now` and does not extend itself.
+/// `now` (whether or not it extends itself: `summary` lists them all).
+pub fn ends_within_warning(
+    status: &str,
+    ends_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let at = ends_at?;
+    (grants_access(status) && at >= now && at - now <= Duration::days(WARN_DAYS)).then_some(at)
+}
+
+/// [`ends_within_warning`], for one that does not extend itself: the
+/// check's WARN line.
 pub fn ending_soon(
     status: &str,
     ends_at: Option<DateTime<Utc>>,
     auto_extend: bool,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let at = ends_at?;
-    (grants_access(status) && !auto_extend && at >= now && at - now <= Duration::days(WARN_DAYS))
-        .then_some(at)
+    ends_within_warning(status, ends_at, now).filter(|_| !auto_extend)
 }
 
 /// Whether an ISO 8601 duration (`autoExtendDuration`: `P180D`, `PT0S`) is

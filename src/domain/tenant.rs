@@ -121,6 +121,12 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
+    /// The tenant of a stored live source (`graph:TENANT_ID`), without
+    /// parsing it again.
+    pub fn live_tenant(stored: &str) -> Option<&str> {
+        stored.strip_prefix("graph:")
+    }
+
     /// Parses a source; a relative fixture path is taken from `cwd`.
     pub fn parse(text: &str, cwd: &Path) -> Result<SourceSpec, String> {
         let t = text.trim();

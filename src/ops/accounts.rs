@@ -9,7 +9,7 @@ use crate::domain::policy::Decision;
 use crate::domain::settings::Settings;
 use crate::domain::status::{AccountStatus, Lifecycle, account_status};
 use crate::domain::task::TaskStatus;
-use crate::domain::tenant::ConnectionState;
+use crate::domain::tenant::{ConnectionState, SourceSpec};
 use crate::domain::time::ser;
 use crate::model::Account;
 use crate::store::{Db, Store};
@@ -236,7 +236,7 @@ pub fn show(store: &Store, now: DateTime<Utc>, wanted: &str) -> Result<AccountDe
             .and_then(AppCredential::certificate_key)
             .map(path),
         subscription_id: creds.and_then(|c| c.subscription_id.clone()),
-        app: match (a.source.starts_with("graph:"), creds) {
+        app: match (SourceSpec::live_tenant(&a.source).is_some(), creds) {
             (false, _) => None,
             (true, Some(_)) => Some("own"),
             (true, None) => Some("partner"),

@@ -172,9 +172,7 @@ pub fn discover(store: &Store, cancel: &Cancel, statuses: &[String]) -> Result<V
     })?;
     let mut by_tenant: HashMap<String, AccountId> = HashMap::new();
     store.read().for_each_account(|a| {
-        let tenant = a
-            .source
-            .strip_prefix("graph:")
+        let tenant = crate::domain::tenant::SourceSpec::live_tenant(&a.source)
             .map(str::to_string)
             .into_iter()
             .chain(a.tenant_id.clone());

@@ -87,10 +87,7 @@ pub fn summary(store: &Store, now: DateTime<Utc>) -> Result<Summary> {
     let mut ending = vec![];
     db.for_each_account(|a| {
         if let Some(g) = a.last_check.as_ref().and_then(|c| c.gdap.as_ref())
-            && let Some(at) = g.ends_at
-            && crate::domain::gdap::grants_access(&g.status)
-            && at >= now
-            && at - now <= TimeDelta::days(crate::domain::gdap::WARN_DAYS)
+            && let Some(at) = crate::domain::gdap::ends_within_warning(&g.status, g.ends_at, now)
         {
             ending.push(GdapEnding {
                 account_id: a.id,

@@ -402,9 +402,10 @@ impl Db<'_, Write> {
                 report.azure.error,
                 report.office365.ok,
                 report.office365.error,
-                report.gdap.as_ref().map(|g| g.status.clone().unwrap_or_else(|| "none".into())),
+                // "none": read, and the customer has no relationship.
+                gdap.map(|g| g.status.as_deref().unwrap_or("none")),
                 gdap.and_then(|g| g.ends_at).map(ms),
-                report.gdap.as_ref().map(|g| g.auto_extend),
+                gdap.map(|g| g.auto_extend),
             ])?;
         Ok(())
     }

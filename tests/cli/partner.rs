@@ -794,3 +794,22 @@ fn a_gdap_list_that_cannot_be_read_breaks_microsoft_365_with_its_cause() {
     assert_eq!(a["gdap_status"], Value::Null, "nothing read, nothing said");
     denied.assert();
 }
+
+#[test]
+fn a_customer_without_any_relationship_is_disconnected_and_says_none() {
+    // The partner tenant lists only another customer's relationship.
+    let (_t, s) = partner_customer(vec![northwind()], &ALL_ROLES);
+    let r = s.json_code(3, &["refresh", "contoso"]);
+    let error = task_of(&r, "AzureAdminAndO365Status")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("no GDAP relationship with this customer"),
+        "{error}"
+    );
+    assert_eq!(r["status_after"], "DISCONNECTED");
+    let a = s.json(&["accounts", "show", "contoso"]);
+    assert_eq!(a["gdap_status"], "none");
+    assert_eq!(a["gdap_ends_at"], Value::Null);
+}
