@@ -81,16 +81,29 @@ pub struct Http {
     agent: Agent,
 }
 
+/// The one agent of this process: its connection pool is shared by every
+/// task and job of a run, so each host is connected to once (in production
+/// one TCP and TLS handshake per host, not one per task).
+fn shared_agent() -> Agent {
+    static AGENT: std::sync::OnceLock<Agent> = std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_connect(Some(Duration::from_secs(10)))
+                .timeout_global(Some(Duration::from_secs(60)))
+                .user_agent(concat!("nfa/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .into()
+        })
+        .clone()
+}
+
 impl Http {
+    /// A handle on the process's agent (a clone shares its pool).
     pub fn new() -> Http {
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(60)))
-            .user_agent(concat!("nfa/", env!("CARGO_PKG_VERSION")))
-            .build();
         Http {
-            agent: config.into(),
+            agent: shared_agent(),
         }
     }
 

@@ -17,6 +17,7 @@ mod graph;
 mod hostile;
 mod mock_partner;
 mod mock_tenant;
+mod network;
 mod partner;
 mod prune;
 mod refresh;

@@ -274,7 +274,13 @@ impl Tenant {
         let mut out = vec![];
         for (i, page) in pages.iter().enumerate() {
             let query = if i == 0 {
-                Matcher::UrlEncoded("$top".into(), "300".into())
+                Matcher::AllOf(vec![
+                    Matcher::UrlEncoded("$top".into(), "300".into()),
+                    Matcher::UrlEncoded(
+                        "$select".into(),
+                        "id,customer,status,endDateTime,autoExtendDuration,accessDetails".into(),
+                    ),
+                ])
             } else {
                 Matcher::UrlEncoded("$skiptoken".into(), format!("gdap-p{i}"))
             };

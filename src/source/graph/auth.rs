@@ -15,7 +15,7 @@ use crate::source::endpoints::login_url;
 use crate::source::http::Reply;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// An access token and the application permissions it carries (`None`:
@@ -60,8 +60,12 @@ fn claims_of(token: &str) -> Option<(Vec<String>, Option<String>)> {
 }
 
 /// Tokens of this process by tenant, app and resource, with the time they
-/// stop being reused (their lifetime less a minute).
-type TokenCache = Mutex<HashMap<(String, String, &'static str), (Token, Instant)>>;
+/// stop being reused (their lifetime less a minute). Each key has a slot
+/// of its own, locked while its token is fetched: jobs that need the same
+/// token at once wait for the one request in flight instead of each
+/// sending their own.
+type Slot = Arc<Mutex<Option<(Token, Instant)>>>;
+type TokenCache = Mutex<HashMap<(String, String, &'static str), Slot>>;
 
 fn token_cache() -> &'static TokenCache {
     static CACHE: OnceLock<TokenCache> = OnceLock::new();
@@ -129,10 +133,19 @@ impl GraphSource {
         cancel: &Cancel,
     ) -> Result<Token, SourceError> {
         let key = (tenant.to_string(), self.app.client_id.clone(), scope);
-        if let Some((t, until)) = token_cache().lock().ok().and_then(|c| c.get(&key).cloned())
-            && Instant::now() < until
+        let slot: Slot = token_cache()
+            .lock()
+            .map_err(|_| SourceError::Failed("the token cache is poisoned".into()))?
+            .entry(key)
+            .or_default()
+            .clone();
+        let mut slot = slot
+            .lock()
+            .map_err(|_| SourceError::Failed("the token cache is poisoned".into()))?;
+        if let Some((t, until)) = slot.as_ref()
+            && Instant::now() < *until
         {
-            return Ok(t);
+            return Ok(t.clone());
         }
         let url = format!("{}/{tenant}/oauth2/v2.0/token", login_url());
         let client_id = self.app.client_id.as_str();
@@ -205,9 +218,7 @@ impl GraphSource {
             secret: Secret::from(token),
         };
         let until = Instant::now() + lifetime.saturating_sub(Duration::from_secs(60));
-        if let Ok(mut cache) = token_cache().lock() {
-            cache.insert(key, (token.clone(), until));
-        }
+        *slot = Some((token.clone(), until));
         Ok(token)
     }
 }

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// The permission the list needs, in the partner tenant.
 pub const PERMISSION: &str = "DelegatedAdminRelationship.Read.All";
+/// The fields nfa reads of a relationship.
+const SELECT: &str = "$select=id,customer,status,endDateTime,autoExtendDuration,accessDetails";
 /// A bound on the pages of one list.
 const MAX_PAGES: usize = 10_000;
 
@@ -125,7 +127,7 @@ impl GraphSource {
         let service = "Microsoft Graph delegatedAdminRelationships";
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
         let mut url = format!(
-            "{}/v1.0/tenantRelationships/delegatedAdminRelationships?$top=300",
+            "{}/v1.0/tenantRelationships/delegatedAdminRelationships?$top=300&{SELECT}",
             graph_url()
         );
         let mut out = vec![];

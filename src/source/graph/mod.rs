@@ -138,23 +138,21 @@ fn verdict(r: Result<(), SourceError>) -> Result<Result<(), String>, SourceError
     }
 }
 
-impl TenantSource for GraphSource {
-    fn read_directory(
-        &self,
-        cursor: Option<&str>,
-        cancel: &Cancel,
-    ) -> Result<DirectoryRead, SourceError> {
-        let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
-        self.read_delta(cursor, &token, cancel)
-    }
+/// What the Microsoft 365 side of a check found: the connection, the GDAP
+/// access (partner app), and why GDAP breaks the connection.
+type Microsoft = (
+    Result<(), String>,
+    Option<crate::domain::gdap::Access>,
+    Option<String>,
+);
 
-    fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
+impl GraphSource {
+    /// The Microsoft 365 connection and, for the partner app, the
+    /// customer's GDAP relationships: none active, and Microsoft 365 is
+    /// broken for it. A list that cannot be read is a broken connection too
+    /// (with its cause), not a check that could not tell.
+    fn check_microsoft(&self, cancel: &Cancel) -> Result<Microsoft, SourceError> {
         let office365 = verdict(self.check_office365(cancel))?;
-        let azure = verdict(self.check_azure(cancel))?;
-        // The partner app's access to this customer is its GDAP
-        // relationships': none active, and Microsoft 365 is broken for it.
-        // A list that cannot be read is a broken connection too (with its
-        // cause), not a check that could not tell.
         let (gdap, broken) = match &self.partner {
             None => (None, None),
             Some(p) => match self.access(p, cancel) {
@@ -166,6 +164,30 @@ impl TenantSource for GraphSource {
                 Err(SourceError::Failed(m)) => (None, Some(m)),
             },
         };
+        Ok((office365, gdap, broken))
+    }
+}
+
+impl TenantSource for GraphSource {
+    fn read_directory(
+        &self,
+        cursor: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<DirectoryRead, SourceError> {
+        let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
+        self.read_delta(cursor, &token, cancel)
+    }
+
+    fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
+        // Microsoft 365 (Graph, then the GDAP list) and Azure (ARM) at once:
+        // their tokens and requests do not wait for each other.
+        let (microsoft, azure) = std::thread::scope(|scope| {
+            let azure = scope.spawn(|| verdict(self.check_azure(cancel)));
+            let microsoft = self.check_microsoft(cancel);
+            (microsoft, azure.join())
+        });
+        let azure = azure.map_err(|_| SourceError::Failed("the Azure check panicked".into()))??;
+        let (office365, gdap, broken) = microsoft?;
         let office365 = match (broken, office365) {
             (Some(why), Ok(())) => Err(why),
             (Some(why), Err(e)) if why != e => Err(format!("{why}; {e}")),

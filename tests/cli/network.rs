@@ -1,0 +1,298 @@
+//! How the live source uses the network (issue 20's first part): one
+//! connection pool per run, compressed answers, one token request for
+//! jobs that need the same token at once, and the two connection checks
+//! at once. Counted, never timed.
+
+use super::mock_tenant::*;
+use super::*;
+use mockito::Matcher;
+use std::io::{BufRead, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// An HTTP/1.1 front for the mock that keeps its clients' connections
+/// open (the mock closes each after one answer) and counts them: one
+/// front per service, standing for the hosts production has.
+struct Relay {
+    url: String,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Relay {
+    fn to(target: &str) -> Relay {
+        let addr = target.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                count.fetch_add(1, Ordering::SeqCst);
+                let addr = addr.clone();
+                std::thread::spawn(move || serve(client, &addr));
+            }
+        });
+        Relay { url, connections }
+    }
+
+    fn count(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// One HTTP message from `r`: its head and its body (by Content-Length;
+/// the mock's answers here have one). `None` at the end of the stream.
+fn message(r: &mut impl BufRead) -> Option<(String, Vec<u8>)> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).ok()?;
+    Some((head, body))
+}
+
+/// Relays each request of one client connection to the mock on a
+/// connection of its own, and its answer back without `connection: close`.
+fn serve(client: TcpStream, addr: &str) {
+    let mut from = std::io::BufReader::new(client.try_clone().unwrap());
+    let mut to = client;
+    while let Some((head, body)) = message(&mut from) {
+        let Ok(mut upstream) = TcpStream::connect(addr) else {
+            return;
+        };
+        upstream.write_all(head.as_bytes()).unwrap();
+        upstream.write_all(&body).unwrap();
+        let Some((answer, body)) = message(&mut std::io::BufReader::new(upstream)) else {
+            return;
+        };
+        let answer: String = answer
+            .split_inclusive("\r\n")
+            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+            .collect();
+        if to.write_all(answer.as_bytes()).is_err() || to.write_all(&body).is_err() {
+            return;
+        }
+    }
+}
+
+/// Points the sandbox's services at their own URLs.
+fn route(s: &mut Sandbox, login: &str, graph: &str, arm: &str) {
+    for (var, url) in [
+        ("NFA_LOGIN_URL", login),
+        ("NFA_GRAPH_URL", graph),
+        ("NFA_ARM_URL", arm),
+    ] {
+        s.env.push((var.to_string(), url.to_string()));
+    }
+}
+
+#[test]
+fn a_refresh_connects_to_each_host_once() {
+    let t = healthy_tenant(3);
+    let (login, graph, arm) = (
+        Relay::to(&t.url()),
+        Relay::to(&t.url()),
+        Relay::to(&t.url()),
+    );
+    let mut s = t.sandbox();
+    route(&mut s, &login.url, &graph.url, &arm.url);
+    add_live(&s);
+    let r = s.json(&["refresh", "c"]);
+    assert!(
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
+        "{r:#}"
+    );
+    assert_eq!(
+        (login.count(), graph.count(), arm.count()),
+        (1, 1, 1),
+        "one connection per host for both tasks (login, Graph, ARM)"
+    );
+}
+
+/// Token mocks that answer after `delay` (so that two jobs asking at once
+/// are both in flight) and count what they are asked.
+fn slow_tokens(t: &mut Tenant, delay: Duration) -> Vec<Arc<AtomicUsize>> {
+    [(GRAPH_SCOPE, GRAPH_TOKEN), (ARM_SCOPE, ARM_TOKEN)]
+        .into_iter()
+        .map(|(scope, token)| {
+            let n = Arc::new(AtomicUsize::new(0));
+            let seen = n.clone();
+            let m = t
+                .server
+                .mock("POST", Tenant::token_path().as_str())
+                .match_body(Matcher::AllOf(vec![
+                    Matcher::UrlEncoded("client_secret".into(), SECRET.into()),
+                    Matcher::UrlEncoded("scope".into(), scope.into()),
+                ]))
+                .with_header("content-type", "application/json")
+                .with_body_from_request(move |_| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(delay);
+                    serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+                        .to_string()
+                        .into_bytes()
+                })
+                .create();
+            t.mocks.push(m);
+            n
+        })
+        .collect()
+}
+
+#[test]
+fn jobs_that_need_one_token_at_once_share_one_request() {
+    let mut t = Tenant::new();
+    let counts = slow_tokens(&mut t, Duration::from_millis(300));
+    t.organization().subscription("Enabled");
+    t.full(&[vec![user(1)]], &[group(1)], "d1");
+    let s = t.sandbox();
+    for name in ["a", "b", "c"] {
+        s.json(&[
+            "accounts",
+            "add",
+            name,
+            "--source",
+            &format!("graph:{TENANT}"),
+            "--client-id",
+            CLIENT,
+            "--client-secret-env",
+            "NFA_TEST_SECRET",
+            "--subscription",
+            SUB,
+        ]);
+    }
+    let r = s.json(&["refresh", "a", "b", "c", "--jobs", "3"]);
+    assert!(
+        r.items().iter().all(|a| a["status_after"] == "ACTIVE"),
+        "{r:#}"
+    );
+    let asked: Vec<usize> = counts.iter().map(|c| c.load(Ordering::SeqCst)).collect();
+    assert_eq!(
+        asked,
+        [1, 1],
+        "one Graph and one ARM token for three jobs of one tenant"
+    );
+}
+
+#[test]
+fn answers_are_asked_for_compressed_and_read_so() {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Enabled");
+    let page = serde_json::json!({
+        "value": [user(1), user(2)],
+        "@odata.deltaLink": format!("{}/v1.0/users/delta?$deltatoken=d1", t.url()),
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(page.to_string().as_bytes()).unwrap();
+    let body = gz.finish().unwrap();
+    let users = t
+        .graph_get("/v1.0/users/delta")
+        .match_query(Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()))
+        .match_header("accept-encoding", Matcher::Regex("gzip".into()))
+        .with_header("content-type", "application/json")
+        .with_header("content-encoding", "gzip")
+        .with_body(body)
+        .create();
+    t.delta(
+        "groups",
+        Matcher::UrlEncoded("$select".into(), "id,displayName".into()),
+        &[vec![group(1)]],
+        "d1",
+    );
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["refresh", "c"]);
+    assert!(
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
+        "{r:#}"
+    );
+    assert_eq!(s.json(&["accounts", "show", "c"])["ad_users"], 2);
+    users.assert();
+}
+
+/// Marks `mine` seen, then waits (at most 5 s) for `other`; says whether
+/// it came.
+fn meet(mine: &AtomicBool, other: &AtomicBool) -> bool {
+    mine.store(true, Ordering::SeqCst);
+    let start = Instant::now();
+    while !other.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    other.load(Ordering::SeqCst)
+}
+
+#[test]
+fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
+    // Login, Graph and ARM on servers of their own: each answers while the
+    // others wait.
+    let mut login = Tenant::new();
+    login.tokens();
+    let mut graph = Tenant::new();
+    graph.full(&[vec![user(1)]], &[group(1)], "d1");
+    let mut arm = Tenant::new();
+    let (org_seen, sub_seen) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (met_org, met_sub) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (a, b, m) = (org_seen.clone(), sub_seen.clone(), met_org.clone());
+    let _org = graph
+        .graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            m.store(meet(&a, &b), Ordering::SeqCst);
+            br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#.to_vec()
+        })
+        .create();
+    let (a, b, m) = (sub_seen.clone(), org_seen.clone(), met_sub.clone());
+    let _sub = arm
+        .server
+        .mock("GET", format!("/subscriptions/{SUB}").as_str())
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2022-12-01".into(),
+        ))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            m.store(meet(&a, &b), Ordering::SeqCst);
+            serde_json::json!({"subscriptionId": SUB, "state": "Enabled"})
+                .to_string()
+                .into_bytes()
+        })
+        .create();
+    let mut s = login.sandbox();
+    route(&mut s, &login.url(), &graph.url(), &arm.url());
+    add_live(&s);
+    let r = s.json(&["refresh", "c"]);
+    assert!(
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
+        "{r:#}"
+    );
+    assert!(
+        met_org.load(Ordering::SeqCst) && met_sub.load(Ordering::SeqCst),
+        "each request was answered while the other was in flight"
+    );
+}
