@@ -298,13 +298,45 @@ impl Db<'_, Write> {
                 }
             }
         }
-        self.conn.execute(
-            "UPDATE accounts SET ad_cache_updated_at = ?2, directory_cursor = ?3,
-                    ad_users = (SELECT count(*) FROM ad_users WHERE account_id = ?1),
-                    ad_groups = (SELECT count(*) FROM ad_groups WHERE account_id = ?1)
-                 WHERE id = ?1",
-            args![account_id, to_db(now), cursor],
-        )?;
+        // The counts without recounting the cache where they are known: a
+        // full copy is the cache now (its ids are distinct), an empty delta
+        // changed nothing; only a delta with changes is counted again.
+        let stamp = "UPDATE accounts SET ad_cache_updated_at = ?2, directory_cursor = ?3";
+        match sync {
+            DirectorySync::Full { users, groups } => self.conn.execute(
+                &format!("{stamp}, ad_users = ?4, ad_groups = ?5 WHERE id = ?1"),
+                args![
+                    account_id,
+                    to_db(now),
+                    cursor,
+                    i64::try_from(users.len()).unwrap_or(i64::MAX),
+                    i64::try_from(groups.len()).unwrap_or(i64::MAX)
+                ],
+            )?,
+            DirectorySync::Delta {
+                users,
+                groups,
+                removed_users,
+                removed_groups,
+            } if users.is_empty()
+                && groups.is_empty()
+                && removed_users.is_empty()
+                && removed_groups.is_empty() =>
+            {
+                self.conn.execute(
+                    &format!("{stamp} WHERE id = ?1"),
+                    args![account_id, to_db(now), cursor],
+                )?
+            }
+            DirectorySync::Delta { .. } => self.conn.execute(
+                &format!(
+                    "{stamp}, ad_users = (SELECT count(*) FROM ad_users WHERE account_id = ?1),
+                            ad_groups = (SELECT count(*) FROM ad_groups WHERE account_id = ?1)
+                     WHERE id = ?1"
+                ),
+                args![account_id, to_db(now), cursor],
+            )?,
+        };
         Ok(())
     }
 

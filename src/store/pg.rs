@@ -143,8 +143,43 @@ impl Target {
         self.config.get_dbname().unwrap_or("")
     }
 
-    /// Opens the connection; an error is one line naming the fix.
+    /// Opens the connection; an error is one line naming the fix. A server
+    /// out of connections (SQLSTATE 53300: `max_connections`, or the
+    /// role's `CONNECTION LIMIT`) is waited for, within `NFA_LOCK_TIMEOUT`,
+    /// with one line on standard error.
     pub fn connect(&self) -> Result<super::wire::Wire> {
+        let limit = super::lock_timeout()?;
+        let start = std::time::Instant::now();
+        let mut pause = Duration::from_millis(50);
+        let mut told = false;
+        loop {
+            match self.connect_once() {
+                Err(e) if too_many_connections(&e) => {
+                    let waited = start.elapsed();
+                    if waited >= limit {
+                        return Err(anyhow!(
+                            "PostgreSQL at {} had no free connection for {}s: raise max_connections (or the login's CONNECTION LIMIT), put PgBouncer in front of it, or run fewer nfa processes at once (NFA_LOCK_TIMEOUT sets the wait)",
+                            self.server(),
+                            limit.as_secs()
+                        ));
+                    }
+                    if !told {
+                        eprintln!(
+                            "warning: PostgreSQL at {} has too many connections; waiting up to {}s for one (NFA_LOCK_TIMEOUT)",
+                            self.server(),
+                            limit.as_secs()
+                        );
+                        told = true;
+                    }
+                    std::thread::sleep(pause.min(limit.saturating_sub(waited)));
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn connect_once(&self) -> Result<super::wire::Wire> {
         use super::wire::{CancelTls, Wire};
         let with_password;
         let config = if self.password_command {
@@ -168,6 +203,9 @@ impl Target {
             }
         };
         result.map_err(|e| {
+            if too_many_connections(&e) {
+                return e;
+            }
             anyhow!(
                 self.explain_in(&e, true)
                     .unwrap_or_else(|| format!("{e:#}"))
@@ -299,7 +337,7 @@ impl Target {
                     )
                 }
                 "53300" => format!(
-                    "PostgreSQL at {server} has too many connections; try again or raise max_connections"
+                    "PostgreSQL at {server} has too many connections; try again, or raise max_connections"
                 ),
                 "57P01" | "57P02" => format!(
                     "the connection to PostgreSQL at {server} was lost (the server ended it: a restart, a failover or an administrator); nothing of the interrupted write was kept, run the command again"
@@ -423,6 +461,15 @@ fn run_password_command() -> Result<crate::secret::Secret> {
         );
     }
     Ok(crate::secret::Secret::from(password))
+}
+
+/// Whether a connection was refused for want of a free one (53300).
+fn too_many_connections(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<tokio_postgres::Error>()
+            .and_then(tokio_postgres::Error::code)
+            == Some(&tokio_postgres::error::SqlState::TOO_MANY_CONNECTIONS)
+    })
 }
 
 fn connector(verify: Verify) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {

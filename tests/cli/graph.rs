@@ -199,6 +199,16 @@ fn an_incremental_sync_applies_adds_changes_and_removals() {
     t.changes("d2", vec![], vec![], "d3");
     s.json(&["audit", "c"]);
     assert_eq!(cached_users(&s).len(), 3);
+    // An empty delta keeps the counts (it does not recount them).
+    let a = s.json(&["accounts", "show", "c"]);
+    assert_eq!(
+        (a["ad_users"].as_i64(), a["ad_groups"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        s.sql_i64("SELECT count(*) FROM ad_users WHERE account_id = 1"),
+        3
+    );
 }
 
 #[test]

@@ -317,3 +317,49 @@ postgres_only! {
         );
     }
 }
+
+postgres_only! {
+    #[test]
+    fn a_server_out_of_connections_is_waited_for_and_then_named() {
+        use std::io::BufRead;
+        let s = Sandbox::new();
+        s.json(&["accounts", "list"]);
+        // A login allowed one connection, and the test holds it.
+        let login = Login::create(&s, "ALTER USER ROLE CONNECTION LIMIT 1");
+        s.json(&["team", "grant", &login.name, "--role", "viewer"]);
+        let held = postgres::Client::connect(&login.url(&s), postgres::NoTls).unwrap();
+        let out = s
+            .cmd()
+            .env("NFA_DB", login.url(&s))
+            .env("NFA_LOCK_TIMEOUT", "1s")
+            .args(["accounts", "list"])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(lines[0].starts_with("warning: ") && lines[0].contains("too many connections"), "{err}");
+        assert!(lines[1].starts_with("error: ") && lines[1].contains("max_connections"), "{err}");
+
+        // Let go while it waits: it goes on.
+        let mut child = s
+            .cmd()
+            .env("NFA_DB", login.url(&s))
+            .env("NFA_LOCK_TIMEOUT", "60s")
+            .args(["-o", "json", "accounts", "list"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("waiting up to 60s"), "{first}");
+        drop(held);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(stdout(&out).trim(), "[]");
+    }
+}
