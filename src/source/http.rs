@@ -9,11 +9,11 @@ use ureq::Agent;
 use ureq::http::Response;
 
 /// How many times one request is sent at most.
-const MAX_ATTEMPTS: u32 = 5;
+pub const MAX_ATTEMPTS: u32 = 5;
 /// How long one request may keep retrying, waits included.
-const MAX_TOTAL: Duration = Duration::from_secs(60);
+pub const MAX_TOTAL: Duration = Duration::from_secs(60);
 /// The first wait when the service gives no `Retry-After`; doubled each time.
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 /// A response as the source reads it.
 #[derive(Debug)]

@@ -13,6 +13,7 @@ mod conformance;
 mod db;
 mod demo;
 mod faults;
+mod front;
 mod graph;
 mod hostile;
 mod mock_partner;

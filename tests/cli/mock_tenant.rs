@@ -24,12 +24,18 @@ pub struct Tenant {
     /// The bearer tokens the Graph and ARM mocks expect (the tenant's).
     pub graph_token: String,
     pub arm_token: String,
+    /// What `nfa` asks Graph through: keeps connections open, answers
+    /// `$batch` from the mocks.
+    pub front: front::Front,
 }
 
 impl Tenant {
     pub fn new() -> Tenant {
+        let server = Server::new();
+        let front = front::Front::to(&server.url());
         Tenant {
-            server: Server::new(),
+            server,
+            front,
             mocks: vec![],
             graph_token: GRAPH_TOKEN.to_string(),
             arm_token: ARM_TOKEN.to_string(),
@@ -44,9 +50,11 @@ impl Tenant {
     /// `NFA_TEST_SECRET`.
     pub fn sandbox(&self) -> Sandbox {
         let mut s = Sandbox::new();
-        for var in ["NFA_LOGIN_URL", "NFA_GRAPH_URL", "NFA_ARM_URL"] {
+        for var in ["NFA_LOGIN_URL", "NFA_ARM_URL"] {
             s.env.push((var.to_string(), self.url()));
         }
+        s.env
+            .push(("NFA_GRAPH_URL".to_string(), self.front.url.clone()));
         s.env
             .push(("NFA_TEST_SECRET".to_string(), SECRET.to_string()));
         s

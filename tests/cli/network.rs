@@ -3,96 +3,14 @@
 //! jobs that need the same token at once, and the two connection checks
 //! at once. Counted, never timed.
 
+use super::front::Front;
 use super::mock_tenant::*;
 use super::*;
 use mockito::Matcher;
-use std::io::{BufRead, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// An HTTP/1.1 front for the mock that keeps its clients' connections
-/// open (the mock closes each after one answer) and counts them: one
-/// front per service, standing for the hosts production has.
-struct Relay {
-    url: String,
-    connections: Arc<AtomicUsize>,
-}
-
-impl Relay {
-    fn to(target: &str) -> Relay {
-        let addr = target.trim_start_matches("http://").to_string();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = connections.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { break };
-                count.fetch_add(1, Ordering::SeqCst);
-                let addr = addr.clone();
-                std::thread::spawn(move || serve(client, &addr));
-            }
-        });
-        Relay { url, connections }
-    }
-
-    fn count(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-}
-
-/// One HTTP message from `r`: its head and its body (by Content-Length;
-/// the mock's answers here have one). `None` at the end of the stream.
-fn message(r: &mut impl BufRead) -> Option<(String, Vec<u8>)> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    r.read_exact(&mut body).ok()?;
-    Some((head, body))
-}
-
-/// Relays each request of one client connection to the mock on a
-/// connection of its own, and its answer back without `connection: close`.
-fn serve(client: TcpStream, addr: &str) {
-    let mut from = std::io::BufReader::new(client.try_clone().unwrap());
-    let mut to = client;
-    while let Some((head, body)) = message(&mut from) {
-        let Ok(mut upstream) = TcpStream::connect(addr) else {
-            return;
-        };
-        upstream.write_all(head.as_bytes()).unwrap();
-        upstream.write_all(&body).unwrap();
-        let Some((answer, body)) = message(&mut std::io::BufReader::new(upstream)) else {
-            return;
-        };
-        let answer: String = answer
-            .split_inclusive("\r\n")
-            .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-            .collect();
-        if to.write_all(answer.as_bytes()).is_err() || to.write_all(&body).is_err() {
-            return;
-        }
-    }
-}
 
 /// Points the sandbox's services at their own URLs.
 fn route(s: &mut Sandbox, login: &str, graph: &str, arm: &str) {
@@ -109,9 +27,9 @@ fn route(s: &mut Sandbox, login: &str, graph: &str, arm: &str) {
 fn a_refresh_connects_to_each_host_once() {
     let t = healthy_tenant(3);
     let (login, graph, arm) = (
-        Relay::to(&t.url()),
-        Relay::to(&t.url()),
-        Relay::to(&t.url()),
+        Front::to(&t.url()),
+        Front::to(&t.url()),
+        Front::to(&t.url()),
     );
     let mut s = t.sandbox();
     route(&mut s, &login.url, &graph.url, &arm.url);
@@ -122,10 +40,11 @@ fn a_refresh_connects_to_each_host_once() {
         "{r:#}"
     );
     assert_eq!(
-        (login.count(), graph.count(), arm.count()),
+        (login.connections(), graph.connections(), arm.connections()),
         (1, 1, 1),
         "one connection per host for both tasks (login, Graph, ARM)"
     );
+    assert_eq!(graph.batches(), 1, "users and groups in one batch");
 }
 
 /// Token mocks that answer after `delay` (so that two jobs asking at once
@@ -196,28 +115,19 @@ fn jobs_that_need_one_token_at_once_share_one_request() {
 #[test]
 fn answers_are_asked_for_compressed_and_read_so() {
     let mut t = Tenant::new();
-    t.tokens().organization().subscription("Enabled");
-    let page = serde_json::json!({
-        "value": [user(1), user(2)],
-        "@odata.deltaLink": format!("{}/v1.0/users/delta?$deltatoken=d1", t.url()),
-    });
+    t.tokens().subscription("Enabled");
+    t.full(&[vec![user(1), user(2)]], &[group(1)], "d1");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(page.to_string().as_bytes()).unwrap();
-    let body = gz.finish().unwrap();
-    let users = t
-        .graph_get("/v1.0/users/delta")
-        .match_query(Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()))
+    gz.write_all(br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#)
+        .unwrap();
+    let organization = t
+        .graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
         .match_header("accept-encoding", Matcher::Regex("gzip".into()))
         .with_header("content-type", "application/json")
         .with_header("content-encoding", "gzip")
-        .with_body(body)
+        .with_body(gz.finish().unwrap())
         .create();
-    t.delta(
-        "groups",
-        Matcher::UrlEncoded("$select".into(), "id,displayName".into()),
-        &[vec![group(1)]],
-        "d1",
-    );
     let s = t.sandbox();
     add_live(&s);
     let r = s.json(&["refresh", "c"]);
@@ -225,8 +135,8 @@ fn answers_are_asked_for_compressed_and_read_so() {
         r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
         "{r:#}"
     );
-    assert_eq!(s.json(&["accounts", "show", "c"])["ad_users"], 2);
-    users.assert();
+    assert_eq!(s.json(&["accounts", "show", "c"])["last_check_ok"], true);
+    organization.assert();
 }
 
 /// Marks `mine` seen, then waits (at most 5 s) for `other`; says whether
@@ -284,7 +194,7 @@ fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
         })
         .create();
     let mut s = login.sandbox();
-    route(&mut s, &login.url(), &graph.url(), &arm.url());
+    route(&mut s, &login.url(), &graph.front.url, &arm.url());
     add_live(&s);
     let r = s.json(&["refresh", "c"]);
     assert!(
@@ -295,4 +205,30 @@ fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
         met_org.load(Ordering::SeqCst) && met_sub.load(Ordering::SeqCst),
         "each request was answered while the other was in flight"
     );
+}
+
+#[test]
+fn a_throttled_batch_item_is_asked_again_alone_after_its_retry_after() {
+    let mut t = Tenant::new();
+    t.tokens().organization().subscription("Enabled");
+    let throttled = t
+        .graph_get("/v1.0/users/delta")
+        .match_query(Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()))
+        .with_status(429)
+        .with_header("retry-after", "0")
+        .with_body(r#"{"error": {"code": "TooManyRequests", "message": "Too many requests"}}"#)
+        .expect(1)
+        .create();
+    t.full(&[vec![user(1), user(2)]], &[group(1)], "d1");
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["audit", "c"]);
+    assert_eq!(r["tasks"][0]["status"], "COMPLETE", "{r:#}");
+    throttled.assert();
+    assert_eq!(
+        t.front.batch_sizes(),
+        [2, 1],
+        "users and groups, then users alone"
+    );
+    assert_eq!(s.json(&["accounts", "show", "c"])["ad_users"], 2);
 }

@@ -22,18 +22,18 @@ pub(super) struct Cursor {
 
 /// One page of a delta query.
 #[derive(Deserialize)]
-struct Page {
+pub(super) struct Page {
     #[serde(default)]
-    value: Vec<Entry>,
+    pub value: Vec<Entry>,
     #[serde(rename = "@odata.nextLink", default)]
-    next_link: Option<String>,
+    pub next_link: Option<String>,
     #[serde(rename = "@odata.deltaLink", default)]
-    delta_link: Option<String>,
+    pub delta_link: Option<String>,
 }
 
 /// A user or a group of a delta page: what changed, or `@removed`.
 #[derive(Deserialize)]
-struct Entry {
+pub(super) struct Entry {
     #[serde(default)]
     id: Option<String>,
     #[serde(rename = "@removed", default)]
@@ -47,7 +47,7 @@ struct Entry {
 }
 
 /// Why a run of delta pages stopped.
-enum PageError {
+pub(super) enum PageError {
     /// Graph no longer knows the delta token: start over with a full sync.
     Resync,
     Source(SourceError),
@@ -60,15 +60,13 @@ impl From<SourceError> for PageError {
 }
 
 /// The entries of a delta run and the link for the next run.
-struct Pages {
-    items: Vec<Entry>,
-    delta_link: String,
+pub(super) struct Pages {
+    pub items: Vec<Entry>,
+    pub delta_link: String,
 }
 
 const USERS_SELECT: &str = "$select=id,displayName,userPrincipalName,accountEnabled";
 const GROUPS_SELECT: &str = "$select=id,displayName";
-/// A bound on the pages of one run, against a service that never ends one.
-const MAX_PAGES: usize = 100_000;
 
 impl GraphSource {
     /// The directory: changes since `cursor` where Graph still knows it,
@@ -82,13 +80,16 @@ impl GraphSource {
         let Some(cursor) = cursor.and_then(|c| serde_json::from_str::<Cursor>(c).ok()) else {
             return self.full_sync(token, cancel);
         };
-        let delta = (|| {
-            let users = self.delta_pages("users", &cursor.users, token, cancel)?;
-            let groups = self.delta_pages("groups", &cursor.groups, token, cancel)?;
-            Ok::<_, PageError>((users, groups))
-        })();
+        let delta = self.batch_pages(
+            [
+                ("users", "User.Read.All", cursor.users.clone()),
+                ("groups", "Group.Read.All", cursor.groups.clone()),
+            ],
+            token,
+            cancel,
+        );
         match delta {
-            Ok((users, groups)) => {
+            Ok([users, groups]) => {
                 let next = Cursor {
                     users: users.delta_link,
                     groups: groups.delta_link,
@@ -110,68 +111,24 @@ impl GraphSource {
         }
     }
 
-    /// Follows `@odata.nextLink` from `url` to the final `@odata.deltaLink`.
-    fn delta_pages(
-        &self,
-        what: &str,
-        url: &str,
-        token: &Token,
-        cancel: &Cancel,
-    ) -> Result<Pages, PageError> {
-        let service = format!("Microsoft Graph {what}");
-        let mut items = vec![];
-        let mut url = url.to_string();
-        for page in 1..=MAX_PAGES {
-            let reply = self.get(&format!("{service}, page {page}"), &url, token, cancel)?;
-            if reply.status == 410 || ((400..500).contains(&reply.status) && resync_code(&reply)) {
-                return Err(PageError::Resync);
-            }
-            if !reply.ok() {
-                let needed = if what == "users" {
-                    "User.Read.All"
-                } else {
-                    "Group.Read.All"
-                };
-                return Err(self
-                    .refusal(&format!("{service}, page {page}"), &reply, token, needed)
-                    .into());
-            }
-            let p: Page = serde_json::from_str(&reply.body).map_err(|e| {
-                SourceError::Failed(format!(
-                    "{service}, page {page}: the answer is not a delta page ({e})"
-                ))
-            })?;
-            items.extend(p.value);
-            if let Some(next) = p.next_link {
-                url = next;
-            } else if let Some(delta_link) = p.delta_link {
-                return Ok(Pages { items, delta_link });
-            } else {
-                return Err(SourceError::Failed(format!(
-                    "{service}, page {page}: the answer has neither @odata.nextLink nor @odata.deltaLink"
-                ))
-                .into());
-            }
-        }
-        Err(SourceError::Failed(format!("{service}: more than {MAX_PAGES} pages")).into())
-    }
-
     fn full_sync(&self, token: &Token, cancel: &Cancel) -> Result<DirectoryRead, SourceError> {
         let base = graph_url();
-        let users = self.delta_pages(
-            "users",
-            &format!("{base}/v1.0/users/delta?{USERS_SELECT}"),
+        let [users, groups] = unresync(self.batch_pages(
+            [
+                (
+                    "users",
+                    "User.Read.All",
+                    format!("{base}/v1.0/users/delta?{USERS_SELECT}"),
+                ),
+                (
+                    "groups",
+                    "Group.Read.All",
+                    format!("{base}/v1.0/groups/delta?{GROUPS_SELECT}"),
+                ),
+            ],
             token,
             cancel,
-        );
-        let users = unresync(users)?;
-        let groups = self.delta_pages(
-            "groups",
-            &format!("{base}/v1.0/groups/delta?{GROUPS_SELECT}"),
-            token,
-            cancel,
-        );
-        let groups = unresync(groups)?;
+        ))?;
         let cursor = Cursor {
             users: users.delta_link,
             groups: groups.delta_link,
@@ -186,7 +143,7 @@ impl GraphSource {
 }
 
 /// A full sync starts without a token: Graph cannot ask to resync it.
-fn unresync(r: Result<Pages, PageError>) -> Result<Pages, SourceError> {
+fn unresync<T>(r: Result<T, PageError>) -> Result<T, SourceError> {
     r.map_err(|e| match e {
         PageError::Resync => {
             SourceError::Failed("Microsoft Graph asked to resync a full sync".to_string())
@@ -197,7 +154,7 @@ fn unresync(r: Result<Pages, PageError>) -> Result<Pages, SourceError> {
 
 /// Whether a 4xx from a delta link means "the delta token is no longer
 /// valid" (Graph's `syncStateNotFound`, `resyncRequired`, …).
-fn resync_code(reply: &Reply) -> bool {
+pub(super) fn resync_code(reply: &Reply) -> bool {
     let code = reply.error_code().unwrap_or_default().to_ascii_lowercase();
     [
         "syncstatenotfound",

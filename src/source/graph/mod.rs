@@ -21,6 +21,7 @@
 mod arm;
 pub mod assertion;
 mod auth;
+mod batch;
 mod delta;
 mod gdap;
 
