@@ -336,6 +336,22 @@ impl Conn {
         Ok(())
     }
 
+    /// PostgreSQL only: runs `sql` (statements without parameters) in one
+    /// round trip with the simple query protocol; the text of the last row
+    /// it returned (`None` on SQLite, or when no row came).
+    pub fn pg_simple_row(&self, sql: &str) -> Result<Option<Vec<Option<String>>>> {
+        let Conn::Pg(p) = self else {
+            return Ok(None);
+        };
+        let messages = p.wire.wait(p.wire.client.simple_query(sql))?;
+        Ok(messages.iter().rev().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => None,
+        }))
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub fn execute(&self, sql: &str, args: &[Value]) -> Result<u64> {
         match self {

@@ -56,6 +56,21 @@ fn role_of(text: Option<String>) -> Result<Option<Role>> {
 }
 
 impl Store {
+    /// Records who this session is, read with the schema's version when
+    /// the store was opened (so `identity` asks nothing more); a scoped
+    /// role's accounts are left for `identity` to read.
+    pub(super) fn preset_identity(&self, user: &str, role: Option<&str>) -> Result<()> {
+        let role = role_of(role.map(str::to_string))?;
+        if !role.is_some_and(Role::is_scoped) {
+            let _ = self.identity.set(Member {
+                user: user.to_string(),
+                role,
+                accounts: vec![],
+            });
+        }
+        Ok(())
+    }
+
     /// Who this session is, and its role: `None` on SQLite, which has no
     /// roles (its one engineer may do everything). Read once.
     pub fn identity(&self) -> Result<Option<&Member>> {
