@@ -363,3 +363,25 @@ postgres_only! {
         assert_eq!(stdout(&out).trim(), "[]");
     }
 }
+
+postgres_only! {
+    #[test]
+    fn the_quick_open_takes_only_the_schema_of_the_current_schema() {
+        // nfa's tables in another schema on the search path, the current
+        // schema empty: the quick open must not take them (the full check
+        // reads the current schema only, and makes nfa's tables there).
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        s.add("contoso", &f, &[]);
+        let name = s.pg.as_ref().unwrap().name.clone();
+        s.sql(&format!(
+            "ALTER SCHEMA public RENAME TO elsewhere; CREATE SCHEMA public;
+             ALTER DATABASE {name} SET search_path = public, elsewhere"
+        ));
+        assert_eq!(s.json(&["accounts", "list"]), serde_json::json!([]));
+        let here = s.sql_i64(
+            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename = 'nfa_schema'",
+        );
+        assert_eq!(here, 1, "the full check made nfa's schema in the current schema");
+    }
+}
