@@ -23,6 +23,8 @@ pub const PARTNER: &str = "8777b240-c6f0-4469-9e98-a3205431b836";
 pub const PARTNER_CLIENT: &str = "99999999-8888-7777-6666-555555555555";
 /// The customer of Microsoft's example ("Contoso Inc").
 pub const CUSTOMER: &str = "52eaad04-13a2-4a2f-9ce8-93a294fadf36";
+/// Graph's refusal of a request the app has no permission for.
+pub const DENIED: &str = r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
 /// Every application permission the tasks need.
 pub const ALL_ROLES: [&str; 3] = ["User.Read.All", "Group.Read.All", "Organization.Read.All"];
 
@@ -253,6 +255,20 @@ impl Tenant {
         self.assertion_tokens(&reg, GRAPH_SCOPE);
         self.assertion_tokens(&reg, ARM_SCOPE);
         self.expect_tokens_of(tenant, roles)
+    }
+
+    /// The partner tenant's GDAP list refused (no permission), every time.
+    pub fn gdap_denied(&mut self) -> mockito::Mock {
+        self.server
+            .mock(
+                "GET",
+                "/v1.0/tenantRelationships/delegatedAdminRelationships",
+            )
+            .match_query(Matcher::Any)
+            .with_status(403)
+            .with_header("content-type", "application/json")
+            .with_body(DENIED)
+            .create()
     }
 
     /// The partner tenant's GDAP list in `pages` (the first asked for with

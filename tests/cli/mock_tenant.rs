@@ -278,10 +278,15 @@ pub fn group(i: usize) -> Value {
 
 /// Adds the live account `c` (secret in `NFA_TEST_SECRET`).
 pub fn add_live(s: &Sandbox) {
+    add_live_named(s, "c");
+}
+
+/// Adds a live account of the tenant named `name`.
+pub fn add_live_named(s: &Sandbox, name: &str) {
     s.json(&[
         "accounts",
         "add",
-        "c",
+        name,
         "--source",
         &format!("graph:{TENANT}"),
         "--client-id",

@@ -85,19 +85,7 @@ fn jobs_that_need_one_token_at_once_share_one_request() {
     t.full(&[vec![user(1)]], &[group(1)], "d1");
     let s = t.sandbox();
     for name in ["a", "b", "c"] {
-        s.json(&[
-            "accounts",
-            "add",
-            name,
-            "--source",
-            &format!("graph:{TENANT}"),
-            "--client-id",
-            CLIENT,
-            "--client-secret-env",
-            "NFA_TEST_SECRET",
-            "--subscription",
-            SUB,
-        ]);
+        add_live_named(&s, name);
     }
     let r = s.json(&["refresh", "a", "b", "c", "--jobs", "3"]);
     assert!(

@@ -310,14 +310,7 @@ fn discover_reads_every_page_and_lists_one_item_per_customer() {
 fn discover_needs_the_permission_and_names_it() {
     let mut t = Tenant::new();
     t.assertion_tokens(&partner_reg(), GRAPH_SCOPE);
-    let m = t
-        .server
-        .mock("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships")
-        .match_query(mockito::Matcher::Any)
-        .with_status(403)
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)
-        .create();
+    let m = t.gdap_denied();
     let s = partner_sandbox(&t);
     s.fails(
         &["accounts", "discover"],
@@ -598,7 +591,7 @@ fn a_missing_application_permission_is_named_in_the_tasks_error() {
         .match_query(mockito::Matcher::Any)
         .with_status(403)
         .with_header("content-type", "application/json")
-        .with_body(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)
+        .with_body(DENIED)
         .create();
     let s = partner_sandbox(&t);
     add_partner_account(&s, "contoso", CUSTOMER);
@@ -764,14 +757,7 @@ fn a_live_account_without_an_app_needs_the_partner_app() {
 fn a_gdap_list_that_cannot_be_read_breaks_microsoft_365_with_its_cause() {
     let mut t = Tenant::new();
     t.assertion_tokens(&partner_reg(), GRAPH_SCOPE);
-    let denied = t
-        .server
-        .mock("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships")
-        .match_query(mockito::Matcher::Any)
-        .with_status(403)
-        .with_header("content-type", "application/json")
-        .with_body(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)
-        .create();
+    let denied = t.gdap_denied();
     t.partner_signs_in_to(CUSTOMER, &ALL_ROLES);
     t.organization().subscriptions();
     t.full(&[vec![user(1)]], &[group(1)], "d1");
