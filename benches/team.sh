@@ -22,7 +22,13 @@ nfa=$PWD/target/release/nfa
 dir=$(mktemp -d)
 pgdb=nfa_bench_team
 pg() { psql -q -X -d "$admin" -c "$1" >/dev/null; }
-cleanup() { rm -rf "$dir"; pg "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" 2>/dev/null || true; }
+cleanup() {
+  rm -rf "$dir"
+  pg "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" 2>/dev/null || true
+  # The database's nfa group roles (schema 7) are the server's, not the database's.
+  psql -X -At -d "$admin" -c "SELECT rolname FROM pg_roles WHERE rolname LIKE '${pgdb}\_nfa\_%'" 2>/dev/null |
+    while read -r r; do pg "DROP ROLE \"$r\"" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 export NFA_NOW=2026-11-30T08:00:00Z
 python3 - "$dir/t.json" "$latency" <<'PY'
