@@ -112,7 +112,7 @@ pub fn run_refresh(env: &Env, args: RefreshArgs) -> Result<Outcome> {
                 progress.println(r.message.as_deref().unwrap_or(&r.description));
             }
         };
-        refresh(ctx, &targets, &opts, &on_planned)
+        refresh(ctx, &store, &targets, &opts, &on_planned)
     })?;
     show_reports(env, single(&args.accounts), run)
 }
@@ -128,7 +128,7 @@ pub fn run_audit(env: &Env, args: AuditArgs) -> Result<Outcome> {
         env.note("no account to audit");
     }
     let run = run_tasks(env, &store, args.jobs, targets.len(), |ctx, _| {
-        audit(ctx, &targets)
+        audit(ctx, &store, &targets)
     })?;
     // The nightly `audit --all` keeps the history as long as keep-history
     // says (nothing when it is 0).

@@ -121,12 +121,13 @@ impl<R> Done<Option<R>> {
 }
 
 /// Runs `f` over `items` on up to `jobs` threads, each with its own
-/// connection to the database; results keep the order of `items`. After
+/// connection to the database (one job: on the command's own); results keep the order of `items`. After
 /// Ctrl-C no new item is started. The first error stops new work and is
 /// returned, with the results of the others once they finished theirs
 /// (unless Ctrl-C came).
 pub fn parallel<T: Sync, R: Send>(
     ctx: &RunContext<'_>,
+    own: &Store,
     items: &[T],
     f: impl Fn(&Store, &T) -> Result<R> + Sync,
 ) -> Done<R> {
@@ -134,6 +135,7 @@ pub fn parallel<T: Sync, R: Send>(
     let jobs = ctx.jobs.clamp(1, items.len().max(1));
     let mut done = drain(
         ctx,
+        own,
         jobs,
         |_| Ok(Some(next.fetch_add(1, Ordering::SeqCst)).filter(|i| *i < items.len())),
         |store, i| Ok((i, f(store, &items[i])?)),
@@ -150,42 +152,47 @@ pub fn parallel<T: Sync, R: Send>(
 /// (unless Ctrl-C came: then it is what the interruption caused).
 pub fn drain<T, R: Send>(
     ctx: &RunContext<'_>,
+    own: &Store,
     jobs: usize,
     next: impl Fn(&Store) -> Result<Option<T>> + Sync,
     f: impl Fn(&Store, T) -> Result<R> + Sync,
 ) -> Done<R> {
     let results: Mutex<Vec<R>> = Mutex::new(vec![]);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1) {
-            s.spawn(|| {
-                let store = match Store::open(ctx.db) {
-                    Ok(s) => s,
+    // One thread's work, on `store`, until there is no more (or an error
+    // or Ctrl-C stops it).
+    let work = |store: &Store| loop {
+        if ctx.cancel.is_cancelled() || first_error.lock().expect("lock").is_some() {
+            return;
+        }
+        let outcome = match next(store) {
+            Ok(Some(work)) => f(store, work),
+            Ok(None) => return,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(r) => results.lock().expect("lock").push(r),
+            Err(e) => {
+                first_error.lock().expect("lock").get_or_insert(e);
+                return;
+            }
+        }
+    };
+    if jobs <= 1 {
+        // One job: on the command's own connection (no second one).
+        work(own);
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..jobs {
+                s.spawn(|| match Store::open(ctx.db) {
+                    Ok(store) => work(&store),
                     Err(e) => {
                         first_error.lock().expect("lock").get_or_insert(e);
-                        return;
                     }
-                };
-                loop {
-                    if ctx.cancel.is_cancelled() || first_error.lock().expect("lock").is_some() {
-                        return;
-                    }
-                    let outcome = match next(&store) {
-                        Ok(Some(work)) => f(&store, work),
-                        Ok(None) => return,
-                        Err(e) => Err(e),
-                    };
-                    match outcome {
-                        Ok(r) => results.lock().expect("lock").push(r),
-                        Err(e) => {
-                            first_error.lock().expect("lock").get_or_insert(e);
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
+                });
+            }
+        });
+    }
     let error = match first_error.into_inner() {
         // After Ctrl-C an error is what the interruption caused (a lock
         // wait given up): the work done is reported, as after any error.

@@ -65,11 +65,12 @@ pub struct RefreshOptions {
 /// called once an account's decision is recorded, before its tasks run.
 pub fn refresh(
     ctx: &RunContext<'_>,
+    own: &Store,
     accounts: &[Account],
     opts: &RefreshOptions,
     on_planned: &(dyn Fn(&RefreshReport) + Sync),
 ) -> Done<RefreshReport> {
-    parallel(ctx, accounts, |store, account| {
+    parallel(ctx, own, accounts, |store, account| {
         skip_if_gone(ctx, account, || {
             let mut report = plan(store, ctx, account, opts.no_run)?;
             on_planned(&report);
@@ -226,8 +227,8 @@ impl AccountRun for AuditReport {
 /// The audit service: runs both refresh tasks for each account now,
 /// ignoring the policy. Its tasks are automated, have no activity, are
 /// never an earlier refresh, and are not management activity.
-pub fn audit(ctx: &RunContext<'_>, accounts: &[Account]) -> Done<AuditReport> {
-    parallel(ctx, accounts, |store, account| {
+pub fn audit(ctx: &RunContext<'_>, own: &Store, accounts: &[Account]) -> Done<AuditReport> {
+    parallel(ctx, own, accounts, |store, account| {
         skip_if_gone(ctx, account, || audit_one(ctx, store, account))
     })
     .flatten()

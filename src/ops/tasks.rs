@@ -151,7 +151,7 @@ pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Done<RunReport> {
             Ok(Some((account, tasks)))
         })
     };
-    let mut done = super::drain(ctx, ctx.jobs, claim, |store, (account, tasks)| {
+    let mut done = super::drain(ctx, store, ctx.jobs, claim, |store, (account, tasks)| {
         skip_if_gone(ctx, &account, || {
             let results = run_account(ctx, store, &account, &tasks)?;
             Ok(results

@@ -385,3 +385,31 @@ postgres_only! {
         assert_eq!(here, 1, "the full check made nfa's schema in the current schema");
     }
 }
+
+postgres_only! {
+    #[test]
+    fn a_run_of_one_account_works_on_the_commands_own_connection() {
+        let s = Sandbox::new();
+        let f = s.fixture("slow.json", &slow(3000));
+        s.add("contoso", &f, &[]);
+        let running = s.spawn(&["refresh", "contoso", "--jobs", "8"]);
+        s.wait_in_progress();
+        // The process's connections to this database (the backends of
+        // the commands that just ended may linger a moment: look again).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut seen = vec![];
+        while Instant::now() < deadline {
+            seen.push(s.sql_i64(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ));
+            if seen.last() == Some(&1) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(seen.last(), Some(&1), "one connection, not one more for its one job: {seen:?}");
+        let out = running.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
