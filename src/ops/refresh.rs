@@ -180,9 +180,12 @@ fn plan(
             detail,
             now,
         )?;
+        // The account as this transaction left it (it holds the account's
+        // lock, and only `touch_activity` changed it): no second read.
         let status_after = {
-            let a = db.account(account.id)?.ok_or_else(|| gone(&account))?;
-            account_status(&a.facts(), now, &settings.thresholds)
+            let mut facts = account.facts();
+            facts.last_activity_at = Some(now);
+            account_status(&facts, now, &settings.thresholds)
         };
         Ok(RefreshReport {
             account_id: account.id,
