@@ -95,13 +95,10 @@ pub fn check_credential(c: &AppCredential) -> Result<(), FieldError> {
         }
         AppCredential::Secret(SecretRef::Env(_)) => Ok(()),
         AppCredential::Certificate { cert, key } => {
-            crate::source::check_certificate(cert, key.as_deref()).map_err(|e| {
-                let field = if e.starts_with("certificate key file") {
-                    "certificate_key_file"
-                } else {
-                    "certificate_file"
-                };
-                FieldError::new(field, e)
+            use crate::source::graph::assertion::CertError;
+            crate::source::check_certificate(cert, key.as_deref()).map_err(|e| match e {
+                CertError::Certificate(m) => FieldError::new("certificate_file", m),
+                CertError::Key(m) => FieldError::new("certificate_key_file", m),
             })
         }
     }

@@ -84,7 +84,7 @@ pub fn open(
 pub fn check_certificate(
     cert: &std::path::Path,
     key: Option<&std::path::Path>,
-) -> Result<(), String> {
+) -> Result<(), graph::assertion::CertError> {
     graph::assertion::Signer::load(cert, key, std::time::SystemTime::now()).map(|_| ())
 }
 

@@ -657,6 +657,19 @@ fn an_account_signs_in_with_a_certificate_of_its_own() {
         &args,
         &["--certificate-key-file", "readable by group or others"],
     );
+    // The error names the file at fault's flag: here the certificate's.
+    cert_file(&s, "expired.pem", 0o644);
+    cert_file(&s, "expired.key", 0o600);
+    let expired: Vec<&str> = args
+        .iter()
+        .map(|a| match *a {
+            "app.pem" => "expired.pem",
+            "app.key" => "expired.key",
+            a => a,
+        })
+        .collect();
+    let err = s.fails(&expired, &["expired on 2021-01-01"]);
+    assert!(err.starts_with("error: --certificate-file:"), "{err}");
     chmod(&key, 0o600);
     let added = s.json(&args);
     assert_eq!(added["name"], "c");

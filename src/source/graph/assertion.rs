@@ -46,72 +46,42 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// Why a certificate credential cannot be used, by the file at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertError {
+    /// The certificate file (unreadable, not PEM, not RSA, not in force).
+    Certificate(String),
+    /// The key file (private to its owner, a PEM RSA key of the
+    /// certificate, not protected by a password).
+    Key(String),
+}
+
+impl std::fmt::Display for CertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertError::Certificate(m) | CertError::Key(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What the key is checked against: the certificate file's text (it may
+/// hold the key), the certificate's DER, and its RSA public key.
+struct Certificate {
+    text: Vec<u8>,
+    der: Vec<u8>,
+    public_key: Vec<u8>,
+}
+
 impl Signer {
     /// Reads the certificate `cert` and its key (`key`, else the key in
     /// `cert`), checked: the key file private to its owner, a PEM RSA key
     /// (PKCS#8 or PKCS#1) not protected by a password, the certificate in
     /// force at `now` and of that key. Every error is one line naming the
-    /// file.
-    pub fn load(cert: &Path, key: Option<&Path>, now: SystemTime) -> Result<Signer, String> {
-        let cert_text =
-            std::fs::read(cert).map_err(|e| format!("certificate file {}: {e}", cert.display()))?;
-        let der = CertificateDer::from_pem_slice(&cert_text).map_err(|e| {
-            format!(
-                "certificate file {}: no PEM certificate in it ({}); give a -----BEGIN CERTIFICATE----- file",
-                cert.display(),
-                pem_error(&e)
-            )
-        })?;
-        let parsed = x509_cert::Certificate::from_der(der.as_ref()).map_err(|e| {
-            format!(
-                "certificate file {}: the certificate cannot be read: {e}",
-                cert.display()
-            )
-        })?;
-        let tbs = &parsed.tbs_certificate;
-        let not_after = tbs.validity.not_after.to_system_time();
-        let not_before = tbs.validity.not_before.to_system_time();
-        if now > not_after {
-            return Err(format!(
-                "certificate file {}: the certificate expired on {}; make a new one and upload it to the app registration",
-                cert.display(),
-                day(not_after)
-            ));
-        }
-        if now < not_before {
-            return Err(format!(
-                "certificate file {}: the certificate is valid only from {}",
-                cert.display(),
-                day(not_before)
-            ));
-        }
-        let spki = &tbs.subject_public_key_info;
-        if spki.algorithm.oid.to_string() != RSA_ENCRYPTION {
-            return Err(format!(
-                "certificate file {}: the certificate's key is not RSA ({}); nfa signs with RSA keys",
-                cert.display(),
-                spki.algorithm.oid
-            ));
-        }
-        let key_path = key.unwrap_or(cert);
-        crate::secret::check_private_file("certificate key file", key_path)?;
-        let mut key_text = if key.is_some() {
-            std::fs::read(key_path)
-                .map_err(|e| format!("certificate key file {}: {e}", key_path.display()))?
-        } else {
-            cert_text
-        };
-        let pair = rsa_key(&key_text, key_path);
-        key_text.zeroize();
-        let pair = pair?;
-        if pair.public_key().as_ref() != spki.subject_public_key.raw_bytes() {
-            return Err(format!(
-                "certificate key file {}: the key is not the key of the certificate {}",
-                key_path.display(),
-                cert.display()
-            ));
-        }
-        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der.as_ref());
+    /// file, and says which of the two it is.
+    pub fn load(cert: &Path, key: Option<&Path>, now: SystemTime) -> Result<Signer, CertError> {
+        let c = certificate(cert, now).map_err(CertError::Certificate)?;
+        let pair = private_key(cert, key, c.text, &c.public_key).map_err(CertError::Key)?;
+        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &c.der);
         Ok(Signer {
             key: pair,
             thumbprint: URL_SAFE_NO_PAD.encode(sha1.as_ref()),
@@ -164,6 +134,84 @@ impl Signer {
             URL_SAFE_NO_PAD.encode(&signature)
         )))
     }
+}
+
+/// The certificate of `cert`, in force at `now`, with an RSA key.
+fn certificate(cert: &Path, now: SystemTime) -> Result<Certificate, String> {
+    let text =
+        std::fs::read(cert).map_err(|e| format!("certificate file {}: {e}", cert.display()))?;
+    let der = CertificateDer::from_pem_slice(&text).map_err(|e| {
+        format!(
+            "certificate file {}: no PEM certificate in it ({}); give a -----BEGIN CERTIFICATE----- file",
+            cert.display(),
+            pem_error(&e)
+        )
+    })?;
+    let parsed = x509_cert::Certificate::from_der(der.as_ref()).map_err(|e| {
+        format!(
+            "certificate file {}: the certificate cannot be read: {e}",
+            cert.display()
+        )
+    })?;
+    let tbs = &parsed.tbs_certificate;
+    let not_after = tbs.validity.not_after.to_system_time();
+    let not_before = tbs.validity.not_before.to_system_time();
+    if now > not_after {
+        return Err(format!(
+            "certificate file {}: the certificate expired on {}; make a new one and upload it to the app registration",
+            cert.display(),
+            day(not_after)
+        ));
+    }
+    if now < not_before {
+        return Err(format!(
+            "certificate file {}: the certificate is valid only from {}",
+            cert.display(),
+            day(not_before)
+        ));
+    }
+    let spki = &tbs.subject_public_key_info;
+    if spki.algorithm.oid.to_string() != RSA_ENCRYPTION {
+        return Err(format!(
+            "certificate file {}: the certificate's key is not RSA ({}); nfa signs with RSA keys",
+            cert.display(),
+            spki.algorithm.oid
+        ));
+    }
+    Ok(Certificate {
+        public_key: spki.subject_public_key.raw_bytes().to_vec(),
+        der: der.as_ref().to_vec(),
+        text,
+    })
+}
+
+/// The private key of the certificate `cert`: in `key`, else in the
+/// certificate file (whose text is `cert_text`), private to its owner.
+fn private_key(
+    cert: &Path,
+    key: Option<&Path>,
+    cert_text: Vec<u8>,
+    public_key: &[u8],
+) -> Result<RsaKeyPair, String> {
+    let key_path = key.unwrap_or(cert);
+    crate::secret::check_private_file("certificate key file", key_path)?;
+    let mut key_text = match key {
+        Some(k) => {
+            std::fs::read(k).map_err(|e| format!("certificate key file {}: {e}", k.display()))?
+        }
+        None => cert_text,
+    };
+    let pair = rsa_key(&key_text, key_path);
+    key_text.zeroize();
+    let pair = pair?;
+    if pair.public_key().as_ref() != public_key {
+        return Err(format!(
+            "certificate key file {}: the key is not the key of the certificate {}",
+            key_path.display(),
+            cert.display()
+        ));
+    }
+    Ok(pair)
 }
 
 /// The RSA key of a PEM text: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1

@@ -164,7 +164,7 @@ impl GraphSource {
             }
             AppCredential::Certificate { cert, key } => {
                 let signer = Signer::load(cert, key.as_deref(), std::time::SystemTime::now())
-                    .map_err(SourceError::Failed)?;
+                    .map_err(|e| SourceError::Failed(e.to_string()))?;
                 let first = signer
                     .assertion(client_id, &url, std::time::SystemTime::now())
                     .map_err(SourceError::Failed)?;
