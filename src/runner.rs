@@ -377,11 +377,30 @@ pub fn reap_abandoned(
     account_id: Option<AccountId>,
     now: DateTime<Utc>,
 ) -> Result<Vec<TaskId>> {
-    let mut reaped = vec![];
-    let timeout = std::time::Duration::from_secs(db.settings()?.heartbeat_timeout.as_secs());
+    let timeout = db.settings()?.heartbeat_timeout;
     // Heartbeats are written and judged by the database's clock.
     let server_now = db.server_secs()?;
-    for t in db.unfinished_tasks(account_id)? {
+    reap_these(
+        db,
+        db.unfinished_tasks(account_id)?,
+        server_now,
+        timeout,
+        now,
+    )
+}
+
+/// [`reap_abandoned`] over `unfinished` (tasks read in this transaction),
+/// judged at `server_now` (the database's clock) with `timeout`.
+pub fn reap_these(
+    db: &Db<'_, Write>,
+    unfinished: Vec<Task>,
+    server_now: i64,
+    timeout: crate::domain::time::Span,
+    now: DateTime<Utc>,
+) -> Result<Vec<TaskId>> {
+    let mut reaped = vec![];
+    let timeout = std::time::Duration::from_secs(timeout.as_secs());
+    for t in unfinished {
         let Some(owner) = &t.owner else { continue };
         if owner.is_alive(t.owner_seen_at, server_now, timeout) {
             continue;

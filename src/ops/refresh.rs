@@ -14,7 +14,7 @@ use crate::domain::status::{AccountStatus, account_status};
 use crate::domain::task::Origin;
 use crate::domain::task::{REFRESH_KINDS, TaskKind, TaskStatus};
 use crate::model::Account;
-use crate::runner::{AccountGone, TaskResult, reap_abandoned};
+use crate::runner::{AccountGone, TaskResult, reap_these};
 use crate::store::{NewTask, Store};
 use anyhow::Result;
 use serde::Serialize;
@@ -116,17 +116,28 @@ fn plan(
         // on any host; other accounts' go on meanwhile.
         db.lock_account(account.id)?;
         let now = ctx.clock.now();
-        let settings = db.settings()?;
-        let account = db.account(account.id)?.ok_or_else(|| gone(account))?;
-        reap_abandoned(db, Some(account.id), now)?;
+        // Everything it decides from, read at once (one round trip).
+        let inputs = db.decision_inputs(account.id)?;
+        let settings = inputs.settings;
+        let account = inputs.account.ok_or_else(|| gone(account))?;
+        let reaped = reap_these(
+            db,
+            inputs.unfinished,
+            inputs.server_secs,
+            settings.heartbeat_timeout,
+            now,
+        )?;
+        // A task it ended "abandoned" may be one of the earlier refresh's.
+        let earlier = match reaped.is_empty() {
+            true => inputs.earlier,
+            false => db.earlier_refresh(account.id)?,
+        };
         let status_before = account_status(&account.facts(), now, &settings.thresholds);
-        let earlier = db
-            .earlier_refresh(account.id)?
-            .map(|(activity, children)| EarlierRefresh {
-                activity_id: activity.id,
-                created_at: activity.created_at,
-                children: children.iter().map(|c| (c.kind, c.status)).collect(),
-            });
+        let earlier = earlier.map(|(activity, children)| EarlierRefresh {
+            activity_id: activity.id,
+            created_at: activity.created_at,
+            children: children.iter().map(|c| (c.kind, c.status)).collect(),
+        });
         let plan = decide(earlier.as_ref(), now, settings.refresh_window);
         let description = plan.description();
         let activity_id = db.insert_task(
@@ -241,8 +252,9 @@ fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<A
     let (before, tasks) = store.write(|db| {
         db.lock_account(account.id)?;
         let now = ctx.clock.now();
-        let settings = db.settings()?;
-        let a = db.account(account.id)?.ok_or_else(|| gone(account))?;
+        let inputs = db.decision_inputs(account.id)?;
+        let settings = inputs.settings;
+        let a = inputs.account.ok_or_else(|| gone(account))?;
         let before = account_status(&a.facts(), now, &settings.thresholds);
         let mut tasks = vec![];
         for kind in REFRESH_KINDS {

@@ -14,7 +14,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-const SELECT_ACCOUNT: &str = "
+pub(super) const SELECT_ACCOUNT: &str = "
     SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
            a.last_activity_at, a.ad_cache_updated_at, a.ad_users, a.ad_groups,
            c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error,
@@ -23,7 +23,7 @@ const SELECT_ACCOUNT: &str = "
     FROM accounts a
     LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
 
-fn account_row(r: &Row<'_>) -> Result<Account> {
+pub(super) fn account_row(r: &Row<'_>) -> Result<Account> {
     let lifecycle: String = r.get(4)?;
     let checked_at: Option<i64> = r.get(11)?;
     let last_check = match checked_at {
@@ -241,11 +241,10 @@ impl Db<'_, Write> {
 
     /// Records management activity on the account.
     pub fn touch_activity(&self, id: AccountId, now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
+        self.conn.defer(
             "UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1",
             args![id, to_db(now)],
-        )?;
-        Ok(())
+        )
     }
 
     /// Applies a directory read to the AD cache of an account, with the

@@ -138,7 +138,9 @@ impl Db<'_, Write> {
         detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn.execute(
+        // Nothing comes back: on PostgreSQL it goes out with the next
+        // statement (or the COMMIT).
+        self.conn.defer(
             "INSERT INTO logs (time, level, event, task_id, account_id, detail, username)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             args![
@@ -150,8 +152,7 @@ impl Db<'_, Write> {
                 detail,
                 self.conn.engineer()
             ],
-        )?;
-        Ok(())
+        )
     }
 }
 

@@ -12,6 +12,7 @@
 mod accounts;
 mod clock;
 mod copy;
+mod decision;
 mod directory;
 mod location;
 mod logs;
@@ -106,6 +107,9 @@ pub struct Store {
     location: String,
     /// Who this session is, once asked (team mode).
     identity: std::cell::OnceCell<Member>,
+    /// How long a write waits for a lock ([`lock_timeout`]; PostgreSQL
+    /// sets it in each transaction, for no session state outlives one).
+    lock_wait_ms: u128,
 }
 
 /// Marker of a read-only view.
@@ -169,6 +173,7 @@ impl Store {
             at: Location::Sqlite(path.to_path_buf()),
             location: path.display().to_string(),
             identity: std::cell::OnceCell::new(),
+            lock_wait_ms: 0,
         }
     }
 
@@ -183,29 +188,28 @@ impl Store {
     /// Connects to a PostgreSQL database and brings its schema up to date
     /// (under a lock: engineers starting a new nfa at once migrate once).
     fn open_postgres(target: &pg::Target, version: usize) -> Result<Store> {
+        // A lock (an account's, the migration's) is waited for as long as
+        // SQLite's write lock is, then given up with a clear error.
+        let wait = lock_timeout()?.as_millis().max(1);
         let wire = target.connect()?;
         let store = Store {
             conn: Conn::Pg(Box::new(sql::Pg::new(wire))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
             identity: std::cell::OnceCell::new(),
+            lock_wait_ms: wait,
         };
-        // A lock (an account's, the migration's) is waited for as long as
-        // SQLite's write lock is, then given up with a clear error.
-        let wait = lock_timeout()?.as_millis().max(1);
-        // The usual case in one round trip: the lock wait, a schema of
-        // this build's (its table in this schema), and who this session
-        // is. Anything else (a new or older schema, a login without a
-        // role, another application's tables) takes the path below, which
-        // says it well.
-        if let Ok(Some(row)) = store.conn.pg_simple_row(&format!(
-            "SET lock_timeout = {wait};
-             SELECT s.version::text,
+        // The usual case in one round trip: a schema of this build's (its
+        // table in this schema), and who this session is. Anything else (a
+        // new or older schema, a login without a role, another
+        // application's tables) takes the path below, which says it well.
+        if let Ok(Some(row)) = store.conn.pg_simple_row(
+            "SELECT s.version::text,
                     (c.relnamespace = (SELECT n.oid FROM pg_namespace n
                                        WHERE n.nspname = current_schema()))::text,
                     session_user::text, nfa_role()
-             FROM nfa_schema s, pg_class c WHERE c.oid = 'nfa_schema'::regclass"
-        )) && let [Some(v), Some(here), Some(user), role] = row.as_slice()
+             FROM nfa_schema s, pg_class c WHERE c.oid = 'nfa_schema'::regclass",
+        ) && let [Some(v), Some(here), Some(user), role] = row.as_slice()
             && here == "true"
             && let Ok(v) = v.parse::<usize>()
             && (version..=schema::LATEST).contains(&v)
@@ -214,9 +218,7 @@ impl Store {
             return Ok(store);
         }
         store
-            .conn
-            .batch(&format!("SET lock_timeout = {wait}"))
-            .and_then(|()| store.pg_migrate(version))
+            .pg_migrate(version)
             .map_err(|e| match store.explain_pg(&e) {
                 _ if e.is::<team::Refusal>() => e,
                 Some(text) => anyhow!(text),
@@ -574,10 +576,7 @@ impl Store {
     }
 
     fn write_once<T>(&self, f: &mut impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
-        self.conn.batch(match self.conn {
-            Conn::Lite(_) => "BEGIN IMMEDIATE",
-            Conn::Pg(_) => "BEGIN",
-        })?;
+        self.conn.begin(self.lock_wait_ms)?;
         let db = Db {
             conn: &self.conn,
             _mode: PhantomData,
@@ -585,13 +584,13 @@ impl Store {
         match f(&db) {
             Ok(v) => {
                 if let Err(e) = self.conn.batch("COMMIT") {
-                    let _ = self.conn.batch("ROLLBACK");
+                    let _ = self.conn.rollback();
                     return Err(e);
                 }
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.conn.batch("ROLLBACK");
+                let _ = self.conn.rollback();
                 Err(e)
             }
         }
@@ -613,8 +612,10 @@ impl Db<'_, Write> {
     /// SQLite the transaction already holds the database's write lock.)
     pub fn lock_account(&self, id: crate::domain::ids::AccountId) -> Result<()> {
         if self.conn.backend() == Backend::Postgres {
+            // Sent with the transaction's first read: the server runs it,
+            // and waits for the lock, before that read.
             self.conn
-                .execute("SELECT pg_advisory_xact_lock(?1)", args![id])?;
+                .defer("SELECT pg_advisory_xact_lock(?1)", args![id])?;
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! The query layer: one connection type over both backends, so that the
 //! store's SQL is written once. Statements are written in SQLite's form
 //! with `?N` (or `?`) placeholders; on PostgreSQL they are rewritten once
-//! to `$N` (and an SQLite-only `INDEXED BY` hint is dropped) and kept
-//! prepared, as rusqlite's statement cache keeps them on SQLite.
+//! to `$N` (and an SQLite-only `INDEXED BY` hint is dropped) and sent
+//! unnamed, one round trip each ([`Pg`]); rusqlite's statement cache keeps
+//! them prepared on SQLite.
 //!
-//! Values cross as [`Value`] (bound as whatever type the server asks for,
-//! so an integer parameter fits an `int4`, `int8` or `boolean` column
-//! alike) and are read back with [`Row::get`].
+//! Values cross as [`Value`] (on PostgreSQL bound as text, of whatever
+//! type the server gives the parameter, so an integer parameter fits an
+//! `int4`, `int8` or `boolean` column alike) and are read back with
+//! [`Row::get`].
 
 use anyhow::{Context, Result, anyhow};
 use std::cell::RefCell;
@@ -221,6 +223,14 @@ impl Row<'_> {
     }
 }
 
+/// One read of [`Conn::read_together`]: a statement, its parameters, and
+/// what to do with each row.
+pub struct Query<'a> {
+    pub sql: &'a str,
+    pub args: &'a [Value],
+    pub on_row: &'a mut dyn FnMut(&Row<'_>) -> Result<()>,
+}
+
 /// Which database a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -234,18 +244,45 @@ pub enum Conn {
     Pg(Box<Pg>),
 }
 
-/// A PostgreSQL connection and its prepared statements (by their SQLite
-/// text).
+/// A PostgreSQL connection. Every statement is sent unnamed, its
+/// parameters typed by the server (as a prepared one would be) and bound
+/// as text, in one flight with its Bind and Execute: one round trip a
+/// statement, and no statement kept on the server between transactions
+/// (what a pooler in transaction mode, PgBouncer's, needs). Statements
+/// whose answer is not needed at once (a transaction's BEGIN, a write that
+/// returns nothing) wait in `deferred` and go out with the next statement,
+/// pipelined: the server runs them in order, and the first error is the
+/// one reported.
 pub struct Pg {
     wire: super::wire::Wire,
-    statements: RefCell<HashMap<String, tokio_postgres::Statement>>,
+    /// Each statement's PostgreSQL text, by its SQLite text.
+    texts: RefCell<HashMap<String, std::sync::Arc<str>>>,
+    deferred: RefCell<Vec<Deferred>>,
+}
+
+/// A statement sent with the next one.
+enum Deferred {
+    /// The BEGIN of the transaction under way (with its `SET LOCAL`s).
+    Begin(String),
+    Statement(std::sync::Arc<str>, Vec<Value>),
+}
+
+type Flight<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + 'a>>;
+
+/// A statement's parameters as `query_typed` takes them: every type left
+/// to the server ([`Value`] is bound as text).
+fn typed(args: &[Value]) -> Vec<(&(dyn ToSql + Sync), Type)> {
+    args.iter()
+        .map(|a| (a as &(dyn ToSql + Sync), Type::UNKNOWN))
+        .collect()
 }
 
 impl Pg {
     pub fn new(wire: super::wire::Wire) -> Pg {
         Pg {
             wire,
-            statements: RefCell::new(HashMap::new()),
+            texts: RefCell::new(HashMap::new()),
+            deferred: RefCell::new(vec![]),
         }
     }
 
@@ -261,22 +298,43 @@ impl Pg {
         self.wire.wait_for_notification(step)
     }
 
-    fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
+    fn text(&self, sql: &str) -> Result<std::sync::Arc<str>> {
+        if let Some(s) = self.texts.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self
-            .wire
-            .wait(self.wire.client.prepare(&to_postgres(sql)?))?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_owned(), stmt.clone());
-        Ok(stmt)
+        let text: std::sync::Arc<str> = to_postgres(sql)?.into();
+        self.texts.borrow_mut().insert(sql.to_owned(), text.clone());
+        Ok(text)
     }
-}
 
-fn pg_args(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
-    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
+    /// Waits for `request`'s answer, sending the deferred statements
+    /// before it in the same flight; the first of their errors, if any.
+    fn wait<T>(
+        &self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T> {
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        if deferred.is_empty() {
+            return self.wire.wait(request);
+        }
+        let client = &self.wire.client;
+        let earlier = futures_util::future::join_all(deferred.iter().map(|d| -> Flight<'_> {
+            match d {
+                Deferred::Begin(sql) => Box::pin(client.batch_execute(sql)),
+                Deferred::Statement(sql, args) => {
+                    Box::pin(async move { client.execute_typed(sql, &typed(args)).await.map(drop) })
+                }
+            }
+        }));
+        // Polled in order, so sent in order: the deferred, then `request`.
+        let (earlier, answer) = self
+            .wire
+            .wait(async { Ok(futures_util::future::join(earlier, request).await) })?;
+        for e in earlier {
+            e?;
+        }
+        Ok(answer?)
+    }
 }
 
 impl Conn {
@@ -331,7 +389,78 @@ impl Conn {
     pub fn batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Lite(c) => c.execute_batch(sql)?,
-            Conn::Pg(p) => p.wire.wait(p.wire.client.batch_execute(sql))?,
+            Conn::Pg(p) => p.wait(p.wire.client.batch_execute(sql))?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction: on SQLite `BEGIN IMMEDIATE` (the write
+    /// lock, taken now); on PostgreSQL `BEGIN` with the lock wait of this
+    /// transaction, sent with its first statement.
+    pub fn begin(&self, lock_wait_ms: u128) -> Result<()> {
+        match self {
+            Conn::Lite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Conn::Pg(p) => p.deferred.borrow_mut().push(Deferred::Begin(format!(
+                "BEGIN; SET LOCAL lock_timeout = {lock_wait_ms}"
+            ))),
+        }
+        Ok(())
+    }
+
+    /// Ends the write transaction under way, its changes undone. On
+    /// PostgreSQL, a transaction whose BEGIN was never sent is simply
+    /// forgotten, with whatever waited to go with it.
+    pub fn rollback(&self) -> Result<()> {
+        if let Conn::Pg(p) = self {
+            let deferred = std::mem::take(&mut *p.deferred.borrow_mut());
+            if deferred.iter().any(|d| matches!(d, Deferred::Begin(_))) {
+                return Ok(());
+            }
+        }
+        self.batch("ROLLBACK")
+    }
+
+    /// Runs one statement whose answer is not needed now: on PostgreSQL
+    /// sent with the next statement (its error, if any, is that
+    /// statement's); at once on SQLite.
+    pub fn defer(&self, sql: &str, args: &[Value]) -> Result<()> {
+        match self {
+            Conn::Lite(_) => self.execute(sql, args).map(drop),
+            Conn::Pg(p) => {
+                let text = p.text(sql)?;
+                p.deferred
+                    .borrow_mut()
+                    .push(Deferred::Statement(text, args.to_vec()));
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs `queries` (reads), each row of each given to its callback in
+    /// order: on PostgreSQL all in one flight.
+    pub fn read_together(&self, queries: &mut [Query<'_>]) -> Result<()> {
+        match self {
+            Conn::Lite(_) => {
+                for q in queries {
+                    self.for_each(q.sql, q.args, &mut *q.on_row)?;
+                }
+            }
+            Conn::Pg(p) => {
+                let texts = queries
+                    .iter()
+                    .map(|q| p.text(q.sql))
+                    .collect::<Result<Vec<_>>>()?;
+                let client = &p.wire.client;
+                let all = futures_util::future::try_join_all(texts.iter().zip(queries.iter()).map(
+                    |(text, q)| async move { client.query_typed(text, &typed(q.args)).await },
+                ));
+                let answers = p.wait(all)?;
+                for (q, rows) in queries.iter_mut().zip(answers) {
+                    for r in &rows {
+                        (q.on_row)(&Row::Pg(r))?;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -343,7 +472,7 @@ impl Conn {
         let Conn::Pg(p) = self else {
             return Ok(None);
         };
-        let messages = p.wire.wait(p.wire.client.simple_query(sql))?;
+        let messages = p.wait(p.wire.client.simple_query(sql))?;
         Ok(messages.iter().rev().find_map(|m| match m {
             tokio_postgres::SimpleQueryMessage::Row(r) => {
                 Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
@@ -362,8 +491,8 @@ impl Conn {
                 Ok(u64::try_from(n).unwrap_or(0))
             }
             Conn::Pg(p) => {
-                let stmt = p.statement(sql)?;
-                p.wire.wait(p.wire.client.execute(&stmt, &pg_args(args)))
+                let text = p.text(sql)?;
+                p.wait(p.wire.client.execute_typed(&text, &typed(args)))
             }
         }
     }
@@ -385,8 +514,8 @@ impl Conn {
             }
             Conn::Pg(p) => {
                 use futures_util::StreamExt;
-                let stmt = p.statement(sql)?;
-                let rows = p.wire.wait(p.wire.client.query_raw(&stmt, args.iter()))?;
+                let text = p.text(sql)?;
+                let rows = p.wait(p.wire.client.query_typed_raw(&text, typed(args)))?;
                 let mut rows = std::pin::pin!(rows);
                 // Each row is a wait of its own: a long result streams
                 // for as long as the server keeps sending.
@@ -430,10 +559,8 @@ impl Conn {
                 }
             }
             Conn::Pg(p) => {
-                let stmt = p.statement(sql)?;
-                let row = p
-                    .wire
-                    .wait(p.wire.client.query_opt(&stmt, &pg_args(args)))?;
+                let text = p.text(sql)?;
+                let row = p.wait(p.wire.client.query_typed_opt(&text, &typed(args)))?;
                 row.map(|r| f(&Row::Pg(&r))).transpose()
             }
         }
@@ -596,30 +723,34 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-/// A value bound as the type PostgreSQL asks for.
+/// A value bound as text, parsed by the server as the type it gave the
+/// parameter (as `psql` or an untyped literal would be): an integer fits
+/// an `int4`, `int8`, `float8` or `boolean` parameter alike.
 impl ToSql for Value {
     fn to_sql(
         &self,
-        ty: &Type,
+        _: &Type,
         out: &mut tokio_postgres::types::private::BytesMut,
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match (self, ty) {
-            (Value::Null, _) => Ok(IsNull::Yes),
-            (Value::Int(n), &Type::INT8) => n.to_sql(ty, out),
-            (Value::Int(n), &Type::INT4) => i32::try_from(*n)?.to_sql(ty, out),
-            (Value::Int(n), &Type::INT2) => i16::try_from(*n)?.to_sql(ty, out),
-            (Value::Int(n), &Type::BOOL) => (*n != 0).to_sql(ty, out),
-            #[allow(clippy::cast_precision_loss)]
-            (Value::Int(n), &Type::FLOAT8) => (*n as f64).to_sql(ty, out),
-            (Value::Int(n), _) => n.to_string().to_sql(ty, out),
-            (Value::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
-            (Value::Real(x), _) => x.to_string().to_sql(ty, out),
-            (Value::Text(s), _) => storable(s).as_ref().to_sql(ty, out),
+        match self {
+            Value::Null => return Ok(IsNull::Yes),
+            Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Real(x) if x.is_nan() => out.extend_from_slice(b"NaN"),
+            Value::Real(x) if x.is_infinite() => {
+                out.extend_from_slice(if *x > 0.0 { b"Infinity" } else { b"-Infinity" });
+            }
+            Value::Real(x) => out.extend_from_slice(x.to_string().as_bytes()),
+            Value::Text(s) => out.extend_from_slice(storable(s).as_bytes()),
         }
+        Ok(IsNull::No)
     }
 
     fn accepts(_: &Type) -> bool {
         true
+    }
+
+    fn encode_format(&self, _: &Type) -> tokio_postgres::types::Format {
+        tokio_postgres::types::Format::Text
     }
 
     tokio_postgres::types::to_sql_checked!();

@@ -13,7 +13,7 @@ use crate::model::Task;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-const SELECT_TASK: &str = "
+pub(super) const SELECT_TASK: &str = "
     SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
            t.description, t.error, t.created_at, t.started_at, t.finished_at,
            t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
@@ -39,7 +39,7 @@ fn usual_description(
     }
 }
 
-fn task_row(r: &Row<'_>) -> Result<Task> {
+pub(super) fn task_row(r: &Row<'_>) -> Result<Task> {
     let kind: TaskKind = word(r.get(4)?)?;
     let decision: Option<Decision> = r.get::<Option<i64>>(7)?.map(word).transpose()?;
     let origin: Origin = word(r.get(17)?)?;

@@ -299,9 +299,12 @@ postgres_only! {
             let store = Store::open(&s.location()).unwrap();
             store.write(|db| {
                 attempts.fetch_add(1, Ordering::SeqCst);
+                // (A lock goes out with the next statement: a read sends it.)
                 db.lock_account(AccountId(first))?;
+                db.server_secs()?;
                 std::thread::sleep(Duration::from_millis(300));
-                db.lock_account(AccountId(second))
+                db.lock_account(AccountId(second))?;
+                db.server_secs().map(drop)
             })
         };
         let (a, b) = std::thread::scope(|scope| {
