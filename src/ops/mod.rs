@@ -120,8 +120,8 @@ impl<R> Done<Option<R>> {
     }
 }
 
-/// Runs `f` over `items` on up to `jobs` threads, each with its own
-/// connection to the database (one job: on the command's own); results keep the order of `items`. After
+/// Runs `f` over `items` on up to `jobs` threads, all on the command's
+/// connection to the database (`own`); results keep the order of `items`. After
 /// Ctrl-C no new item is started. The first error stops new work and is
 /// returned, with the results of the others once they finished theirs
 /// (unless Ctrl-C came).
@@ -145,7 +145,7 @@ pub fn parallel<T: Sync, R: Send>(
 }
 
 /// Runs `f` on each piece of work that `next` hands out (inside each
-/// thread, with that thread's connection), on up to `jobs` threads, until
+/// thread, on the shared connection `own`), on up to `jobs` threads, until
 /// `next` has no more; the results in the order they were done. After
 /// Ctrl-C no new work is taken. The first error stops new work and is
 /// returned, with the results of the others once they finished theirs
@@ -179,17 +179,14 @@ pub fn drain<T, R: Send>(
         }
     };
     if jobs <= 1 {
-        // One job: on the command's own connection (no second one).
         work(own);
     } else {
+        // Every job on the command's own connection: each statement, and
+        // each write transaction, holds it briefly; waiting on a tenant
+        // never does.
         std::thread::scope(|s| {
             for _ in 0..jobs {
-                s.spawn(|| match Store::open(ctx.db) {
-                    Ok(store) => work(&store),
-                    Err(e) => {
-                        first_error.lock().expect("lock").get_or_insert(e);
-                    }
-                });
+                s.spawn(|| work(own));
             }
         });
     }

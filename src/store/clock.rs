@@ -100,7 +100,6 @@ mod tests {
     fn write_logs(store: &Store, times: &[i64]) {
         for t in times {
             store
-                .conn
                 .lite()
                 .unwrap()
                 .execute(
@@ -114,7 +113,6 @@ mod tests {
     /// The ids of the late log lines.
     fn late_logs(store: &Store) -> Vec<i64> {
         store
-            .conn
             .lite()
             .unwrap()
             .prepare("SELECT id FROM logs WHERE late ORDER BY id")
@@ -169,7 +167,6 @@ mod tests {
                 let sql = what.sql(sql);
                 let args: &[i64] = if sql.contains("?1") { &[1] } else { &[] };
                 let plan: String = store
-                    .conn
                     .lite()
                     .unwrap()
                     .query_row(
@@ -183,7 +180,6 @@ mod tests {
         }
         // Both ends at once would read every id.
         let both: String = store
-            .conn
             .lite()
             .unwrap()
             .query_row(
@@ -220,7 +216,8 @@ mod tests {
             let since = db.first_id_since(Timed::Logs, t).unwrap();
             let bound = db.id_bound(Timed::Logs, t).unwrap();
             let ids = |sql: &str, arg: i64| -> Vec<i64> {
-                let mut stmt = store.conn.lite().unwrap().prepare(sql).unwrap();
+                let conn = store.lite().unwrap();
+                let mut stmt = conn.prepare(sql).unwrap();
                 stmt.query_map([at, arg], |r| r.get(0))
                     .unwrap()
                     .map(Result::unwrap)

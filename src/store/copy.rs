@@ -160,19 +160,19 @@ impl Store {
     /// Runs `f` in one read transaction: what it reads is one moment of
     /// the database, whatever other engineers write meanwhile.
     fn snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.conn.batch(match self.conn.backend() {
+        self.conn().batch(match self.conn().backend() {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         })?;
         let result = f();
-        let _ = self.conn.batch("COMMIT");
+        let _ = self.conn().batch("COMMIT");
         result
     }
 
     /// What the database holds, counted in one read transaction.
     pub fn contents(&self) -> Result<Contents> {
         self.snapshot(|| {
-            let bytes: i64 = match &self.conn {
+            let bytes: i64 = match &*self.conn() {
                 Conn::Lite(c) => {
                     let page = |p: &str| -> rusqlite::Result<i64> {
                         c.pragma_query_value(None, p, |r| r.get(0))
@@ -180,13 +180,13 @@ impl Store {
                     page("page_count")? * page("page_size")?
                 }
                 Conn::Pg(_) => self
-                    .conn
+                    .conn()
                     .value("SELECT pg_database_size(current_database())", &[])?,
             };
             Ok(Contents {
                 schema_version: self.user_version()?,
                 bytes: u64::try_from(bytes).unwrap_or(0),
-                ..counts(&self.conn)?
+                ..counts(&self.conn())?
             })
         })
     }
@@ -278,7 +278,7 @@ impl Store {
                          ALTER TABLE logs DISABLE TRIGGER logs_username",
                     )?;
                 }
-                let before = counts(db.conn)?;
+                let before = counts(&db.conn)?;
                 if !before.is_empty() {
                     bail!(
                         "--to {shown}: the target already holds data ({} accounts, {} tasks, {} log lines, {} settings); copy into a new or empty database",
@@ -289,7 +289,7 @@ impl Store {
                     );
                 }
                 for (table, columns, order) in TABLES {
-                    copy_table(&self.conn, db.conn, table, columns, order)
+                    copy_table(&self.conn(), &db.conn, table, columns, order)
                         .with_context(|| format!("copying the table {table}"))?;
                 }
                 if db.conn.backend() == Backend::Postgres {
@@ -311,7 +311,7 @@ impl Store {
         })?;
         if dst.backend() == Backend::Postgres {
             // Statistics for the planner, which a bulk load leaves stale.
-            dst.conn.batch("ANALYZE").map_err(explained)?;
+            dst.conn().batch("ANALYZE").map_err(explained)?;
         }
         Ok(())
     }
@@ -383,7 +383,7 @@ mod tests {
     fn the_copy_knows_every_table_and_column_of_the_schema() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&Location::Sqlite(dir.path().join("nfa.db"))).unwrap();
-        let conn = store.conn.lite().unwrap();
+        let conn = store.lite().unwrap();
         let mut stmt = conn
             .prepare(
                 "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p

@@ -170,8 +170,8 @@ impl super::Store {
     /// which every insert into `logs` notifies); call it before reading what
     /// is there, so that nothing written meanwhile is missed.
     pub fn listen_for_logs(&self) -> Result<()> {
-        if self.conn.backend() == Backend::Postgres {
-            self.conn.batch("LISTEN nfa_logs")?;
+        if self.conn().backend() == Backend::Postgres {
+            self.conn().batch("LISTEN nfa_logs")?;
         }
         Ok(())
     }
@@ -181,7 +181,7 @@ impl super::Store {
     /// said to stop first.
     pub fn wait_for_logs(&self, stop: &dyn Fn() -> bool) -> Result<bool> {
         let until = Instant::now()
-            + match self.conn {
+            + match *self.conn() {
                 Conn::Lite(_) => POLL,
                 Conn::Pg(_) => SAFETY_LOOK,
             };
@@ -189,7 +189,7 @@ impl super::Store {
             if stop() {
                 return Ok(false);
             }
-            match &self.conn {
+            match &*self.conn() {
                 Conn::Lite(_) => std::thread::sleep(STOP_STEP),
                 Conn::Pg(pg) => {
                     // One look serves every line written meanwhile.

@@ -100,17 +100,26 @@ fn busy_wait(attempt: i32) -> bool {
 
 /// An open database: an SQLite file, or a PostgreSQL database (team mode).
 pub struct Store {
-    conn: Conn,
+    /// The connection, shared by the threads of a run (`--jobs`): each
+    /// statement, and each write transaction whole, holds it; a thread
+    /// may take it again while it holds it (a read inside a write).
+    shared: parking_lot::ReentrantMutex<Conn>,
     /// Where it is (what a worker thread opens again).
     at: Location,
     /// Where it is, as messages show it (a URL's password hidden).
     location: String,
     /// Who this session is, once asked (team mode).
-    identity: std::cell::OnceCell<Member>,
+    identity: std::sync::OnceLock<Member>,
     /// How long a write waits for a lock ([`lock_timeout`]; PostgreSQL
     /// sets it in each transaction, for no session state outlives one).
     lock_wait_ms: u128,
 }
+
+// The threads of a run share one store (and so one connection).
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Store>();
+};
 
 /// Marker of a read-only view.
 pub struct Read;
@@ -120,11 +129,16 @@ pub struct Write;
 /// A view of the database: reads on every view, writes only inside
 /// [`Store::write`].
 pub struct Db<'a, M = Read> {
-    conn: &'a Conn,
+    conn: parking_lot::ReentrantMutexGuard<'a, Conn>,
     _mode: PhantomData<M>,
 }
 
 impl Store {
+    /// The connection, for this thread until the guard goes.
+    fn conn(&self) -> parking_lot::ReentrantMutexGuard<'_, Conn> {
+        self.shared.lock()
+    }
+
     /// Opens (creating if needed) the database at `at` and brings its
     /// schema up to date. A file that is not an SQLite database, or a
     /// database written by a newer `nfa`, is refused and left untouched.
@@ -169,10 +183,10 @@ impl Store {
 
     fn sqlite(conn: Connection, path: &Path) -> Store {
         Store {
-            conn: Conn::Lite(conn),
+            shared: parking_lot::ReentrantMutex::new(Conn::Lite(conn)),
             at: Location::Sqlite(path.to_path_buf()),
             location: path.display().to_string(),
-            identity: std::cell::OnceCell::new(),
+            identity: std::sync::OnceLock::new(),
             lock_wait_ms: 0,
         }
     }
@@ -193,23 +207,25 @@ impl Store {
         let wait = lock_timeout()?.as_millis().max(1);
         let wire = target.connect()?;
         let store = Store {
-            conn: Conn::Pg(Box::new(sql::Pg::new(wire))),
+            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(wire)))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
-            identity: std::cell::OnceCell::new(),
+            identity: std::sync::OnceLock::new(),
             lock_wait_ms: wait,
         };
         // The usual case in one round trip: a schema of this build's (its
         // table in this schema), and who this session is. Anything else (a
         // new or older schema, a login without a role, another
         // application's tables) takes the path below, which says it well.
-        if let Ok(Some(row)) = store.conn.pg_simple_row(
+        let quick = store.conn().pg_simple_row(
             "SELECT s.version::text,
                     (c.relnamespace = (SELECT n.oid FROM pg_namespace n
                                        WHERE n.nspname = current_schema()))::text,
                     session_user::text, nfa_role()
              FROM nfa_schema s, pg_class c WHERE c.oid = 'nfa_schema'::regclass",
-        ) && let [Some(v), Some(here), Some(user), role] = row.as_slice()
+        );
+        if let Ok(Some(row)) = quick
+            && let [Some(v), Some(here), Some(user), role] = row.as_slice()
             && here == "true"
             && let Ok(v) = v.parse::<usize>()
             && (version..=schema::LATEST).contains(&v)
@@ -334,8 +350,8 @@ impl Store {
 
     /// The SQLite connection (the store is on SQLite whenever this is
     /// called: pragmas and files are SQLite's).
-    fn lite(&self) -> Result<&Connection> {
-        self.conn.lite().ok_or_else(|| {
+    fn lite(&self) -> Result<parking_lot::MappedReentrantMutexGuard<'_, Connection>> {
+        parking_lot::ReentrantMutexGuard::try_map(self.conn(), Conn::lite).map_err(|_| {
             crate::error::internal(format!("an SQLite operation on {}", self.location))
         })
     }
@@ -346,9 +362,9 @@ impl Store {
         // One read snapshot: another nfa may be creating the schema of
         // this new file at this moment, and its version and its tables
         // must be seen at the same moment (both or neither).
-        self.conn.batch("BEGIN")?;
+        self.conn().batch("BEGIN")?;
         let result = self.identify_in_snapshot();
-        let _ = self.conn.batch("COMMIT");
+        let _ = self.conn().batch("COMMIT");
         result
     }
 
@@ -376,7 +392,7 @@ impl Store {
             );
         }
         if version == 0 {
-            let tables: Vec<String> = self.conn.query_vec(
+            let tables: Vec<String> = self.conn().query_vec(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4",
                 &[],
                 |r| r.get(0),
@@ -397,7 +413,7 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        self.conn.backend()
+        self.conn().backend()
     }
 
     /// Names this connection for the server's administrators
@@ -405,7 +421,7 @@ impl Store {
     /// nothing on SQLite.
     pub fn name_session(&self, name: &'static str) -> Result<()> {
         if self.backend() == Backend::Postgres {
-            self.conn
+            self.conn()
                 .batch(&format!("SET application_name = '{name}'"))?;
         }
         Ok(())
@@ -414,7 +430,7 @@ impl Store {
     /// Whether the connection to the database was lost (only a server's
     /// can be): a new [`Store::open`] may reach it again.
     pub fn connection_lost(&self) -> bool {
-        match &self.conn {
+        match &*self.conn() {
             Conn::Lite(_) => false,
             Conn::Pg(p) => p.is_closed(),
         }
@@ -495,7 +511,7 @@ impl Store {
 
     /// The schema version (0: a new database).
     pub fn user_version(&self) -> Result<usize> {
-        let v: i64 = match &self.conn {
+        let v: i64 = match &*self.conn() {
             Conn::Lite(c) => c.pragma_query_value(None, "user_version", |r| r.get(0))?,
             Conn::Pg(_) => {
                 // A query of the catalog, not to_regclass(): after waiting
@@ -503,7 +519,7 @@ impl Store {
                 // engineer's nfa just made.
                 // pg_tables, not information_schema, which lists only the
                 // tables the user has a right on.
-                let exists: i64 = self.conn.value(
+                let exists: i64 = self.conn().value(
                     "SELECT count(*) FROM pg_catalog.pg_tables
                      WHERE schemaname = current_schema() AND tablename = 'nfa_schema'",
                     &[],
@@ -512,7 +528,7 @@ impl Store {
                     0
                 } else {
                     let version = self
-                        .conn
+                        .conn()
                         .query_opt("SELECT version FROM nfa_schema", &[], |r| r.get::<i64>(0))
                         .map_err(|e| match &self.at {
                             // Every nfa role reads it: a login that may
@@ -543,7 +559,7 @@ impl Store {
     /// A read-only view.
     pub fn read(&self) -> Db<'_, Read> {
         Db {
-            conn: &self.conn,
+            conn: self.conn(),
             _mode: PhantomData,
         }
     }
@@ -576,21 +592,24 @@ impl Store {
     }
 
     fn write_once<T>(&self, f: &mut impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
-        self.conn.begin(self.lock_wait_ms)?;
+        // Held from BEGIN to COMMIT: no other thread's statement comes
+        // between.
+        let conn = self.conn();
+        conn.begin(self.lock_wait_ms)?;
         let db = Db {
-            conn: &self.conn,
+            conn: self.conn(),
             _mode: PhantomData,
         };
         match f(&db) {
             Ok(v) => {
-                if let Err(e) = self.conn.batch("COMMIT") {
-                    let _ = self.conn.rollback();
+                if let Err(e) = conn.batch("COMMIT") {
+                    let _ = conn.rollback();
                     return Err(e);
                 }
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.conn.rollback();
+                let _ = conn.rollback();
                 Err(e)
             }
         }

@@ -16,12 +16,8 @@ fn store() -> (tempfile::TempDir, Store) {
 
 /// The plan's detail lines, joined.
 fn plan(store: &Store, sql: &str, args: Vec<Value>) -> String {
-    let mut stmt = store
-        .conn
-        .lite()
-        .unwrap()
-        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-        .unwrap();
+    let conn = store.lite().unwrap();
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
     let rows = stmt
         .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
         .unwrap();

@@ -158,7 +158,8 @@ impl super::Store {
     /// creates); the bytes the file shrank by.
     pub fn reclaim(&self) -> Result<u64> {
         // PostgreSQL's autovacuum gives space back by itself.
-        let Some(conn) = self.conn.lite() else {
+        let guard = self.conn();
+        let Some(conn) = guard.lite() else {
             return Ok(0);
         };
         let mode: i64 = conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;

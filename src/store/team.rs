@@ -74,14 +74,14 @@ impl Store {
     /// Who this session is, and its role: `None` on SQLite, which has no
     /// roles (its one engineer may do everything). Read once.
     pub fn identity(&self) -> Result<Option<&Member>> {
-        if self.conn.backend() == Backend::Sqlite {
+        if self.conn().backend() == Backend::Sqlite {
             return Ok(None);
         }
         if let Some(me) = self.identity.get() {
             return Ok(Some(me));
         }
         let asked = self
-            .conn
+            .conn()
             .query_opt("SELECT session_user::text, nfa_role()", &[], |r| {
                 Ok((r.get(0)?, r.get::<Option<String>>(1)?))
             });
@@ -97,7 +97,7 @@ impl Store {
         };
         let role = role_of(role)?;
         let accounts = if role.is_some_and(Role::is_scoped) {
-            self.conn.query_vec(
+            self.conn().query_vec(
                 &format!(
                     "SELECT a.name FROM nfa_scope s JOIN accounts a ON a.id = s.account_id
                      WHERE s.login::oid = {ME} ORDER BY a.name"
@@ -163,7 +163,7 @@ impl Store {
 
     /// Team mode's commands need a team database.
     fn team_only(&self) -> Result<()> {
-        if self.conn.backend() == Backend::Sqlite {
+        if self.conn().backend() == Backend::Sqlite {
             bail!(
                 "nfa team needs a team database (PostgreSQL): {} is an SQLite file, whose one engineer may do everything; see README, Team mode",
                 self.location
@@ -187,7 +187,7 @@ impl Store {
     /// `team list`: every login with an nfa role, by name.
     pub fn members(&self) -> Result<Vec<Member>> {
         self.team_only()?;
-        let rows: Vec<(String, String)> = self.conn.query_vec(
+        let rows: Vec<(String, String)> = self.conn().query_vec(
             "SELECT m.rolname::text, r.name FROM nfa_roles r
              JOIN pg_auth_members am ON am.roleid = r.grp::oid
              JOIN pg_roles m ON m.oid = am.member
@@ -195,7 +195,7 @@ impl Store {
             &[],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let scopes: Vec<(String, String)> = self.conn.query_vec(
+        let scopes: Vec<(String, String)> = self.conn().query_vec(
             "SELECT s.login::text, a.name FROM nfa_scope s JOIN accounts a ON a.id = s.account_id
              ORDER BY 1, 2",
             &[],
@@ -230,7 +230,7 @@ impl Store {
     /// login exists.
     pub fn member(&self, user: &str) -> Result<Member> {
         self.team_only()?;
-        let login: Option<bool> = self.conn.query_opt(
+        let login: Option<bool> = self.conn().query_opt(
             "SELECT rolcanlogin FROM pg_roles WHERE rolname = ?1",
             args![user],
             |r| r.get(0),
@@ -285,7 +285,7 @@ impl Db<'_, Write> {
         let login = quote_ident(user);
         for other in <Role as strum::VariantArray>::VARIANTS {
             if *other != role {
-                revoke(self.conn, *other, &login)?;
+                revoke(&self.conn, *other, &login)?;
             }
         }
         let admin = if role == Role::Admin {
@@ -293,7 +293,7 @@ impl Db<'_, Write> {
         } else {
             ""
         };
-        let grp = group(self.conn, role)?;
+        let grp = group(&self.conn, role)?;
         self.conn.batch(&format!("GRANT {grp} TO {login}{admin}"))?;
         if !role.is_scoped() {
             self.clear_scope(user)?;
@@ -314,7 +314,7 @@ impl Db<'_, Write> {
         self.lock_team()?;
         let login = quote_ident(user);
         for role in <Role as strum::VariantArray>::VARIANTS {
-            revoke(self.conn, *role, &login)?;
+            revoke(&self.conn, *role, &login)?;
         }
         self.clear_scope(user)
     }

@@ -59,7 +59,7 @@ pub enum WaitError {
     NoStartup(u64),
 }
 
-type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, tokio_postgres::Error>>>>;
+type Messages = Pin<Box<dyn Stream<Item = Result<AsyncMessage, tokio_postgres::Error>> + Send>>;
 
 /// How a cancel request reaches the server (the connection's TLS).
 #[derive(Clone)]
@@ -86,7 +86,7 @@ impl Wire {
     pub fn connect<T>(config: &tokio_postgres::Config, tls: T, cancel: CancelTls) -> Result<Wire>
     where
         T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + 'static,
-        T::Stream: 'static,
+        T::Stream: Send + 'static,
     {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

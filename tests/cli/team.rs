@@ -416,3 +416,78 @@ postgres_only! {
         assert!(out.status.success(), "{}", stderr(&out));
     }
 }
+
+/// The TCP connections process `pid` holds to the server's `port` (its
+/// socket inodes matched against the kernel's table).
+fn connections_of(pid: u32, port: u16) -> usize {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return 0; // it has ended
+    };
+    let inodes: std::collections::HashSet<String> = fds
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().into_owned();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let remote = format!(":{port:04X}");
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    // rem_address ends with the port; state 01 = established
+                    f.len() > 9 && f[2].ends_with(&remote) && f[3] == "01" && inodes.contains(f[9])
+                })
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .count()
+}
+
+postgres_only! {
+    #[test]
+    fn sixteen_engineers_running_eight_jobs_each_hold_at_most_two_connections_each() {
+        let s = team();
+        let f = s.fixture("slow.json", &slow(1500));
+        for i in 0..8 {
+            s.add(&format!("tenant-{i}"), &f, &[]);
+        }
+        let port: u16 = s.pg.as_ref().unwrap().url.rsplit(':').next().unwrap()
+            .split('/').next().unwrap().parse().unwrap();
+        let runs: Vec<Child> = (0..16)
+            .map(|i| s.spawn_on(&format!("host-{i}"), &["audit", "--all", "--jobs", "8"]))
+            .collect();
+        let mut most = vec![0; runs.len()];
+        let mut total_most = 0;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            for (m, run) in most.iter_mut().zip(&runs) {
+                *m = (*m).max(connections_of(run.id(), port));
+            }
+            total_most = total_most.max(s.sql_i64(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        for run in runs {
+            let out = run.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        // Each was seen connected (the count sees connections), none with
+        // more than two: its own, shared by its eight jobs, and the
+        // heartbeat's.
+        assert!(most.iter().all(|m| (1..=2).contains(m)), "{most:?}");
+        assert!(total_most <= 32, "{total_most} connections at once");
+        // 16 audits of 8 accounts, two tasks each, every one run.
+        assert_eq!(
+            s.sql_i64("SELECT count(*) FROM tasks WHERE status = 2 AND origin = 1"),
+            16 * 8 * 2
+        );
+    }
+}
