@@ -160,12 +160,14 @@ impl Store {
     /// Runs `f` in one read transaction: what it reads is one moment of
     /// the database, whatever other engineers write meanwhile.
     fn snapshot<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.conn().batch(match self.conn().backend() {
+        // Held throughout: no other thread's statement comes inside.
+        let conn = self.conn();
+        conn.batch(match conn.backend() {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         })?;
         let result = f();
-        let _ = self.conn().batch("COMMIT");
+        let _ = conn.batch("COMMIT");
         result
     }
 
