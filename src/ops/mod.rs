@@ -132,16 +132,47 @@ pub fn parallel<T: Sync, R: Send>(
     f: impl Fn(&Store, &T) -> Result<R> + Sync,
 ) -> Done<R> {
     let next = AtomicUsize::new(0);
+    // Items put off once because another engineer's transaction held
+    // their account: done after the others (then waiting for the lock).
+    let later: Mutex<std::collections::VecDeque<usize>> = Mutex::default();
     let jobs = ctx.jobs.clamp(1, items.len().max(1));
     let mut done = drain(
         ctx,
         own,
         jobs,
-        |_| Ok(Some(next.fetch_add(1, Ordering::SeqCst)).filter(|i| *i < items.len())),
-        |store, i| Ok((i, f(store, &items[i])?)),
+        |_| {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            if i < items.len() {
+                return Ok(Some((i, true)));
+            }
+            Ok(later.lock().expect("lock").pop_front().map(|i| (i, false)))
+        },
+        |store, (i, first)| {
+            let r = match first {
+                true => crate::store::give_up_if_busy(|| f(store, &items[i])),
+                false => f(store, &items[i]),
+            };
+            match r {
+                // Nothing of it was done: the thread takes the next one,
+                // and this one comes back when the queue is empty (the
+                // thread that put it off is still there to take it).
+                Err(e) if first && crate::store::is_busy(&e) => {
+                    later.lock().expect("lock").push_back(i);
+                    Ok(None)
+                }
+                r => Ok(Some((i, r?))),
+            }
+        },
     );
-    done.items.sort_unstable_by_key(|(i, _)| *i);
-    done.map(|(_, r)| r)
+    let mut items: Vec<(usize, R)> = std::mem::take(&mut done.items)
+        .into_iter()
+        .flatten()
+        .collect();
+    items.sort_unstable_by_key(|(i, _)| *i);
+    Done {
+        items: items.into_iter().map(|(_, r)| r).collect(),
+        error: done.error,
+    }
 }
 
 /// Runs `f` on each piece of work that `next` hands out (inside each

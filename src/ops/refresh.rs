@@ -80,10 +80,11 @@ pub fn refresh(
                     .account(account.id)?
                     .ok_or_else(|| gone(account))?;
                 report.tasks = run_account(ctx, store, &fresh, &report.tasks)?;
+                report.status_after = status_now(store, ctx, account)?;
             } else {
+                // Nothing ran: the status is the one the decision left.
                 ctx.progress.account_finished(account);
             }
-            report.status_after = status_now(store, ctx, account)?;
             Ok(report)
         })
     })

@@ -205,9 +205,12 @@ impl Store {
         // A lock (an account's, the migration's) is waited for as long as
         // SQLite's write lock is, then given up with a clear error.
         let wait = lock_timeout()?.as_millis().max(1);
+        let prepare = pg::keeps_statements()?;
         let wire = target.connect()?;
         let store = Store {
-            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(wire)))),
+            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(
+                wire, prepare,
+            )))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
             identity: std::sync::OnceLock::new(),
@@ -579,19 +582,37 @@ impl Store {
 
     /// [`Store::write`] with the server's refusals as they are.
     fn write_raw<T>(&self, mut f: impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+        let give_up_if_busy = GIVE_UP_IF_BUSY.with(|g| g.replace(false));
         let mut attempt = 0;
+        let mut busy = Backoff::new(Duration::from_millis(
+            u64::try_from(self.lock_wait_ms).unwrap_or(u64::MAX),
+        ));
+        let mut found_busy = false;
         loop {
-            match self.write_once(&mut f) {
+            match self.write_once(&mut f, found_busy) {
                 Err(e) if attempt < PG_RETRIES && retryable(&e) => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
+                }
+                // An account's lock was taken: the connection is let go
+                // (another job of this process may use it) while waiting.
+                Err(e) if e.downcast_ref::<sql::Busy>().is_some() => {
+                    if give_up_if_busy || !busy.sleep() {
+                        return Err(e);
+                    }
+                    found_busy = true;
                 }
                 result => return result,
             }
         }
     }
 
-    fn write_once<T>(&self, f: &mut impl FnMut(&Db<'_, Write>) -> Result<T>) -> Result<T> {
+    /// One try of [`Store::write`]; `lock_alone`: see [`Conn::lock_alone`].
+    fn write_once<T>(
+        &self,
+        f: &mut impl FnMut(&Db<'_, Write>) -> Result<T>,
+        lock_alone: bool,
+    ) -> Result<T> {
         // Held from BEGIN to COMMIT: no other thread's statement comes
         // between.
         let conn = self.conn();
@@ -600,7 +621,10 @@ impl Store {
             conn: self.conn(),
             _mode: PhantomData,
         };
-        match f(&db) {
+        conn.lock_alone(lock_alone);
+        let result = f(&db);
+        conn.lock_alone(false);
+        match result {
             Ok(v) => {
                 if let Err(e) = conn.batch("COMMIT") {
                     let _ = conn.rollback();
@@ -631,13 +655,86 @@ impl Db<'_, Write> {
     /// SQLite the transaction already holds the database's write lock.)
     pub fn lock_account(&self, id: crate::domain::ids::AccountId) -> Result<()> {
         if self.conn.backend() == Backend::Postgres {
-            // Sent with the transaction's first read: the server runs it,
-            // and waits for the lock, before that read.
+            // Sent with the transaction's first read, which the server
+            // runs after it. Not waited for on the server: a job waiting
+            // there would hold the connection its sibling jobs share; the
+            // transaction is run again instead (`Store::write`).
             self.conn
-                .defer("SELECT pg_advisory_xact_lock(?1)", args![id])?;
+                .defer_try("SELECT pg_try_advisory_xact_lock(?1)", args![id])?;
         }
         Ok(())
     }
+}
+
+thread_local! {
+    /// Whether this thread's next write gives up at once, with [`sql::Busy`],
+    /// if it finds an account's lock taken ([`give_up_if_busy`]).
+    static GIVE_UP_IF_BUSY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, whose first write (only) gives up at once with an error that
+/// [`is_busy`] knows if it finds an account's lock taken by another
+/// transaction, instead of trying again until `NFA_LOCK_TIMEOUT`: for a
+/// run over many accounts, which does another account meanwhile.
+pub fn give_up_if_busy<R>(f: impl FnOnce() -> R) -> R {
+    GIVE_UP_IF_BUSY.with(|g| g.set(true));
+    let r = f();
+    GIVE_UP_IF_BUSY.with(|g| g.set(false));
+    r
+}
+
+/// Whether `err` is a write that gave up on a taken lock
+/// ([`give_up_if_busy`]).
+pub fn is_busy(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(<dyn std::error::Error + 'static>::is::<sql::Busy>)
+}
+
+/// The waits between tries of a lock another transaction holds: short at
+/// first (a decision holds an account for a few milliseconds), doubling up
+/// to 50 ms, with jitter so that the waiters do not come back together; no
+/// more once `limit` has passed since the first.
+struct Backoff {
+    started: std::time::Instant,
+    limit: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    fn new(limit: Duration) -> Backoff {
+        Backoff {
+            started: std::time::Instant::now(),
+            limit,
+            next: Duration::from_millis(2),
+        }
+    }
+
+    /// Sleeps before the next try; false when the time is up.
+    fn sleep(&mut self) -> bool {
+        let left = self.limit.saturating_sub(self.started.elapsed());
+        if left.is_zero() || crate::process::interrupted() {
+            return false;
+        }
+        let jitter = 0.5 + rand_fraction();
+        let wait = self.next.mul_f64(jitter).min(left);
+        std::thread::sleep(wait);
+        self.next = (self.next * 2).min(Duration::from_millis(50));
+        true
+    }
+}
+
+/// A number in [0, 1) that differs between processes and calls (jitter,
+/// not secrecy).
+fn rand_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Refuses a new (version 0) database that holds another application's

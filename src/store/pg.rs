@@ -224,6 +224,9 @@ impl Target {
     fn explain_in(&self, err: &anyhow::Error, connecting: bool) -> Option<String> {
         let server = self.server();
         err.chain().find_map(|e| {
+            if e.downcast_ref::<super::sql::Busy>().is_some() {
+                return Some(locked_too_long(&server));
+            }
             if let Some(wait) = e.downcast_ref::<super::wire::WaitError>() {
                 use super::wire::WaitError::*;
                 return match wait {
@@ -328,14 +331,7 @@ impl Target {
                     self.dbname()
                 ),
                 "42501" => self.permission_denied(db.message()),
-                "55P03" => {
-                    let waited = super::lock_timeout()
-                        .unwrap_or(super::BUSY_TIMEOUT)
-                        .as_secs();
-                    format!(
-                        "PostgreSQL at {server}: an account (or the schema) stayed locked by another nfa for more than {waited}s; try again (NFA_LOCK_TIMEOUT sets the wait)"
-                    )
-                }
+                "55P03" => locked_too_long(&server),
                 "53300" => format!(
                     "PostgreSQL at {server} has too many connections; try again, or raise max_connections"
                 ),
@@ -533,6 +529,39 @@ impl rustls::client::danger::ServerCertVerifier for Unverified {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A lock (an account's, or the schema's) that stayed taken for all of
+/// `NFA_LOCK_TIMEOUT`.
+fn locked_too_long(server: &str) -> String {
+    let waited = super::lock_timeout()
+        .unwrap_or(super::BUSY_TIMEOUT)
+        .as_secs();
+    format!(
+        "PostgreSQL at {server}: an account (or the schema) stayed locked by another nfa for more than {waited}s; try again (NFA_LOCK_TIMEOUT sets the wait)"
+    )
+}
+
+/// Whether a connection may keep statements prepared on the server (a
+/// statement used a second time is prepared, and sent by name from then
+/// on): not when `NFA_PG_POOLER=transaction` says a pooler in transaction
+/// mode stands between (PgBouncer before 1.21, or without
+/// `max_prepared_statements`), whose next transaction may be another
+/// server connection's. Unset or `session`: they may. Anything else is an
+/// error naming the two.
+pub fn keeps_statements() -> Result<bool> {
+    match std::env::var("NFA_PG_POOLER") {
+        Err(std::env::VarError::NotPresent) => Ok(true),
+        Ok(v) if v.is_empty() || v == "session" => Ok(true),
+        Ok(v) if v == "transaction" => Ok(false),
+        Ok(v) => anyhow::bail!(
+            "NFA_PG_POOLER is '{}': it is 'transaction' (a pooler in transaction mode, such as PgBouncer's, stands before the server) or 'session' (the default)",
+            v.escape_debug()
+        ),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("NFA_PG_POOLER is not valid UTF-8: it is 'transaction' or 'session'")
+        }
     }
 }
 

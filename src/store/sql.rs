@@ -255,19 +255,125 @@ pub enum Conn {
 /// one reported.
 pub struct Pg {
     wire: super::wire::Wire,
-    /// Each statement's PostgreSQL text, by its SQLite text.
-    texts: RefCell<HashMap<String, std::sync::Arc<str>>>,
+    /// Each statement this connection has sent, by its SQLite text.
+    known: RefCell<HashMap<String, Known>>,
+    /// Whether a statement used again is prepared (named) on the server;
+    /// not under a pooler in transaction mode (`NFA_PG_POOLER`).
+    prepare: bool,
+    /// How many are (or are about to be).
+    prepared: std::cell::Cell<usize>,
     deferred: RefCell<Vec<Deferred>>,
+    /// Statements to prepare with the next flight (SQLite's text, ours).
+    to_prepare: RefCell<Vec<(String, std::sync::Arc<str>)>>,
+    /// Whether a lock asked for without waiting goes out at once, alone
+    /// (a transaction run again because it found the lock taken: it does
+    /// not send its reads again until it holds it).
+    lock_alone: std::cell::Cell<bool>,
+}
+
+/// The most statements one connection keeps prepared (the others are sent
+/// unnamed): texts built with a varying number of values are not kept.
+const MAX_PREPARED: usize = 128;
+
+/// A statement this connection has sent.
+struct Known {
+    text: std::sync::Arc<str>,
+    uses: u32,
+    prepared: Option<tokio_postgres::Statement>,
+}
+
+/// A statement as it goes out.
+#[derive(Clone)]
+enum Stmt {
+    /// Its text, with its values: Parse, Bind, Execute in one flight, and
+    /// planned each time.
+    Unnamed(std::sync::Arc<str>),
+    /// Prepared on this connection (at its second use): Bind and Execute,
+    /// planned once for all (a generic plan, where the server finds it as
+    /// good).
+    Named(tokio_postgres::Statement),
+}
+
+/// [`Stmt`]'s requests (`client` is the connection's).
+impl Stmt {
+    async fn query(
+        &self,
+        client: &tokio_postgres::Client,
+        args: &[Value],
+    ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        match self {
+            Stmt::Unnamed(text) => client.query_typed(text, &typed(args)).await,
+            Stmt::Named(st) => client.query(st, &bound(args)).await,
+        }
+    }
+
+    async fn query_opt(
+        &self,
+        client: &tokio_postgres::Client,
+        args: &[Value],
+    ) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+        match self {
+            Stmt::Unnamed(text) => client.query_typed_opt(text, &typed(args)).await,
+            Stmt::Named(st) => client.query_opt(st, &bound(args)).await,
+        }
+    }
+
+    async fn execute(
+        &self,
+        client: &tokio_postgres::Client,
+        args: &[Value],
+    ) -> Result<u64, tokio_postgres::Error> {
+        match self {
+            Stmt::Unnamed(text) => client.execute_typed(text, &typed(args)).await,
+            Stmt::Named(st) => client.execute(st, &bound(args)).await,
+        }
+    }
+
+    async fn query_raw(
+        &self,
+        client: &tokio_postgres::Client,
+        args: &[Value],
+    ) -> Result<tokio_postgres::RowStream, tokio_postgres::Error> {
+        match self {
+            Stmt::Unnamed(text) => client.query_typed_raw(text, typed(args)).await,
+            Stmt::Named(st) => client.query_raw(st, args.iter()).await,
+        }
+    }
+}
+
+/// A prepared statement's parameters (each bound as text, [`Value`]).
+fn bound(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
 /// A statement sent with the next one.
 enum Deferred {
     /// The BEGIN of the transaction under way (with its `SET LOCAL`s).
     Begin(String),
-    Statement(std::sync::Arc<str>, Vec<Value>),
+    Statement(Stmt, Vec<Value>),
+    /// A statement whose one row's one column says whether it got what it
+    /// asked for (`pg_try_advisory_xact_lock`): false ends the flight in
+    /// [`Busy`].
+    Try(Stmt, Vec<Value>),
 }
 
-type Flight<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + 'a>>;
+/// A lock another transaction holds, asked for without waiting
+/// ([`Conn::defer_try`]): the transaction is to be rolled back (letting go
+/// of the connection) and run again a little later; [`super::Store::write`]
+/// does so until `NFA_LOCK_TIMEOUT` has passed.
+#[derive(Debug)]
+pub struct Busy;
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a lock is held by another nfa")
+    }
+}
+
+impl std::error::Error for Busy {}
+
+/// A deferred statement under way: whether it got what it asked for.
+type Flight<'a> = std::pin::Pin<Box<dyn Future<Output = Result<bool, tokio_postgres::Error>> + 'a>>;
 
 /// A statement's parameters as `query_typed` takes them: every type left
 /// to the server ([`Value`] is bound as text).
@@ -278,11 +384,17 @@ fn typed(args: &[Value]) -> Vec<(&(dyn ToSql + Sync), Type)> {
 }
 
 impl Pg {
-    pub fn new(wire: super::wire::Wire) -> Pg {
+    /// `prepare`: whether statements used again are kept prepared on the
+    /// server ([`super::pg::keeps_statements`]).
+    pub fn new(wire: super::wire::Wire, prepare: bool) -> Pg {
         Pg {
             wire,
-            texts: RefCell::new(HashMap::new()),
+            known: RefCell::new(HashMap::new()),
+            prepare,
+            prepared: std::cell::Cell::new(0),
             deferred: RefCell::new(vec![]),
+            to_prepare: RefCell::new(vec![]),
+            lock_alone: std::cell::Cell::new(false),
         }
     }
 
@@ -298,13 +410,46 @@ impl Pg {
         self.wire.wait_for_notification(step)
     }
 
-    fn text(&self, sql: &str) -> Result<std::sync::Arc<str>> {
-        if let Some(s) = self.texts.borrow().get(sql) {
-            return Ok(s.clone());
+    /// One statement as it is to go out ([`Pg::stmts`]).
+    fn stmt(&self, sql: &str) -> Result<Stmt> {
+        Ok(self.stmts(&[sql])?.remove(0))
+    }
+
+    /// The statements `sqls` (SQLite's text) as they are to go out: by
+    /// name once prepared; a statement used for the second time is
+    /// prepared with the next flight (no round trip of its own), and sent
+    /// by name from its third use on.
+    fn stmts(&self, sqls: &[&str]) -> Result<Vec<Stmt>> {
+        let mut out = Vec::with_capacity(sqls.len());
+        let mut known = self.known.borrow_mut();
+        for sql in sqls {
+            if !known.contains_key(*sql) {
+                let text = to_postgres(sql)?.into();
+                known.insert(
+                    (*sql).to_owned(),
+                    Known {
+                        text,
+                        uses: 0,
+                        prepared: None,
+                    },
+                );
+            }
+            let k = known.get_mut(*sql).expect("inserted above");
+            k.uses = k.uses.saturating_add(1);
+            match &k.prepared {
+                Some(st) => out.push(Stmt::Named(st.clone())),
+                None => {
+                    if self.prepare && k.uses == 2 && self.prepared.get() < MAX_PREPARED {
+                        self.prepared.set(self.prepared.get() + 1);
+                        self.to_prepare
+                            .borrow_mut()
+                            .push(((*sql).to_owned(), k.text.clone()));
+                    }
+                    out.push(Stmt::Unnamed(k.text.clone()));
+                }
+            }
         }
-        let text: std::sync::Arc<str> = to_postgres(sql)?.into();
-        self.texts.borrow_mut().insert(sql.to_owned(), text.clone());
-        Ok(text)
+        Ok(out)
     }
 
     /// Waits for `request`'s answer, sending the deferred statements
@@ -314,24 +459,54 @@ impl Pg {
         request: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T> {
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
-        if deferred.is_empty() {
+        let to_prepare = std::mem::take(&mut *self.to_prepare.borrow_mut());
+        if deferred.is_empty() && to_prepare.is_empty() {
             return self.wire.wait(request);
         }
         let client = &self.wire.client;
+        // Statements to keep prepared, in the same flight: one that fails
+        // (a transaction the server has ended) is simply not kept.
+        let prepares =
+            futures_util::future::join_all(to_prepare.iter().map(|(_, text)| client.prepare(text)));
         let earlier = futures_util::future::join_all(deferred.iter().map(|d| -> Flight<'_> {
             match d {
-                Deferred::Begin(sql) => Box::pin(client.batch_execute(sql)),
-                Deferred::Statement(sql, args) => {
-                    Box::pin(async move { client.execute_typed(sql, &typed(args)).await.map(drop) })
+                Deferred::Begin(sql) => {
+                    Box::pin(async move { client.batch_execute(sql).await.map(|_| true) })
                 }
+                Deferred::Statement(st, args) => {
+                    Box::pin(async move { st.execute(client, args).await.map(|_| true) })
+                }
+                Deferred::Try(st, args) => Box::pin(async move {
+                    let rows = st.query(client, args).await?;
+                    Ok(rows
+                        .first()
+                        .and_then(|r| r.get::<_, Option<bool>>(0))
+                        .unwrap_or(false))
+                }),
             }
         }));
-        // Polled in order, so sent in order: the deferred, then `request`.
-        let (earlier, answer) = self
-            .wire
-            .wait(async { Ok(futures_util::future::join(earlier, request).await) })?;
+        // Polled in order, so sent in order: the prepares, the deferred,
+        // then `request`.
+        let (prepared, (earlier, answer)) = self.wire.wait(async {
+            Ok(
+                futures_util::future::join(prepares, futures_util::future::join(earlier, request))
+                    .await,
+            )
+        })?;
+        {
+            let mut known = self.known.borrow_mut();
+            for ((sql, _), st) in to_prepare.into_iter().zip(prepared) {
+                if let (Ok(st), Some(k)) = (st, known.get_mut(&sql)) {
+                    k.prepared = Some(st);
+                }
+            }
+        }
         for e in earlier {
-            e?;
+            if !e? {
+                // What ran after it ran without the lock: the caller rolls
+                // the transaction back (never a COMMIT: see `batch`).
+                return Err(Busy.into());
+            }
         }
         Ok(answer?)
     }
@@ -389,7 +564,18 @@ impl Conn {
     pub fn batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Lite(c) => c.execute_batch(sql)?,
-            Conn::Pg(p) => p.wait(p.wire.client.batch_execute(sql))?,
+            Conn::Pg(p) => {
+                // A lock asked for without waiting is known to be held
+                // before anything is committed.
+                if p.deferred
+                    .borrow()
+                    .iter()
+                    .any(|d| matches!(d, Deferred::Try(..)))
+                {
+                    p.wait(async { Ok(()) })?;
+                }
+                p.wait(p.wire.client.batch_execute(sql))?;
+            }
         }
         Ok(())
     }
@@ -427,12 +613,41 @@ impl Conn {
         match self {
             Conn::Lite(_) => self.execute(sql, args).map(drop),
             Conn::Pg(p) => {
-                let text = p.text(sql)?;
+                let st = p.stmt(sql)?;
                 p.deferred
                     .borrow_mut()
-                    .push(Deferred::Statement(text, args.to_vec()));
+                    .push(Deferred::Statement(st, args.to_vec()));
                 Ok(())
             }
+        }
+    }
+
+    /// Asks for a lock without waiting (a statement answering one boolean,
+    /// `pg_try_advisory_xact_lock`), sent with the next statement; if the
+    /// lock was not free, that statement's answer is [`Busy`] instead.
+    /// PostgreSQL only (SQLite's write lock is taken at BEGIN).
+    pub fn defer_try(&self, sql: &str, args: &[Value]) -> Result<()> {
+        match self {
+            Conn::Lite(_) => Ok(()),
+            Conn::Pg(p) => {
+                let st = p.stmt(sql)?;
+                p.deferred
+                    .borrow_mut()
+                    .push(Deferred::Try(st, args.to_vec()));
+                if p.lock_alone.get() {
+                    p.wait(async { Ok(()) })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether [`Conn::defer_try`] sends its lock at once, alone, rather
+    /// than with the next statement: for a transaction run again because
+    /// it found the lock taken (its tries then cost one short round trip).
+    pub fn lock_alone(&self, alone: bool) {
+        if let Conn::Pg(p) = self {
+            p.lock_alone.set(alone);
         }
     }
 
@@ -446,14 +661,15 @@ impl Conn {
                 }
             }
             Conn::Pg(p) => {
-                let texts = queries
-                    .iter()
-                    .map(|q| p.text(q.sql))
-                    .collect::<Result<Vec<_>>>()?;
+                let sqls: Vec<&str> = queries.iter().map(|q| q.sql).collect();
+                let stmts = p.stmts(&sqls)?;
                 let client = &p.wire.client;
-                let all = futures_util::future::try_join_all(texts.iter().zip(queries.iter()).map(
-                    |(text, q)| async move { client.query_typed(text, &typed(q.args)).await },
-                ));
+                let all = futures_util::future::try_join_all(
+                    stmts
+                        .iter()
+                        .zip(queries.iter())
+                        .map(|(st, q)| st.query(client, q.args)),
+                );
                 let answers = p.wait(all)?;
                 for (q, rows) in queries.iter_mut().zip(answers) {
                     for r in &rows {
@@ -491,8 +707,8 @@ impl Conn {
                 Ok(u64::try_from(n).unwrap_or(0))
             }
             Conn::Pg(p) => {
-                let text = p.text(sql)?;
-                p.wait(p.wire.client.execute_typed(&text, &typed(args)))
+                let st = p.stmt(sql)?;
+                p.wait(st.execute(&p.wire.client, args))
             }
         }
     }
@@ -514,8 +730,8 @@ impl Conn {
             }
             Conn::Pg(p) => {
                 use futures_util::StreamExt;
-                let text = p.text(sql)?;
-                let rows = p.wait(p.wire.client.query_typed_raw(&text, typed(args)))?;
+                let st = p.stmt(sql)?;
+                let rows = p.wait(st.query_raw(&p.wire.client, args))?;
                 let mut rows = std::pin::pin!(rows);
                 // Each row is a wait of its own: a long result streams
                 // for as long as the server keeps sending.
@@ -559,8 +775,8 @@ impl Conn {
                 }
             }
             Conn::Pg(p) => {
-                let text = p.text(sql)?;
-                let row = p.wait(p.wire.client.query_typed_opt(&text, &typed(args)))?;
+                let st = p.stmt(sql)?;
+                let row = p.wait(st.query_opt(&p.wire.client, args))?;
                 row.map(|r| f(&Row::Pg(&r))).transpose()
             }
         }

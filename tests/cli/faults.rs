@@ -10,6 +10,9 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// The bytes one connection's client sent, as they came.
+type Tap = Arc<Mutex<Vec<u8>>>;
+
 /// One proxied connection: both sockets and whether it went silent.
 struct Pair {
     client: TcpStream,
@@ -28,6 +31,8 @@ struct Proxy {
     silent_after: Arc<std::sync::atomic::AtomicUsize>,
     pairs: Arc<Mutex<Vec<Pair>>>,
     stop: Arc<AtomicBool>,
+    /// What each connection's client sent to the server, in order.
+    sent: Arc<Mutex<Vec<Tap>>>,
 }
 
 impl Proxy {
@@ -48,7 +53,9 @@ impl Proxy {
             silent_after: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             pairs: Arc::new(Mutex::new(vec![])),
             stop: Arc::new(AtomicBool::new(false)),
+            sent: Arc::new(Mutex::new(vec![])),
         };
+        let sent = proxy.sent.clone();
         let silent_after = proxy.silent_after.clone();
         let (stall_new, pairs, stop) = (
             proxy.stall_new.clone(),
@@ -70,16 +77,24 @@ impl Proxy {
                 let server = TcpStream::connect(&upstream).unwrap();
                 let silent = Arc::new(AtomicBool::new(false));
                 let limit = silent_after.load(Ordering::SeqCst);
-                for (from, to, limit) in [
+                let tap = Arc::new(Mutex::new(vec![]));
+                sent.lock().unwrap().push(tap.clone());
+                for (from, to, limit, tap) in [
                     (
                         client.try_clone().unwrap(),
                         server.try_clone().unwrap(),
                         limit,
+                        Some(tap),
                     ),
-                    (server.try_clone().unwrap(), client.try_clone().unwrap(), 0),
+                    (
+                        server.try_clone().unwrap(),
+                        client.try_clone().unwrap(),
+                        0,
+                        None,
+                    ),
                 ] {
                     let (silent, stop) = (silent.clone(), stop.clone());
-                    std::thread::spawn(move || pump(from, to, &silent, &stop, limit));
+                    std::thread::spawn(move || pump(from, to, &silent, &stop, limit, tap));
                 }
                 pairs.lock().unwrap().push(Pair {
                     client,
@@ -107,6 +122,32 @@ impl Proxy {
         }
     }
 
+    /// The statement name of every Parse message the clients sent ("" for
+    /// an unnamed statement), read from the protocol's framing (the URL
+    /// has no TLS): after the startup message, a type byte and a length.
+    fn parsed_names(&self) -> Vec<String> {
+        let mut names = vec![];
+        for tap in self.sent.lock().unwrap().iter() {
+            let bytes = tap.lock().unwrap().clone();
+            let len =
+                |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            if bytes.len() < 4 {
+                continue;
+            }
+            let mut at = len(0); // the startup message
+            while at + 5 <= bytes.len() {
+                let (kind, n) = (bytes[at], len(at + 1));
+                if kind == b'P' {
+                    let body = &bytes[at + 5..(at + 1 + n).min(bytes.len())];
+                    let end = body.iter().position(|b| *b == 0).unwrap_or(body.len());
+                    names.push(String::from_utf8_lossy(&body[..end]).into_owned());
+                }
+                at += 1 + n;
+            }
+        }
+        names
+    }
+
     /// Every connection open now is reset.
     fn reset_open_connections(&self) {
         for p in self.pairs.lock().unwrap().drain(..) {
@@ -131,6 +172,7 @@ fn pump(
     silent: &AtomicBool,
     stop: &AtomicBool,
     limit: usize,
+    tap: Option<Tap>,
 ) {
     let mut sent = 0;
     from.set_read_timeout(Some(Duration::from_millis(100)))
@@ -141,6 +183,9 @@ fn pump(
             Ok(0) => break,
             Ok(n) if !silent.load(Ordering::SeqCst) => {
                 sent += n;
+                if let Some(tap) = &tap {
+                    tap.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
                 if limit > 0 && sent > limit {
                     silent.store(true, Ordering::SeqCst);
                 } else if to.write_all(&buf[..n]).is_err() {
@@ -257,16 +302,16 @@ postgres_only! {
             postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
         let mut held = other.transaction().unwrap();
         held.execute("SELECT pg_advisory_xact_lock($1)", &[&id]).unwrap();
+        let rollbacks = "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()";
+        let tried = s.sql_i64(rollbacks);
         let mut run = s.spawn(&["refresh", "contoso"]);
         let _guard = KillOnDrop(run.id());
-        // It waits for the lock (the server shows the wait).
+        // It waits for the lock: tries, finds it taken, lets go, tries
+        // again (the server counts the transactions it rolled back).
         let deadline = Instant::now() + Duration::from_secs(10);
-        while s.sql_i64(
-            "SELECT count(*) FROM pg_stat_activity
-             WHERE wait_event_type = 'Lock' AND application_name = 'nfa'",
-        ) == 0
-        {
+        while s.sql_i64(rollbacks) < tried + 3 {
             assert!(Instant::now() < deadline, "the refresh never waited for the lock");
+            assert!(run.try_wait().unwrap().is_none(), "the refresh ended without the lock");
             std::thread::sleep(Duration::from_millis(50));
         }
         let started = Instant::now();
@@ -469,5 +514,86 @@ postgres_only! {
         assert_eq!(done[0]["account"], "contoso");
         assert_eq!(done[0]["decision"], "new");
         held.rollback().unwrap();
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_write_sent_with_the_commit_that_fails_leaves_nothing_of_its_transaction() {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        s.add("contoso", &f, &[]);
+        let mut admin =
+            postgres::Client::connect(&s.pg.as_ref().unwrap().url, postgres::NoTls).unwrap();
+        // The refresh decision's log line goes out with its COMMIT (one
+        // flight): the server refuses it.
+        admin
+            .batch_execute(
+                "CREATE FUNCTION refuse_logs() RETURNS trigger LANGUAGE plpgsql
+                   AS $$ BEGIN RAISE EXCEPTION 'no more log lines today'; END $$;
+                 CREATE TRIGGER refuse_logs BEFORE INSERT ON logs
+                   FOR EACH ROW EXECUTE FUNCTION refuse_logs();",
+            )
+            .unwrap();
+        let dump = "SELECT count(*)::text || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM tasks t";
+        let tasks: String = admin.query_one(dump, &[]).unwrap().get(0);
+        let accounts: String = admin
+            .query_one("SELECT string_agg(t::text, '|') FROM accounts t", &[])
+            .unwrap()
+            .get(0);
+        let out = s.run(&["refresh", "contoso"]);
+        let err = one_line_error(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("no more log lines today"), "{err}");
+        // Neither the activity (inserted first), nor the account's touch
+        // (sent with the log line) was kept.
+        assert_eq!(admin.query_one(dump, &[]).unwrap().get::<_, String>(0), tasks);
+        let after: String = admin
+            .query_one("SELECT string_agg(t::text, '|') FROM accounts t", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(after, accounts);
+        admin
+            .batch_execute("DROP TRIGGER refuse_logs ON logs")
+            .unwrap();
+        assert_eq!(s.json(&["refresh", "contoso"])["decision"], "new");
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn statements_used_again_are_prepared_unless_a_pooler_in_transaction_mode_stands_between() {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        for name in ["contoso", "fabrikam", "tailspin"] {
+            s.add(name, &f, &[]);
+        }
+        let run = |pooler: Option<&str>| {
+            let proxy = Proxy::start();
+            let mut cmd = s.cmd();
+            cmd.env("NFA_DB", proxy.url(&s));
+            if let Some(p) = pooler {
+                cmd.env("NFA_PG_POOLER", p);
+            }
+            let out = cmd.args(["-o", "json", "refresh", "contoso", "fabrikam", "tailspin"]).output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(done.count(), 3, "{done}");
+            proxy.parsed_names()
+        };
+        // The second account's decision sends the first's statements again:
+        // prepared (named) then, and sent by name after.
+        let names = run(None);
+        assert!(names.iter().any(|n| !n.is_empty()), "{names:?}");
+        assert!(names.iter().any(String::is_empty), "{names:?}");
+        // Behind a pooler in transaction mode, never.
+        let names = run(Some("transaction"));
+        assert!(!names.is_empty());
+        assert!(names.iter().all(String::is_empty), "{names:?}");
+        // Any other value is refused, naming the two.
+        let mut cmd = s.cmd();
+        let out = cmd.env("NFA_PG_POOLER", "statement").args(["accounts", "list"]).output().unwrap();
+        let err = one_line_error(&out);
+        assert!(err.contains("NFA_PG_POOLER is 'statement'") && err.contains("'transaction'") && err.contains("'session'"), "{err}");
     }
 }

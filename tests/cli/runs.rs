@@ -71,6 +71,48 @@ fn eight_concurrent_refreshes_of_one_account_behave_as_if_serial() {
 }
 
 #[test]
+fn six_engineers_refreshing_twelve_accounts_at_once_report_in_their_order_with_one_new_each() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &slow(50));
+    let names: Vec<String> = (1..=12).map(|i| format!("customer-{i:02}")).collect();
+    for n in &names {
+        s.add(n, &f, &[]);
+    }
+    // On PostgreSQL a job that finds an account's lock taken (another
+    // engineer deciding about it) does another account first and comes
+    // back to it: the report keeps the order asked for all the same.
+    let mut args = vec!["refresh", "--jobs", "3"];
+    args.extend(names.iter().map(String::as_str));
+    let children: Vec<_> = (0..6).map(|_| s.spawn(&args)).collect();
+    let mut new = std::collections::BTreeMap::<String, usize>::new();
+    let mut dedup = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let order: Vec<&str> = r
+            .items()
+            .iter()
+            .map(|x| x["account"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, names.iter().map(String::as_str).collect::<Vec<_>>());
+        for x in r.items() {
+            match x["decision"].as_str().unwrap() {
+                "new" => {
+                    *new.entry(x["account"].as_str().unwrap().to_string())
+                        .or_default() += 1
+                }
+                "deduplicated" => dedup += 1,
+                other => panic!("{other}: {x}"),
+            }
+        }
+    }
+    assert_eq!(new.len(), 12, "{new:?}");
+    assert!(new.values().all(|n| *n == 1), "{new:?}");
+    assert_eq!(dedup, 5 * 12);
+}
+
+#[test]
 fn a_slow_account_does_not_hold_up_the_refresh_of_another() {
     let s = Sandbox::new();
     let slow_tenant = s.fixture("slow.json", &slow(20_000));
