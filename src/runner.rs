@@ -130,11 +130,25 @@ impl Runner<'_> {
     pub fn run(&self, account: &Account, tasks: &[TaskResult]) -> Result<Vec<TaskResult>> {
         tasks
             .iter()
-            .map(|t| self.run_one(account, t.id, t.kind))
+            .enumerate()
+            .map(|(i, t)| {
+                let check_follows = tasks[i + 1..]
+                    .iter()
+                    .any(|l| l.kind == TaskKind::AzureAdminAndO365Status);
+                self.run_one(account, t.id, t.kind, check_follows)
+            })
             .collect()
     }
 
-    fn run_one(&self, account: &Account, id: TaskId, kind: TaskKind) -> Result<TaskResult> {
+    /// Runs one task; `check_follows`: a connection check of the account
+    /// runs after it (the source may start on it: [`crate::source::TenantSource::prepare_check`]).
+    fn run_one(
+        &self,
+        account: &Account,
+        id: TaskId,
+        kind: TaskKind,
+        check_follows: bool,
+    ) -> Result<TaskResult> {
         if self.cancel.is_cancelled() {
             return self.fail(account, id, kind, INTERRUPTED);
         }
@@ -183,17 +197,21 @@ impl Runner<'_> {
         };
         // The answer of the tenant, then its recording (which may fail).
         let outcome: Result<Result<TaskResult>, SourceError> = match kind {
-            TaskKind::UpdateAdCache => source
-                .read_directory(account.directory_cursor.as_deref(), self.cancel)
-                .map(|read| {
-                    self.store.write(|db| {
-                        let now = self.clock.now();
-                        still_there(db, account)?;
-                        db.apply_directory(account.id, &read.sync, read.cursor.as_deref(), now)?;
-                        let note = sync_note(&read.sync);
-                        finish(db, account, id, kind, None, Some(&note), now)
-                    })
-                }),
+            TaskKind::UpdateAdCache => {
+                if check_follows {
+                    source.prepare_check(self.cancel);
+                }
+                source.read_directory(account.directory_cursor.as_deref(), self.cancel)
+            }
+            .map(|read| {
+                self.store.write(|db| {
+                    let now = self.clock.now();
+                    still_there(db, account)?;
+                    db.apply_directory(account.id, &read.sync, read.cursor.as_deref(), now)?;
+                    let note = sync_note(&read.sync);
+                    finish(db, account, id, kind, None, Some(&note), now)
+                })
+            }),
             TaskKind::AzureAdminAndO365Status => {
                 source.check_connections(self.cancel).map(|report| {
                     let failure = report.failure_message();

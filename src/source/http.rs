@@ -77,6 +77,7 @@ pub fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> 
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+#[derive(Clone)]
 pub struct Http {
     agent: Agent,
 }

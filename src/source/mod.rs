@@ -47,6 +47,11 @@ pub trait TenantSource: Send + Sync {
     /// error means the source could not tell.
     fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError>;
 
+    /// Told before a directory read that a connection check follows it:
+    /// a source may start on what the check will need (the live source
+    /// fetches its Azure token meanwhile). Nothing by default.
+    fn prepare_check(&self, _cancel: &Cancel) {}
+
     /// Whether the directory can be read, without reading it all (for
     /// `nfa accounts test`).
     fn probe_directory(&self, cancel: &Cancel) -> Result<(), SourceError> {

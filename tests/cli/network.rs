@@ -220,3 +220,78 @@ fn a_throttled_batch_item_is_asked_again_alone_after_its_retry_after() {
     );
     assert_eq!(s.json(&["accounts", "show", "c"])["ad_users"], 2);
 }
+
+#[test]
+fn the_azure_token_is_fetched_while_graph_answers_the_directory_read() {
+    // Login, Graph and ARM on servers of their own. The ARM token is asked
+    // for while the directory's batch is still being answered (each waits
+    // for the other), not after it: the check that follows waits for no
+    // token.
+    let (arm_asked, groups_asked) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (met_token, met_groups) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let mut login = Tenant::new();
+    for (scope, token) in [(GRAPH_SCOPE, GRAPH_TOKEN), (ARM_SCOPE, ARM_TOKEN)] {
+        let (a, b, m) = (arm_asked.clone(), groups_asked.clone(), met_token.clone());
+        let arm = scope == ARM_SCOPE;
+        let mock = login
+            .server
+            .mock("POST", Tenant::token_path().as_str())
+            .match_body(Matcher::UrlEncoded("scope".into(), scope.into()))
+            .with_header("content-type", "application/json")
+            .with_body_from_request(move |_| {
+                if arm {
+                    m.store(meet(&a, &b), Ordering::SeqCst);
+                }
+                serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+                    .to_string()
+                    .into_bytes()
+            })
+            .create();
+        login.mocks.push(mock);
+    }
+    let mut graph = Tenant::new();
+    graph.organization();
+    graph.delta(
+        "users",
+        Matcher::UrlEncoded("$select".into(), USERS_SELECT.into()),
+        &[vec![user(1)]],
+        "d1",
+    );
+    let (a, b, m) = (groups_asked.clone(), arm_asked.clone(), met_groups.clone());
+    let delta_link = format!("{}/v1.0/groups/delta?$deltatoken=d1", graph.url());
+    let groups = graph
+        .graph_get("/v1.0/groups/delta")
+        .match_query(Matcher::UrlEncoded(
+            "$select".into(),
+            "id,displayName".into(),
+        ))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            m.store(meet(&a, &b), Ordering::SeqCst);
+            serde_json::json!({"value": [group(1)], "@odata.deltaLink": delta_link})
+                .to_string()
+                .into_bytes()
+        })
+        .create();
+    let mut arm = Tenant::new();
+    arm.subscription("Enabled");
+    let mut s = login.sandbox();
+    route(&mut s, &login.url(), &graph.front.url, &arm.url());
+    add_live(&s);
+    let r = s.json(&["refresh", "c"]);
+    assert!(
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
+        "{r:#}"
+    );
+    groups.assert();
+    assert!(
+        met_token.load(Ordering::SeqCst) && met_groups.load(Ordering::SeqCst),
+        "the ARM token was asked for while the batch was answered"
+    );
+}

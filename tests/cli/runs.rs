@@ -100,7 +100,7 @@ fn six_engineers_refreshing_twelve_accounts_at_once_report_in_their_order_with_o
             match x["decision"].as_str().unwrap() {
                 "new" => {
                     *new.entry(x["account"].as_str().unwrap().to_string())
-                        .or_default() += 1
+                        .or_default() += 1;
                 }
                 "deduplicated" => dedup += 1,
                 other => panic!("{other}: {x}"),

@@ -42,6 +42,7 @@ struct App {
     credential: AppCredential,
 }
 
+#[derive(Clone)]
 pub struct GraphSource {
     /// The tenant signed in to.
     tenant: String,
@@ -177,6 +178,24 @@ impl TenantSource for GraphSource {
     ) -> Result<DirectoryRead, SourceError> {
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
         self.read_delta(cursor, &token, cancel)
+    }
+
+    /// The Azure check's token, fetched beside the directory read: after
+    /// the Graph token (on the sign-in connection the directory read no
+    /// longer needs) and while Graph answers the batch, so the check that
+    /// follows waits for neither token. A failure is left for the check to
+    /// meet and report (it asks again).
+    fn prepare_check(&self, cancel: &Cancel) {
+        let (me, cancel) = (self.clone(), cancel.clone());
+        std::thread::spawn(move || {
+            if me.token(GRAPH_SCOPE, "Microsoft Graph", &cancel).is_ok() {
+                let _ = me.token(
+                    crate::source::endpoints::ARM_SCOPE,
+                    "Azure Resource Manager",
+                    &cancel,
+                );
+            }
+        });
     }
 
     fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
