@@ -244,11 +244,13 @@ pub enum Conn {
     Pg(Box<Pg>),
 }
 
-/// A PostgreSQL connection. Every statement is sent unnamed, its
-/// parameters typed by the server (as a prepared one would be) and bound
-/// as text, in one flight with its Bind and Execute: one round trip a
-/// statement, and no statement kept on the server between transactions
-/// (what a pooler in transaction mode, PgBouncer's, needs). Statements
+/// A PostgreSQL connection. A statement is sent unnamed the first time,
+/// its parameters typed by the server and bound as text, in one flight
+/// with its Bind and Execute: one round trip a statement. One used a
+/// second time is prepared within that flight and sent by name from then
+/// on (planned once), unless `NFA_PG_POOLER=transaction` says a pooler
+/// that cannot track prepared statements stands between ([`Stmt`]).
+/// Statements
 /// whose answer is not needed at once (a transaction's BEGIN, a write that
 /// returns nothing) wait in `deferred` and go out with the next statement,
 /// pipelined: the server runs them in order, and the first error is the
