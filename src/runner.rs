@@ -116,6 +116,16 @@ fn still_there(db: &Db<'_, Write>, account: &Account) -> Result<Account> {
         .ok_or_else(|| AccountGone::of(account))?)
 }
 
+/// A tenant opened by a task, and what it was opened from.
+pub struct Opened {
+    key: (
+        String,
+        Option<crate::domain::account::Credentials>,
+        Option<crate::domain::account::PartnerApp>,
+    ),
+    source: Box<dyn crate::source::TenantSource>,
+}
+
 pub struct Runner<'a> {
     pub store: &'a Store,
     pub clock: Clock,
@@ -128,6 +138,10 @@ impl Runner<'_> {
     /// order. After Ctrl-C, the task under way and every later one end in
     /// ERROR "interrupted".
     pub fn run(&self, account: &Account, tasks: &[TaskResult]) -> Result<Vec<TaskResult>> {
+        // The tenant opened for one task serves the next ones while the
+        // account still names the same tenant and app (what one task
+        // started for the next is kept in it).
+        let mut opened = None;
         tasks
             .iter()
             .enumerate()
@@ -135,7 +149,7 @@ impl Runner<'_> {
                 let check_follows = tasks[i + 1..]
                     .iter()
                     .any(|l| l.kind == TaskKind::AzureAdminAndO365Status);
-                self.run_one(account, t.id, t.kind, check_follows)
+                self.run_one(account, t.id, t.kind, check_follows, &mut opened)
             })
             .collect()
     }
@@ -148,6 +162,7 @@ impl Runner<'_> {
         id: TaskId,
         kind: TaskKind,
         check_follows: bool,
+        opened: &mut Option<Opened>,
     ) -> Result<TaskResult> {
         if self.cancel.is_cancelled() {
             return self.fail(account, id, kind, INTERRUPTED);
@@ -186,15 +201,24 @@ impl Runner<'_> {
             other => other?,
         };
         let (account, partner) = (&current.0, current.1.as_ref());
-        let source = match crate::source::open(
-            &account.name,
-            &account.source,
-            account.credentials.as_ref(),
-            partner,
-        ) {
-            Ok(source) => source,
-            Err(e) => return self.fail(account, id, kind, &e.to_string()),
+        let key = (
+            account.source.clone(),
+            account.credentials.clone(),
+            partner.cloned(),
+        );
+        let source = match opened.take() {
+            Some(o) if o.key == key => o.source,
+            _ => match crate::source::open(
+                &account.name,
+                &account.source,
+                account.credentials.as_ref(),
+                partner,
+            ) {
+                Ok(source) => source,
+                Err(e) => return self.fail(account, id, kind, &e.to_string()),
+            },
         };
+        let source = &*opened.insert(Opened { key, source }).source;
         // The answer of the tenant, then its recording (which may fail).
         let outcome: Result<Result<TaskResult>, SourceError> = match kind {
             TaskKind::UpdateAdCache => {

@@ -82,6 +82,9 @@ pub struct Http {
     agent: Agent,
 }
 
+/// Idle connections kept per host.
+const MAX_IDLE_PER_HOST: usize = 128;
+
 /// The one agent of this process: its connection pool is shared by every
 /// task and job of a run, so each host is connected to once (in production
 /// one TCP and TLS handshake per host, not one per task).
@@ -93,6 +96,11 @@ fn shared_agent() -> Agent {
                 .http_status_as_error(false)
                 .timeout_connect(Some(Duration::from_secs(10)))
                 .timeout_global(Some(Duration::from_secs(60)))
+                // Room to keep every job's connections (a refresh holds two
+                // to the sign-in host at once): ureq's default of 3 per
+                // host closed and opened them again at --jobs 32.
+                .max_idle_connections_per_host(MAX_IDLE_PER_HOST)
+                .max_idle_connections(4 * MAX_IDLE_PER_HOST)
                 .user_agent(concat!("nfa/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .into()

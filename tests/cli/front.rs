@@ -48,11 +48,6 @@ impl Front {
         self.connections.load(Ordering::SeqCst)
     }
 
-    /// `$batch` requests answered.
-    pub fn batches(&self) -> usize {
-        self.batches.lock().unwrap().len()
-    }
-
     /// How many items each `$batch` carried, in order.
     pub fn batch_sizes(&self) -> Vec<usize> {
         self.batches.lock().unwrap().clone()

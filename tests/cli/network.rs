@@ -24,7 +24,11 @@ fn route(s: &mut Sandbox, login: &str, graph: &str, arm: &str) {
 }
 
 #[test]
-fn a_refresh_connects_to_each_host_once() {
+fn a_run_keeps_its_connections_for_every_account() {
+    // Three accounts refreshed one after the other (--jobs 1): one
+    // connection to Graph and one to ARM for all of them, and at most two
+    // to the sign-in host (its two tokens are asked for at once); each
+    // refresh's Graph reads in one batch with /organization.
     let t = healthy_tenant(3);
     let (login, graph, arm) = (
         Front::to(&t.url()),
@@ -33,18 +37,28 @@ fn a_refresh_connects_to_each_host_once() {
     );
     let mut s = t.sandbox();
     route(&mut s, &login.url, &graph.url, &arm.url);
-    add_live(&s);
-    let r = s.json(&["refresh", "c"]);
+    for name in ["c1", "c2", "c3"] {
+        add_live_named(&s, name);
+    }
+    let r = s.json(&["refresh", "c1", "c2", "c3", "--jobs", "1"]);
+    let tasks: Vec<_> = r.items().iter().flat_map(|a| a["tasks"].items()).collect();
+    assert_eq!(tasks.len(), 6, "{r:#}");
+    assert!(tasks.iter().all(|x| x["status"] == "COMPLETE"), "{r:#}");
+    assert_eq!(
+        (graph.connections(), arm.connections()),
+        (1, 1),
+        "one connection to Graph and to ARM for the whole run"
+    );
     assert!(
-        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
-        "{r:#}"
+        (1..=2).contains(&login.connections()),
+        "the sign-in host: {} connections for three accounts",
+        login.connections()
     );
     assert_eq!(
-        (login.connections(), graph.connections(), arm.connections()),
-        (1, 1, 1),
-        "one connection per host for both tasks (login, Graph, ARM)"
+        graph.batch_sizes(),
+        vec![3, 3, 3],
+        "users, groups and /organization in one batch a refresh"
     );
-    assert_eq!(graph.batches(), 1, "users and groups in one batch");
 }
 
 /// Token mocks that answer after `delay` (so that two jobs asking at once
@@ -215,46 +229,28 @@ fn a_throttled_batch_item_is_asked_again_alone_after_its_retry_after() {
     throttled.assert();
     assert_eq!(
         t.front.batch_sizes(),
-        [2, 1],
-        "users and groups, then users alone"
+        [3, 1],
+        "users, groups and /organization, then users alone"
     );
     assert_eq!(s.json(&["accounts", "show", "c"])["ad_users"], 2);
 }
 
 #[test]
-fn the_azure_token_is_fetched_while_graph_answers_the_directory_read() {
-    // Login, Graph and ARM on servers of their own. The ARM token is asked
-    // for while the directory's batch is still being answered (each waits
-    // for the other), not after it: the check that follows waits for no
-    // token.
-    let (arm_asked, groups_asked) = (
+fn a_refresh_asks_both_tokens_at_once_then_graph_and_arm_at_once() {
+    // Login, Graph and ARM on servers of their own. The two tokens are
+    // asked for at once: two connections to the sign-in host (one would be
+    // used again if the second request waited for the first). Then the
+    // directory's batch, which carries /organization, is answered while
+    // ARM is asked (each waits for the other). So two round trips one
+    // after the other, as issue 20's floor has it.
+    let (groups_asked, arm_asked) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let (met_token, met_groups) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicBool::new(false)),
-    );
+    let met = Arc::new(AtomicUsize::new(0));
     let mut login = Tenant::new();
-    for (scope, token) in [(GRAPH_SCOPE, GRAPH_TOKEN), (ARM_SCOPE, ARM_TOKEN)] {
-        let (a, b, m) = (arm_asked.clone(), groups_asked.clone(), met_token.clone());
-        let arm = scope == ARM_SCOPE;
-        let mock = login
-            .server
-            .mock("POST", Tenant::token_path().as_str())
-            .match_body(Matcher::UrlEncoded("scope".into(), scope.into()))
-            .with_header("content-type", "application/json")
-            .with_body_from_request(move |_| {
-                if arm {
-                    m.store(meet(&a, &b), Ordering::SeqCst);
-                }
-                serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
-                    .to_string()
-                    .into_bytes()
-            })
-            .create();
-        login.mocks.push(mock);
-    }
+    login.tokens();
+    let sign_in = Front::to(&login.url());
     let mut graph = Tenant::new();
     graph.organization();
     graph.delta(
@@ -263,7 +259,7 @@ fn the_azure_token_is_fetched_while_graph_answers_the_directory_read() {
         &[vec![user(1)]],
         "d1",
     );
-    let (a, b, m) = (groups_asked.clone(), arm_asked.clone(), met_groups.clone());
+    let (a, b, m) = (groups_asked.clone(), arm_asked.clone(), met.clone());
     let delta_link = format!("{}/v1.0/groups/delta?$deltatoken=d1", graph.url());
     let groups = graph
         .graph_get("/v1.0/groups/delta")
@@ -273,16 +269,35 @@ fn the_azure_token_is_fetched_while_graph_answers_the_directory_read() {
         ))
         .with_header("content-type", "application/json")
         .with_body_from_request(move |_| {
-            m.store(meet(&a, &b), Ordering::SeqCst);
+            if meet(&a, &b) {
+                m.fetch_add(1, Ordering::SeqCst);
+            }
             serde_json::json!({"value": [group(1)], "@odata.deltaLink": delta_link})
                 .to_string()
                 .into_bytes()
         })
         .create();
     let mut arm = Tenant::new();
-    arm.subscription("Enabled");
+    let (a, b, m) = (arm_asked.clone(), groups_asked.clone(), met.clone());
+    let subscription = arm
+        .server
+        .mock("GET", format!("/subscriptions/{SUB}").as_str())
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2022-12-01".into(),
+        ))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            if meet(&a, &b) {
+                m.fetch_add(1, Ordering::SeqCst);
+            }
+            serde_json::json!({"subscriptionId": SUB, "state": "Enabled"})
+                .to_string()
+                .into_bytes()
+        })
+        .create();
     let mut s = login.sandbox();
-    route(&mut s, &login.url(), &graph.front.url, &arm.url());
+    route(&mut s, &sign_in.url, &graph.front.url, &arm.url());
     add_live(&s);
     let r = s.json(&["refresh", "c"]);
     assert!(
@@ -290,8 +305,18 @@ fn the_azure_token_is_fetched_while_graph_answers_the_directory_read() {
         "{r:#}"
     );
     groups.assert();
-    assert!(
-        met_token.load(Ordering::SeqCst) && met_groups.load(Ordering::SeqCst),
-        "the ARM token was asked for while the batch was answered"
+    subscription.assert();
+    assert_eq!(sign_in.connections(), 2, "the two tokens asked for at once");
+    assert_eq!(
+        graph.front.batch_sizes(),
+        vec![3],
+        "users, groups and /organization in one batch"
     );
+    assert_eq!(
+        met.load(Ordering::SeqCst),
+        2,
+        "the batch and the ARM read in flight at once"
+    );
+    let shown = s.json(&["accounts", "show", "c"]);
+    assert_eq!(shown["last_check_ok"], true, "{shown:#}");
 }

@@ -6,7 +6,11 @@ use super::GraphSource;
 use crate::process::Cancel;
 use crate::source::SourceError;
 use crate::source::endpoints::{ARM_SCOPE, GRAPH_SCOPE, arm_url, graph_url};
+use crate::source::http::Reply;
 use serde::Deserialize;
+
+/// The Microsoft 365 check's read (after Graph's `/v1.0`).
+pub(super) const ORGANIZATION: &str = "/organization?$select=id";
 
 /// `GET /subscriptions/{id}`: its state.
 #[derive(Deserialize, Default)]
@@ -23,14 +27,23 @@ struct Subscriptions {
 }
 
 impl GraphSource {
-    pub(super) fn check_office365(&self, cancel: &Cancel) -> Result<(), SourceError> {
+    /// `ahead`: `/organization`'s answer when it came in the directory
+    /// read's batch (else it is asked for now).
+    pub(super) fn check_office365(
+        &self,
+        ahead: Option<Reply>,
+        cancel: &Cancel,
+    ) -> Result<(), SourceError> {
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
-        let reply = self.get(
-            "Microsoft Graph",
-            &format!("{}/v1.0/organization?$select=id", graph_url()),
-            &token,
-            cancel,
-        )?;
+        let reply = match ahead {
+            Some(reply) => reply,
+            None => self.get(
+                "Microsoft Graph",
+                &format!("{}/v1.0{ORGANIZATION}", graph_url()),
+                &token,
+                cancel,
+            )?,
+        };
         if reply.ok() {
             Ok(())
         } else {

@@ -70,10 +70,15 @@ fn relative(url: &str) -> Result<String, SourceError> {
 
 impl GraphSource {
     /// Reads each run (`(what, permission, first URL)`) to its delta link,
-    /// all runs in the same batches.
+    /// all runs in the same batches. `beside`: one more read (`(id, URL
+    /// after /v1.0)`) carried in the first batch, for a check that follows;
+    /// its answer is kept in `beside_answer` unless it was throttled or
+    /// failed on Graph's side (then the check asks again by itself).
     pub(super) fn batch_pages(
         &self,
         runs: [(&str, &str, String); 2],
+        mut beside: Option<(&str, &str)>,
+        beside_answer: &mut Option<Reply>,
         token: &Token,
         cancel: &Cancel,
     ) -> Result<[Pages; 2], PageError> {
@@ -129,7 +134,7 @@ impl GraphSource {
                 .into_iter()
                 .filter(|i| ready[*i].not_before <= now)
                 .collect();
-            let requests: Vec<serde_json::Value> = asked
+            let mut requests: Vec<serde_json::Value> = asked
                 .iter()
                 .map(|i| {
                     serde_json::json!({
@@ -139,6 +144,10 @@ impl GraphSource {
                     })
                 })
                 .collect();
+            let beside_id = beside.take().map(|(id, url)| {
+                requests.push(serde_json::json!({ "id": id, "method": "GET", "url": url }));
+                id
+            });
             let body = serde_json::json!({ "requests": requests }).to_string();
             let reply = self.http.send("Microsoft Graph $batch", cancel, |agent| {
                 agent
@@ -162,6 +171,17 @@ impl GraphSource {
                     "Microsoft Graph $batch: the answer is not a batch answer ({e})"
                 ))
             })?;
+            // The read beside first: a run's error below ends the loop.
+            if let Some(item) =
+                beside_id.and_then(|id| answer.responses.iter().find(|r| r.id == id))
+                && item.status != 429
+                && item.status < 500
+            {
+                *beside_answer = Some(Reply {
+                    status: item.status,
+                    body: item.body.to_string(),
+                });
+            }
             for i in asked {
                 let run = &mut ready[i];
                 let item = answer

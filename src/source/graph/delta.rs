@@ -13,6 +13,10 @@ use crate::source::http::Reply;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// A read carried beside the directory's first batch (`(id, URL after
+/// /v1.0)`), and where its answer is kept.
+pub(super) type Beside<'a> = (Option<(&'a str, &'a str)>, &'a mut Option<Reply>);
+
 /// Where the next directory read starts: the delta links of Graph.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Cursor {
@@ -71,20 +75,26 @@ const GROUPS_SELECT: &str = "$select=id,displayName";
 impl GraphSource {
     /// The directory: changes since `cursor` where Graph still knows it,
     /// else a full copy.
+    /// `beside`: a read to carry in the first batch, and where its answer
+    /// goes ([`GraphSource::batch_pages`]).
     pub(super) fn read_delta(
         &self,
         cursor: Option<&str>,
+        beside: Beside<'_>,
         token: &Token,
         cancel: &Cancel,
     ) -> Result<DirectoryRead, SourceError> {
         let Some(cursor) = cursor.and_then(|c| serde_json::from_str::<Cursor>(c).ok()) else {
-            return self.full_sync(token, cancel);
+            return self.full_sync(beside, token, cancel);
         };
+        let (read, answer) = beside;
         let delta = self.batch_pages(
             [
                 ("users", "User.Read.All", cursor.users.clone()),
                 ("groups", "Group.Read.All", cursor.groups.clone()),
             ],
+            read,
+            answer,
             token,
             cancel,
         );
@@ -106,12 +116,22 @@ impl GraphSource {
                     cursor: serde_json::to_string(&next).ok(),
                 })
             }
-            Err(PageError::Resync) => self.full_sync(token, cancel),
+            Err(PageError::Resync) => {
+                // The read beside went out already (its answer is kept, or
+                // the check asks again).
+                let again = read.filter(|_| answer.is_none());
+                self.full_sync((again, answer), token, cancel)
+            }
             Err(PageError::Source(e)) => Err(e),
         }
     }
 
-    fn full_sync(&self, token: &Token, cancel: &Cancel) -> Result<DirectoryRead, SourceError> {
+    fn full_sync(
+        &self,
+        (read, answer): Beside<'_>,
+        token: &Token,
+        cancel: &Cancel,
+    ) -> Result<DirectoryRead, SourceError> {
         let base = graph_url();
         let [users, groups] = unresync(self.batch_pages(
             [
@@ -126,6 +146,8 @@ impl GraphSource {
                     format!("{base}/v1.0/groups/delta?{GROUPS_SELECT}"),
                 ),
             ],
+            read,
+            answer,
             token,
             cancel,
         ))?;

@@ -53,6 +53,20 @@ pub struct GraphSource {
     /// relationships of this customer.
     partner: Option<PartnerApp>,
     http: Http,
+    /// What the directory read fetched for the check that follows it.
+    ahead: std::sync::Arc<std::sync::Mutex<Ahead>>,
+}
+
+/// The check's reads started before the check (when the runner says one
+/// follows the directory read: [`TenantSource::prepare_check`]): the Azure
+/// check runs from the start, its token asked for beside Graph's, and
+/// `/organization` travels in the directory's first batch. Each is taken
+/// once by the check; what is missing it asks for itself.
+#[derive(Default)]
+struct Ahead {
+    check_follows: bool,
+    organization: Option<Reply>,
+    azure: Option<std::sync::mpsc::Receiver<Result<Result<(), String>, SourceError>>>,
 }
 
 impl GraphSource {
@@ -67,6 +81,7 @@ impl GraphSource {
             subscription_id: creds.subscription_id,
             partner: None,
             http: Http::new(),
+            ahead: Default::default(),
         }
     }
 
@@ -81,6 +96,7 @@ impl GraphSource {
             subscription_id: None,
             partner: Some(partner),
             http: Http::new(),
+            ahead: Default::default(),
         }
     }
 
@@ -153,8 +169,12 @@ impl GraphSource {
     /// customer's GDAP relationships: none active, and Microsoft 365 is
     /// broken for it. A list that cannot be read is a broken connection too
     /// (with its cause), not a check that could not tell.
-    fn check_microsoft(&self, cancel: &Cancel) -> Result<Microsoft, SourceError> {
-        let office365 = verdict(self.check_office365(cancel))?;
+    fn check_microsoft(
+        &self,
+        organization: Option<Reply>,
+        cancel: &Cancel,
+    ) -> Result<Microsoft, SourceError> {
+        let office365 = verdict(self.check_office365(organization, cancel))?;
         let (gdap, broken) = match &self.partner {
             None => (None, None),
             Some(p) => match self.access(p, cancel) {
@@ -177,36 +197,54 @@ impl TenantSource for GraphSource {
         cancel: &Cancel,
     ) -> Result<DirectoryRead, SourceError> {
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
-        self.read_delta(cursor, &token, cancel)
+        let check_follows = self.ahead.lock().is_ok_and(|a| a.check_follows);
+        let beside = check_follows.then_some(("organization", arm::ORGANIZATION));
+        let mut organization = None;
+        let read = self.read_delta(cursor, (beside, &mut organization), &token, cancel);
+        if let Ok(mut a) = self.ahead.lock() {
+            a.organization = organization;
+        }
+        read
     }
 
-    /// The Azure check's token, fetched beside the directory read: after
-    /// the Graph token (on the sign-in connection the directory read no
-    /// longer needs) and while Graph answers the batch, so the check that
-    /// follows waits for neither token. A failure is left for the check to
-    /// meet and report (it asks again).
+    /// The check that follows starts now: the Azure check (its token asked
+    /// for beside Graph's, on a second sign-in connection, then the ARM
+    /// read while Graph answers the directory's batch), and `/organization`
+    /// goes in that batch. So a refresh is two round trips one after the
+    /// other: the tokens, then Graph's batch and ARM's read.
     fn prepare_check(&self, cancel: &Cancel) {
+        let (tx, rx) = std::sync::mpsc::channel();
         let (me, cancel) = (self.clone(), cancel.clone());
         std::thread::spawn(move || {
-            if me.token(GRAPH_SCOPE, "Microsoft Graph", &cancel).is_ok() {
-                let _ = me.token(
-                    crate::source::endpoints::ARM_SCOPE,
-                    "Azure Resource Manager",
-                    &cancel,
-                );
-            }
+            let _ = tx.send(verdict(me.check_azure(&cancel)));
         });
+        if let Ok(mut a) = self.ahead.lock() {
+            a.check_follows = true;
+            a.azure = Some(rx);
+        }
     }
 
     fn check_connections(&self, cancel: &Cancel) -> Result<ConnectionReport, SourceError> {
+        let ahead = self
+            .ahead
+            .lock()
+            .map(|mut a| std::mem::take(&mut *a))
+            .unwrap_or_default();
         // Microsoft 365 (Graph, then the GDAP list) and Azure (ARM) at once:
         // their tokens and requests do not wait for each other.
-        let (microsoft, azure) = std::thread::scope(|scope| {
-            let azure = scope.spawn(|| verdict(self.check_azure(cancel)));
-            let microsoft = self.check_microsoft(cancel);
-            (microsoft, azure.join())
+        let panicked = || SourceError::Failed("the Azure check panicked".into());
+        let (microsoft, azure) = std::thread::scope(|scope| match ahead.azure {
+            Some(started) => {
+                let microsoft = self.check_microsoft(ahead.organization, cancel);
+                (microsoft, started.recv().map_err(|_| panicked()))
+            }
+            None => {
+                let azure = scope.spawn(|| verdict(self.check_azure(cancel)));
+                let microsoft = self.check_microsoft(ahead.organization, cancel);
+                (microsoft, azure.join().map_err(|_| panicked()))
+            }
         });
-        let azure = azure.map_err(|_| SourceError::Failed("the Azure check panicked".into()))??;
+        let azure = azure??;
         let (office365, gdap, broken) = microsoft?;
         let office365 = match (broken, office365) {
             (Some(why), Ok(())) => Err(why),
