@@ -22,6 +22,12 @@ pub struct Reply {
     pub body: String,
 }
 
+/// A reply with the wait its `Retry-After` asked for.
+pub struct Answer {
+    pub reply: Reply,
+    pub retry_after: Option<Duration>,
+}
+
 impl Reply {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
@@ -125,30 +131,52 @@ impl Http {
         cancel: &Cancel,
         send: impl Fn(&Agent) -> Result<Response<ureq::Body>, ureq::Error>,
     ) -> Result<Reply, SourceError> {
+        self.send_after(None, service, cancel, send)
+    }
+
+    /// [`Http::send`], with `first` (an answer had already, a batch item's:
+    /// the reply and its `Retry-After`) taken as its first attempt: kept if
+    /// it is an answer, else waited after and asked again as any other.
+    pub fn send_after(
+        &self,
+        mut first: Option<Answer>,
+        service: &str,
+        cancel: &Cancel,
+        send: impl Fn(&Agent) -> Result<Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Reply, SourceError> {
         let start = Instant::now();
         let mut backoff = FIRST_BACKOFF;
         for attempt in 1..=MAX_ATTEMPTS {
             if cancel.is_cancelled() {
                 return Err(SourceError::Interrupted);
             }
-            let (why, retry_after) = match send(&self.agent) {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry_after(v, std::time::SystemTime::now()));
-                    let body = resp.body_mut().read_to_string().map_err(|e| {
-                        SourceError::Failed(format!("{service}: cannot read the answer: {e}"))
-                    })?;
-                    let reply = Reply { status, body };
-                    if status != 429 && status < 500 {
-                        return Ok(reply);
+            let got = match first.take() {
+                Some(answer) => Ok(answer),
+                None => match send(&self.agent) {
+                    Ok(mut resp) => {
+                        let status = resp.status().as_u16();
+                        let retry_after = resp
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| retry_after(v, std::time::SystemTime::now()));
+                        let body = resp.body_mut().read_to_string().map_err(|e| {
+                            SourceError::Failed(format!("{service}: cannot read the answer: {e}"))
+                        })?;
+                        Ok(Answer {
+                            reply: Reply { status, body },
+                            retry_after,
+                        })
                     }
-                    (reply.error_text(), retry_after)
+                    Err(e) => Err(format!("cannot reach it ({e})")),
+                },
+            };
+            let (why, retry_after) = match got {
+                Ok(answer) if answer.reply.status != 429 && answer.reply.status < 500 => {
+                    return Ok(answer.reply);
                 }
-                Err(e) => (format!("cannot reach it ({e})"), None),
+                Ok(answer) => (answer.reply.error_text(), answer.retry_after),
+                Err(why) => (why, None),
             };
             if attempt == MAX_ATTEMPTS {
                 return Err(SourceError::Failed(format!(

@@ -698,9 +698,9 @@ fn retry_after_in_fractional_seconds_or_as_a_date_is_honoured() {
                 json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})
                     .to_string(),
             )
-            // Once in the directory's batch (a throttled answer is not
-            // kept), once by the check itself, which then gives up.
-            .expect(2)
+            // In the directory's batch; the check takes that answer as its
+            // first attempt and gives up without asking again.
+            .expect(1)
             .create();
         t.full(&[vec![user(1)]], &[], "d1");
         let s = t.sandbox();

@@ -152,6 +152,31 @@ fn meet(mine: &AtomicBool, other: &AtomicBool) -> bool {
     other.load(Ordering::SeqCst)
 }
 
+/// ARM's subscription, answered when the request marked `other` is in
+/// flight too (`mine` marks this one); `on_meet` is told whether it was.
+fn meeting_subscription(
+    arm: &mut Tenant,
+    mine: &Arc<AtomicBool>,
+    other: &Arc<AtomicBool>,
+    on_meet: impl Fn(bool) + Send + Sync + 'static,
+) -> mockito::Mock {
+    let (a, b) = (mine.clone(), other.clone());
+    arm.server
+        .mock("GET", format!("/subscriptions/{SUB}").as_str())
+        .match_query(Matcher::UrlEncoded(
+            "api-version".into(),
+            "2022-12-01".into(),
+        ))
+        .with_header("content-type", "application/json")
+        .with_body_from_request(move |_| {
+            on_meet(meet(&a, &b));
+            serde_json::json!({"subscriptionId": SUB, "state": "Enabled"})
+                .to_string()
+                .into_bytes()
+        })
+        .create()
+}
+
 #[test]
 fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
     // Login, Graph and ARM on servers of their own: each answers while the
@@ -179,22 +204,10 @@ fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
             br#"{"value": [{"id": "84841066-274d-4ec0-a5c1-276be684bdd3"}]}"#.to_vec()
         })
         .create();
-    let (a, b, m) = (sub_seen.clone(), org_seen.clone(), met_sub.clone());
-    let _sub = arm
-        .server
-        .mock("GET", format!("/subscriptions/{SUB}").as_str())
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2022-12-01".into(),
-        ))
-        .with_header("content-type", "application/json")
-        .with_body_from_request(move |_| {
-            m.store(meet(&a, &b), Ordering::SeqCst);
-            serde_json::json!({"subscriptionId": SUB, "state": "Enabled"})
-                .to_string()
-                .into_bytes()
-        })
-        .create();
+    let m = met_sub.clone();
+    let _sub = meeting_subscription(&mut arm, &sub_seen, &org_seen, move |met| {
+        m.store(met, Ordering::SeqCst);
+    });
     let mut s = login.sandbox();
     route(&mut s, &login.url(), &graph.front.url, &arm.url());
     add_live(&s);
@@ -207,6 +220,34 @@ fn the_microsoft_365_and_azure_checks_are_in_flight_at_once() {
         met_org.load(Ordering::SeqCst) && met_sub.load(Ordering::SeqCst),
         "each request was answered while the other was in flight"
     );
+}
+
+#[test]
+fn a_throttled_organization_in_the_batch_is_asked_again_by_the_check() {
+    // /organization answered 429 inside the directory's batch: the
+    // directory is read, and the check asks again after its Retry-After.
+    let mut t = Tenant::new();
+    t.tokens().subscription("Enabled");
+    let throttled = t
+        .graph_get("/v1.0/organization")
+        .match_query(Matcher::UrlEncoded("$select".into(), "id".into()))
+        .with_status(429)
+        .with_header("retry-after", "0")
+        .with_body(r#"{"error": {"code": "TooManyRequests", "message": "Too many requests"}}"#)
+        .expect(1)
+        .create();
+    t.organization();
+    t.full(&[vec![user(1), user(2)]], &[group(1)], "d1");
+    let s = t.sandbox();
+    add_live(&s);
+    let r = s.json(&["audit", "c"]);
+    assert!(
+        r["tasks"].items().iter().all(|x| x["status"] == "COMPLETE"),
+        "{r:#}"
+    );
+    throttled.assert();
+    assert_eq!(t.front.batch_sizes(), [3], "one batch, /organization in it");
+    assert_eq!(s.json(&["accounts", "show", "c"])["last_check_ok"], true);
 }
 
 #[test]
@@ -249,7 +290,10 @@ fn a_refresh_asks_both_tokens_at_once_then_graph_and_arm_at_once() {
     );
     let met = Arc::new(AtomicUsize::new(0));
     let mut login = Tenant::new();
-    login.tokens();
+    // Slow enough that the second token request is surely sent while the
+    // first is answered (it would take the first one's connection again
+    // only if it waited for it).
+    slow_tokens(&mut login, Duration::from_millis(500));
     let sign_in = Front::to(&login.url());
     let mut graph = Tenant::new();
     graph.organization();
@@ -278,24 +322,12 @@ fn a_refresh_asks_both_tokens_at_once_then_graph_and_arm_at_once() {
         })
         .create();
     let mut arm = Tenant::new();
-    let (a, b, m) = (arm_asked.clone(), groups_asked.clone(), met.clone());
-    let subscription = arm
-        .server
-        .mock("GET", format!("/subscriptions/{SUB}").as_str())
-        .match_query(Matcher::UrlEncoded(
-            "api-version".into(),
-            "2022-12-01".into(),
-        ))
-        .with_header("content-type", "application/json")
-        .with_body_from_request(move |_| {
-            if meet(&a, &b) {
-                m.fetch_add(1, Ordering::SeqCst);
-            }
-            serde_json::json!({"subscriptionId": SUB, "state": "Enabled"})
-                .to_string()
-                .into_bytes()
-        })
-        .create();
+    let m = met.clone();
+    let subscription = meeting_subscription(&mut arm, &arm_asked, &groups_asked, move |met| {
+        if met {
+            m.fetch_add(1, Ordering::SeqCst);
+        }
+    });
     let mut s = login.sandbox();
     route(&mut s, &sign_in.url, &graph.front.url, &arm.url());
     add_live(&s);

@@ -6,7 +6,7 @@ use super::GraphSource;
 use crate::process::Cancel;
 use crate::source::SourceError;
 use crate::source::endpoints::{ARM_SCOPE, GRAPH_SCOPE, arm_url, graph_url};
-use crate::source::http::Reply;
+use crate::source::http::Answer;
 use serde::Deserialize;
 
 /// The Microsoft 365 check's read (after Graph's `/v1.0`).
@@ -28,22 +28,21 @@ struct Subscriptions {
 
 impl GraphSource {
     /// `ahead`: `/organization`'s answer when it came in the directory
-    /// read's batch (else it is asked for now).
+    /// read's batch (else it is asked for now; a throttled one is asked
+    /// again after its `Retry-After`).
     pub(super) fn check_office365(
         &self,
-        ahead: Option<Reply>,
+        ahead: Option<Answer>,
         cancel: &Cancel,
     ) -> Result<(), SourceError> {
         let token = self.token(GRAPH_SCOPE, "Microsoft Graph", cancel)?;
-        let reply = match ahead {
-            Some(reply) => reply,
-            None => self.get(
-                "Microsoft Graph",
-                &format!("{}/v1.0{ORGANIZATION}", graph_url()),
-                &token,
-                cancel,
-            )?,
-        };
+        let reply = self.get_after(
+            ahead,
+            "Microsoft Graph",
+            &format!("{}/v1.0{ORGANIZATION}", graph_url()),
+            &token,
+            cancel,
+        )?;
         if reply.ok() {
             Ok(())
         } else {

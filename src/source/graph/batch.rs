@@ -12,7 +12,7 @@ use crate::process::Cancel;
 use crate::secret::ExposeSecret;
 use crate::source::SourceError;
 use crate::source::endpoints::graph_url;
-use crate::source::http::{FIRST_BACKOFF, MAX_ATTEMPTS, MAX_TOTAL, Reply, retry_after};
+use crate::source::http::{Answer, FIRST_BACKOFF, MAX_ATTEMPTS, MAX_TOTAL, Reply, retry_after};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,19 @@ struct BatchItem {
     headers: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     body: serde_json::Value,
+}
+
+/// The wait a batch item's `Retry-After` header asks for.
+fn item_retry_after(item: &BatchItem) -> Option<Duration> {
+    item.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, v)| {
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| Some(v.to_string()))
+        })
+        .and_then(|v| retry_after(&v, std::time::SystemTime::now()))
 }
 
 /// One run of delta pages read through batches.
@@ -72,13 +85,13 @@ impl GraphSource {
     /// Reads each run (`(what, permission, first URL)`) to its delta link,
     /// all runs in the same batches. `beside`: one more read (`(id, URL
     /// after /v1.0)`) carried in the first batch, for a check that follows;
-    /// its answer is kept in `beside_answer` unless it was throttled or
-    /// failed on Graph's side (then the check asks again by itself).
+    /// its answer is kept in `beside_answer` (a throttled one with its
+    /// `Retry-After`: the check waits that long and asks again).
     pub(super) fn batch_pages(
         &self,
         runs: [(&str, &str, String); 2],
         mut beside: Option<(&str, &str)>,
-        beside_answer: &mut Option<Reply>,
+        beside_answer: &mut Option<Answer>,
         token: &Token,
         cancel: &Cancel,
     ) -> Result<[Pages; 2], PageError> {
@@ -174,12 +187,13 @@ impl GraphSource {
             // The read beside first: a run's error below ends the loop.
             if let Some(item) =
                 beside_id.and_then(|id| answer.responses.iter().find(|r| r.id == id))
-                && item.status != 429
-                && item.status < 500
             {
-                *beside_answer = Some(Reply {
-                    status: item.status,
-                    body: item.body.to_string(),
+                *beside_answer = Some(Answer {
+                    reply: Reply {
+                        status: item.status,
+                        body: item.body.to_string(),
+                    },
+                    retry_after: item_retry_after(item),
                 });
             }
             for i in asked {
@@ -232,16 +246,7 @@ impl GraphSource {
                 ))
                 .into());
             }
-            let asked = item
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                .and_then(|(_, v)| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .or_else(|| Some(v.to_string()))
-                })
-                .and_then(|v| retry_after(&v, std::time::SystemTime::now()));
+            let asked = item_retry_after(item);
             run.not_before = Instant::now() + asked.unwrap_or(run.backoff);
             run.backoff = run.backoff.saturating_mul(2);
             return Ok(());

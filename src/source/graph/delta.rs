@@ -9,13 +9,13 @@ use crate::domain::tenant::{DirGroup, DirUser, DirectoryRead, DirectorySync};
 use crate::process::Cancel;
 use crate::source::SourceError;
 use crate::source::endpoints::graph_url;
-use crate::source::http::Reply;
+use crate::source::http::{Answer, Reply};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A read carried beside the directory's first batch (`(id, URL after
 /// /v1.0)`), and where its answer is kept.
-pub(super) type Beside<'a> = (Option<(&'a str, &'a str)>, &'a mut Option<Reply>);
+pub(super) type Beside<'a> = (Option<(&'a str, &'a str)>, &'a mut Option<Answer>);
 
 /// Where the next directory read starts: the delta links of Graph.
 #[derive(Debug, Serialize, Deserialize)]

@@ -27,7 +27,7 @@ mod gdap;
 
 pub use gdap::relationships;
 
-use super::http::{Http, Reply};
+use super::http::{Answer, Http, Reply};
 use super::{ConnectionReport, ConnectionState, DirectoryRead, SourceError, TenantSource};
 use crate::domain::account::{AppCredential, Credentials, PartnerApp};
 use crate::process::Cancel;
@@ -65,7 +65,7 @@ pub struct GraphSource {
 #[derive(Default)]
 struct Ahead {
     check_follows: bool,
-    organization: Option<Reply>,
+    organization: Option<Answer>,
     azure: Option<std::sync::mpsc::Receiver<Result<Result<(), String>, SourceError>>>,
 }
 
@@ -108,7 +108,20 @@ impl GraphSource {
         token: &Token,
         cancel: &Cancel,
     ) -> Result<Reply, SourceError> {
-        self.http.send(service, cancel, |agent| {
+        self.get_after(None, service, url, token, cancel)
+    }
+
+    /// [`GraphSource::get`], with an answer had already taken as its
+    /// first attempt ([`Http::send_after`]).
+    fn get_after(
+        &self,
+        first: Option<Answer>,
+        service: &str,
+        url: &str,
+        token: &Token,
+        cancel: &Cancel,
+    ) -> Result<Reply, SourceError> {
+        self.http.send_after(first, service, cancel, |agent| {
             agent
                 .get(url)
                 .header(
@@ -171,7 +184,7 @@ impl GraphSource {
     /// (with its cause), not a check that could not tell.
     fn check_microsoft(
         &self,
-        organization: Option<Reply>,
+        organization: Option<Answer>,
         cancel: &Cancel,
     ) -> Result<Microsoft, SourceError> {
         let office365 = verdict(self.check_office365(organization, cancel))?;
