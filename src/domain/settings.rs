@@ -25,6 +25,8 @@ pub const INACTIVE_AFTER: &str = "inactive-after";
 pub const DORMANT_AFTER: &str = "dormant-after";
 pub const KEEP_HISTORY: &str = "keep-history";
 pub const HEARTBEAT_TIMEOUT: &str = "heartbeat-timeout";
+pub const AUDIT_EVERY: &str = "audit-every";
+pub const SHUTDOWN_GRACE: &str = "shutdown-grace";
 
 /// The keys and their defaults, as `settings set --help` lists them (a
 /// test keeps it true to [`KEYS`]).
@@ -37,6 +39,8 @@ Keys (and their defaults):
   dormant-after             30d     no management activity for longer makes it DORMANT
   keep-history              0s      finished history older than this is pruned (0: kept)
   heartbeat-timeout         90s     a run on another host silent for longer is abandoned
+  audit-every               0s      nfa worker audits each account this often (0: never)
+  shutdown-grace            30s     how long a stopping worker lets its running tasks finish
 
 Values: true/false, or a duration such as 90s, 45m, 6h, 2h30m, 30d, 1w.
 
@@ -44,7 +48,7 @@ Examples:
   nfa settings set refresh-window 2h30m
   nfa settings set keep-history 180d";
 
-pub const KEYS: [Key; 7] = [
+pub const KEYS: [Key; 9] = [
     Key {
         name: DISPLAY_AUTOMATED_TASKS,
         default: "false",
@@ -85,6 +89,18 @@ pub const KEYS: [Key; 7] = [
         name: HEARTBEAT_TIMEOUT,
         default: "90s",
         help: "a run on another host silent for longer is ended ERROR \"abandoned\" by the next refresh",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: AUDIT_EVERY,
+        default: "0s",
+        help: "`nfa worker` audits each account once this often, across all workers; 0 never",
+        kind: ValueKind::Span,
+    },
+    Key {
+        name: SHUTDOWN_GRACE,
+        default: "30s",
+        help: "how long a worker told to stop (SIGTERM, Ctrl-C) lets its running tasks finish",
         kind: ValueKind::Span,
     },
 ];
@@ -148,6 +164,10 @@ pub struct Settings {
     /// How long a run on another host may stay silent (no heartbeat)
     /// before its tasks count as abandoned.
     pub heartbeat_timeout: Span,
+    /// How often `nfa worker` audits each account; zero never.
+    pub audit_every: Span,
+    /// How long a stopping worker lets its running tasks finish.
+    pub shutdown_grace: Span,
 }
 
 impl Default for Settings {
@@ -158,6 +178,8 @@ impl Default for Settings {
             thresholds: Thresholds::default(),
             keep_history: Span::from_secs(0),
             heartbeat_timeout: Span::from_secs(90),
+            audit_every: Span::from_secs(0),
+            shutdown_grace: Span::from_secs(30),
         }
     }
 }
@@ -184,6 +206,8 @@ impl Settings {
                 DORMANT_AFTER => s.thresholds.dormant_after = span(),
                 KEEP_HISTORY => s.keep_history = span(),
                 HEARTBEAT_TIMEOUT => s.heartbeat_timeout = span(),
+                AUDIT_EVERY => s.audit_every = span(),
+                SHUTDOWN_GRACE => s.shutdown_grace = span(),
                 _ => unreachable!("every key is matched"),
             }
         }

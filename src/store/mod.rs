@@ -26,6 +26,8 @@ pub mod sql;
 mod tasks;
 mod team;
 pub mod wire;
+mod workers;
+pub use workers::{LiveWorker, Unstarted};
 
 pub use copy::Contents;
 pub use location::Location;

@@ -317,6 +317,22 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at           INTEGER NOT NULL  -- Unix milliseconds
     );
     "#,
+    // 9: the audit service. The workers that run (`nfa worker`), each
+    // beating like a run, so that `nfa summary` lists the live ones; the
+    // audits of an account by time, for the periodic audit's "due".
+    r#"
+    CREATE TABLE workers (
+        host       TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        token      TEXT NOT NULL,
+        username   TEXT,
+        jobs       INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,  -- Unix milliseconds (the clock's)
+        seen_at    INTEGER NOT NULL,  -- Unix seconds (the database's clock)
+        PRIMARY KEY (host, pid, token)
+    );
+    CREATE INDEX tasks_audits ON tasks(account_id, created_at) WHERE origin = 1;
+    "#,
 ];
 
 /// The version whose migration recomputes the account name keys.
@@ -478,6 +494,34 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[
         EXECUTE format('ALTER TABLE partner OWNER TO %s', nfa_grp('admin'));
         EXECUTE format('GRANT SELECT ON partner TO %s, %s, %s',
                        nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
+    END $$;
+    "#,
+    ),
+    (
+        9,
+        r#"
+    CREATE TABLE workers (
+        host       text COLLATE "C" NOT NULL,
+        pid        bigint NOT NULL,
+        token      text COLLATE "C" NOT NULL,
+        username   text COLLATE "C",
+        jobs       bigint NOT NULL,
+        started_at bigint NOT NULL,
+        seen_at    bigint NOT NULL,
+        PRIMARY KEY (host, pid, token)
+    );
+    CREATE INDEX tasks_audits ON tasks(account_id, created_at) WHERE origin = 1;
+    -- The server writes who runs a worker, as for tasks.
+    CREATE TRIGGER workers_username BEFORE INSERT OR UPDATE OF username ON workers
+        FOR EACH ROW EXECUTE FUNCTION nfa_stamp_user();
+    -- Everyone sees the workers; an engineer (who runs tasks and audits)
+    -- runs one.
+    DO $$
+    BEGIN
+        EXECUTE format('ALTER TABLE workers OWNER TO %s', nfa_grp('admin'));
+        EXECUTE format('GRANT SELECT ON workers TO %s, %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
+        EXECUTE format('GRANT INSERT, UPDATE, DELETE ON workers TO %s', nfa_grp('engineer'));
     END $$;
     "#,
     ),

@@ -24,6 +24,8 @@ fn settings_list_their_defaults() {
         ("dormant-after", "30d"),
         ("keep-history", "0s"),
         ("heartbeat-timeout", "90s"),
+        ("audit-every", "0s"),
+        ("shutdown-grace", "30s"),
     ];
     assert_eq!(pairs.len(), want.len());
     for (k, v) in want {
