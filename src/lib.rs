@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod process;

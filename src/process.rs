@@ -268,3 +268,50 @@ impl Cancel {
         }
     }
 }
+
+/// The signals a long-running service stops on, told apart: SIGTERM (a
+/// service manager: exit 0) and SIGINT (Ctrl-C: exit 130). Raised flags,
+/// not a handler that does the work: the service polls them.
+#[derive(Debug, Clone)]
+pub struct StopSignals {
+    term: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    int: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Which signal asked a service to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignal {
+    Term,
+    Int,
+}
+
+impl StopSignals {
+    /// Catches SIGTERM and SIGINT for this process (instead of
+    /// [`interrupt_flag`]'s handler, which does not tell them apart).
+    pub fn catch() -> anyhow::Result<StopSignals> {
+        let s = StopSignals {
+            term: Default::default(),
+            int: Default::default(),
+        };
+        #[cfg(unix)]
+        {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            signal_hook::flag::register(SIGTERM, s.term.clone())
+                .and_then(|_| signal_hook::flag::register(SIGINT, s.int.clone()))
+                .map_err(|e| anyhow::anyhow!("cannot catch SIGTERM and SIGINT: {e}"))?;
+        }
+        Ok(s)
+    }
+
+    /// The first signal that came, if one did (Ctrl-C first when both).
+    pub fn came(&self) -> Option<StopSignal> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.int.load(SeqCst) {
+            Some(StopSignal::Int)
+        } else if self.term.load(SeqCst) {
+            Some(StopSignal::Term)
+        } else {
+            None
+        }
+    }
+}

@@ -130,6 +130,10 @@ pub struct Runner<'a> {
     pub store: &'a Store,
     pub clock: Clock,
     pub cancel: &'a Cancel,
+    /// Raised: no task is started any more (the ones not started stay
+    /// PENDING and this process's, for it to hand back); `cancel` still
+    /// ends them "interrupted".
+    pub stop: &'a Cancel,
     pub observer: &'a dyn Observer,
 }
 
@@ -145,6 +149,7 @@ impl Runner<'_> {
         tasks
             .iter()
             .enumerate()
+            .take_while(|_| !self.stop.is_cancelled())
             .map(|(i, t)| {
                 let check_follows = tasks[i + 1..]
                     .iter()

@@ -15,6 +15,7 @@ pub mod settings;
 pub mod summary;
 pub mod tasks;
 pub mod team;
+pub mod worker;
 
 use crate::clock::Clock;
 use crate::error::Outcome;
@@ -163,6 +164,13 @@ pub enum Command {
         after_long_help = "Examples:\n  nfa partner set --tenant-id contoso-partner.onmicrosoft.com --client-id 11111111-2222-3333-4444-555555555555 \\\n      --certificate-file nfa.pem --certificate-key-file nfa.key\n  nfa partner test\n  nfa accounts discover --import"
     )]
     Partner(partner::Args),
+    /// The audit service: run PENDING tasks as they appear and, with the
+    /// setting audit-every, audit each account once a period; any number
+    /// of hosts at once
+    #[command(
+        after_long_help = "Stops on SIGTERM (exit 0) or Ctrl-C (exit 130): no new work, running tasks get shutdown-grace.\n\nExamples:\n  nfa worker --jobs 4\n  nfa settings set audit-every 1d && nfa worker --metrics 127.0.0.1:9464\n  nfa worker --once    # from cron: what is due, then exit (3 if a task failed)"
+    )]
+    Worker(worker::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -246,6 +254,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Prune(args) => prune::run(&env, args),
         Command::Directory(args) => directory::run(&env, args),
         Command::Summary(args) => summary::run(&env, args),
+        Command::Worker(args) => worker::run(&env, args),
         Command::Db(args) => db::run(&env, args),
         Command::Team(args) => team::run(&env, args),
         Command::Partner(args) => partner::run(&env, args),

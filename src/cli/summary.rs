@@ -38,6 +38,10 @@ pub fn run(env: &Env, _args: Args) -> Result<Outcome> {
     if !s.in_progress.is_empty() {
         env.out.all(s.in_progress.iter().cloned())?;
     }
+    env.out.line(&format!("\nworkers: {}", s.workers.len()))?;
+    if !s.workers.is_empty() {
+        env.out.all(s.workers.iter().cloned())?;
+    }
     if !s.gdap_ending.is_empty() {
         env.out.line(&format!(
             "\nGDAP relationships ending within 30 days: {}",
@@ -103,5 +107,18 @@ impl Columns for GdapEnding {
         Column::new("relationship", "gdap", Kind::Word).drop(1),
         Column::new("ends_at", "ends", Kind::Time),
         Column::new("auto_extend", "extends", Kind::Flag).drop(2),
+    ];
+}
+
+impl Columns for crate::store::LiveWorker {
+    const CSV: &'static [&'static str] =
+        &["host", "pid", "user", "jobs", "started_at", "last_seen_at"];
+    const COLUMNS: &'static [Column] = &[
+        Column::new("host", "host", Kind::Name),
+        Column::new("pid", "pid", Kind::Id),
+        Column::new("user", "user", Kind::Name).drop(2),
+        Column::new("jobs", "jobs", Kind::Count).drop(3),
+        Column::new("started_at", "started", Kind::Age).drop(1),
+        Column::new("last_seen_at", "last seen", Kind::Age),
     ];
 }

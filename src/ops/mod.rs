@@ -15,6 +15,7 @@ pub mod settings;
 pub mod summary;
 pub mod tasks;
 pub mod team;
+pub mod worker;
 
 pub use run::RunContext;
 
@@ -41,6 +42,7 @@ pub fn run_account(
         store,
         clock: ctx.clock,
         cancel: ctx.cancel,
+        stop: ctx.stop,
         observer: ctx.progress,
     };
     let results = runner.run(account, tasks);
@@ -193,7 +195,7 @@ pub fn drain<T, R: Send>(
     // One thread's work, on `store`, until there is no more (or an error
     // or Ctrl-C stops it).
     let work = |store: &Store| loop {
-        if ctx.cancel.is_cancelled() || first_error.lock().expect("lock").is_some() {
+        if !ctx.taking_work() || first_error.lock().expect("lock").is_some() {
             return;
         }
         let outcome = match next(store) {

@@ -249,6 +249,45 @@ pub fn audit(ctx: &RunContext<'_>, own: &Store, accounts: &[Account]) -> Done<Au
     .flatten()
 }
 
+/// Adds an audit of `account`: both refresh tasks, PENDING, automated, of
+/// origin audit, taken on by `owner` (this process, which runs them next)
+/// or by nobody (for whichever worker claims them), and logs it.
+pub fn add_audit(
+    db: &crate::store::Db<'_, crate::store::Write>,
+    account: AccountId,
+    owner: Option<&Owner>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<TaskResult>> {
+    let mut tasks = vec![];
+    for kind in REFRESH_KINDS {
+        let id = db.insert_task(
+            &NewTask {
+                parent_id: None,
+                account_id: account,
+                kind,
+                automated: true,
+                origin: Origin::Audit,
+                decision: None,
+                status: TaskStatus::Pending,
+                description: Some(kind.description(Origin::Audit)),
+                earlier: None,
+                owner,
+            },
+            now,
+        )?;
+        tasks.push(TaskResult::pending(id, kind));
+    }
+    db.log(
+        Level::Info,
+        LogEvent::AuditAdded,
+        None,
+        Some(account),
+        None,
+        now,
+    )?;
+    Ok(tasks)
+}
+
 fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<AuditReport> {
     let (before, tasks) = store.write(|db| {
         db.lock_account(account.id)?;
@@ -257,33 +296,7 @@ fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<A
         let settings = inputs.settings;
         let a = inputs.account.ok_or_else(|| gone(account))?;
         let before = account_status(&a.facts(), now, &settings.thresholds);
-        let mut tasks = vec![];
-        for kind in REFRESH_KINDS {
-            let id = db.insert_task(
-                &NewTask {
-                    parent_id: None,
-                    account_id: a.id,
-                    kind,
-                    automated: true,
-                    origin: Origin::Audit,
-                    decision: None,
-                    status: TaskStatus::Pending,
-                    description: Some(kind.description(Origin::Audit)),
-                    earlier: None,
-                    owner: Some(Owner::current()),
-                },
-                now,
-            )?;
-            tasks.push(TaskResult::pending(id, kind));
-        }
-        db.log(
-            Level::Info,
-            LogEvent::AuditAdded,
-            None,
-            Some(a.id),
-            None,
-            now,
-        )?;
+        let tasks = add_audit(db, a.id, Some(Owner::current()), now)?;
         Ok((before, tasks))
     })?;
     let tasks = run_account(ctx, store, account, &tasks)?;

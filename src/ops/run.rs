@@ -29,6 +29,16 @@ pub struct RunContext<'a> {
     pub progress: &'a dyn Progress,
     /// Worker threads for several accounts (at least 1).
     pub jobs: usize,
+    /// Raised when no new work is to be taken, while the work under way
+    /// goes on (a worker told to stop; Ctrl-C raises `cancel` instead).
+    pub stop: &'a Cancel,
+}
+
+impl RunContext<'_> {
+    /// Whether new work is still to be taken.
+    pub fn taking_work(&self) -> bool {
+        !self.cancel.is_cancelled() && !self.stop.is_cancelled()
+    }
 }
 
 /// What a command that runs tasks ran, whether Ctrl-C cut it short, and
@@ -73,18 +83,20 @@ pub fn run_tasks<R>(
     let beat = heartbeat_every(std::time::Duration::from_secs(
         store.read().settings()?.heartbeat_timeout.as_secs(),
     ));
+    let never = Cancel::new();
     let ctx = RunContext {
         db: &db,
         clock,
         cancel: &cancel,
         progress,
         jobs: jobs.into(),
+        stop: &never,
     };
     let result = std::thread::scope(|scope| {
         // Dropping `running` (when the work ends, however it ends) stops
         // the heartbeat at once.
         let (running, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(|| heartbeat(&db, beat, stopped));
+        scope.spawn(|| heartbeat(&db, beat, stopped, &|_| Ok(())));
         let done = work(&ctx);
         drop(running);
         done
@@ -136,7 +148,12 @@ pub fn run_tasks<R>(
 /// once and beats once more, so a run that goes on is not taken for dead.
 /// A beat that fails twice is skipped: the run itself reports database
 /// trouble.
-fn heartbeat(db: &Location, beat: std::time::Duration, stopped: std::sync::mpsc::Receiver<()>) {
+pub(super) fn heartbeat(
+    db: &Location,
+    beat: std::time::Duration,
+    stopped: std::sync::mpsc::Receiver<()>,
+    also: &dyn Fn(&crate::store::Db<'_, crate::store::Write>) -> Result<()>,
+) {
     use std::sync::mpsc::RecvTimeoutError;
     let mut store: Option<Store> = None;
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(beat) {
@@ -148,7 +165,10 @@ fn heartbeat(db: &Location, beat: std::time::Duration, stopped: std::sync::mpsc:
                     .ok();
             }
             let Some(s) = &store else { break };
-            match s.write(|db| db.heartbeat(Owner::current())) {
+            match s.write(|db| {
+                db.heartbeat(Owner::current())?;
+                also(db)
+            }) {
                 Ok(()) => break,
                 Err(_) => store = None,
             }

@@ -31,6 +31,8 @@ pub struct Summary {
     /// Partner-app accounts whose GDAP relationship (at the last check)
     /// ends within 30 days, soonest first.
     pub gdap_ending: Vec<GdapEnding>,
+    /// The workers (`nfa worker`) heard from within `heartbeat-timeout`.
+    pub workers: Vec<crate::store::LiveWorker>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,5 +168,8 @@ pub fn summary(store: &Store, now: DateTime<Utc>) -> Result<Summary> {
             ending.sort_by_key(|e| (e.ends_at, e.account_id));
             ending
         },
+        workers: db.live_workers(
+            i64::try_from(settings.heartbeat_timeout.as_secs()).unwrap_or(i64::MAX),
+        )?,
     })
 }

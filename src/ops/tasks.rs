@@ -2,6 +2,7 @@
 
 use super::{Done, RunContext, run_account, skip_if_gone};
 use crate::domain::ids::{AccountId, TaskId};
+use crate::domain::owner::Owner;
 use crate::domain::policy::Decision;
 use crate::domain::task::{TaskKind, TaskStatus};
 use crate::domain::time::ser;
@@ -112,6 +113,27 @@ pub fn show(store: &Store, id: TaskId) -> Result<TaskDetail> {
     })
 }
 
+/// The one claim mechanism of `nfa tasks run` and `nfa worker`: takes on,
+/// for `me`, the PENDING tasks of one account that no process holds
+/// (`Db::claim_next`), and reads the account, in one transaction (an
+/// account removed meanwhile takes its tasks with it); `None` when there
+/// is nothing to take.
+pub fn claim_one(store: &Store, me: &Owner) -> Result<Option<(Account, Vec<TaskResult>)>> {
+    store.write(|db| {
+        let Some((account_id, tasks)) = db.claim_next(me)? else {
+            return Ok(None);
+        };
+        let account = db
+            .account(account_id)?
+            .ok_or_else(|| anyhow!("account {account_id} vanished"))?;
+        let tasks = tasks
+            .into_iter()
+            .map(|(id, kind)| TaskResult::pending(id, kind))
+            .collect();
+        Ok(Some((account, tasks)))
+    })
+}
+
 /// A task run by `nfa tasks run`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -127,30 +149,14 @@ pub struct RunReport {
 /// many run at once), runs them, and takes the next, until none is left.
 /// The reports in task order.
 pub fn run_pending(ctx: &RunContext<'_>, store: &Store) -> Done<RunReport> {
-    let me = crate::domain::owner::Owner::current();
+    let me = Owner::current();
     if let Err(e) = store.write(|db| reap_abandoned(db, None, ctx.clock.now())) {
         return Done {
             items: vec![],
             error: Some(e),
         };
     }
-    let claim = |store: &Store| -> Result<Option<(Account, Vec<TaskResult>)>> {
-        // Claimed and the account read in one transaction: an account
-        // removed meanwhile takes its tasks with it.
-        store.write(|db| {
-            let Some((account_id, tasks)) = db.claim_next(me)? else {
-                return Ok(None);
-            };
-            let account = db
-                .account(account_id)?
-                .ok_or_else(|| anyhow!("account {account_id} vanished"))?;
-            let tasks = tasks
-                .into_iter()
-                .map(|(id, kind)| TaskResult::pending(id, kind))
-                .collect();
-            Ok(Some((account, tasks)))
-        })
-    };
+    let claim = |store: &Store| claim_one(store, me);
     let mut done = super::drain(ctx, store, ctx.jobs, claim, |store, (account, tasks)| {
         skip_if_gone(ctx, &account, || {
             let results = run_account(ctx, store, &account, &tasks)?;
