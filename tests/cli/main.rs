@@ -29,6 +29,7 @@ mod snapshots;
 mod store;
 mod tasks_logs;
 mod team;
+mod worker;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

@@ -36,6 +36,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "get"],
     &["settings", "set"],
     &["prune"],
+    &["worker"],
     &["summary"],
     &["directory"],
     &["directory", "users"],
