@@ -514,14 +514,15 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[
     -- The server writes who runs a worker, as for tasks.
     CREATE TRIGGER workers_username BEFORE INSERT OR UPDATE OF username ON workers
         FOR EACH ROW EXECUTE FUNCTION nfa_stamp_user();
-    -- Everyone sees the workers; an engineer (who runs tasks and audits)
-    -- runs one.
+    -- Everyone sees the workers; whoever may run tasks (helpdesk: its
+    -- accounts' tasks, by row-level security) may run one.
     DO $$
     BEGIN
         EXECUTE format('ALTER TABLE workers OWNER TO %s', nfa_grp('admin'));
         EXECUTE format('GRANT SELECT ON workers TO %s, %s, %s',
                        nfa_grp('engineer'), nfa_grp('helpdesk'), nfa_grp('viewer'));
-        EXECUTE format('GRANT INSERT, UPDATE, DELETE ON workers TO %s', nfa_grp('engineer'));
+        EXECUTE format('GRANT INSERT, UPDATE, DELETE ON workers TO %s, %s',
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
     END $$;
     "#,
     ),

@@ -150,6 +150,7 @@ impl Team {
             "ad_groups",
             "nfa_scope",
             "partner",
+            "workers",
         ] {
             let row = admin
                 .query_one(&format!("SELECT count(*)::text || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {t} t"), &[])
@@ -198,6 +199,7 @@ postgres_only! {
             (&["refresh", "contoso"], &["helpdesk", "engineer", "admin"], "refresh accounts"),
             (&["accounts", "test", "contoso"], &["helpdesk", "engineer", "admin"], "test accounts"),
             (&["tasks", "run"], &["helpdesk", "engineer", "admin"], "run tasks"),
+            (&["worker", "--once"], &["helpdesk", "engineer", "admin"], "run tasks"),
             (&["audit", "contoso"], &["engineer", "admin"], "audit accounts"),
             (&["accounts", "add", "NAME", "--source", &source], &["engineer", "admin"], "add accounts"),
             (&["settings", "set", "refresh-window", "2h"], &["admin"], "change settings"),
@@ -280,6 +282,19 @@ postgres_only! {
         let mine = t.s.json(&["tasks", "--show-automated", "--user", &h.name]);
         assert_eq!(mine.count(), 3, "{mine}");
         assert_eq!(t.s.json(&["tasks", "--status", "PENDING", "--show-automated"]).count(), 3, "fabrikam's activity and its two tasks wait");
+        // So does a worker of its: a later refresh of each, the worker
+        // runs contoso's only.
+        let later = |args: &[&str]| {
+            t.s.cmd().env("NFA_NOW", "2026-12-30T20:00:00Z").env("NFA_DB", h.url(&t.s)).args(args).output().unwrap()
+        };
+        let out = later(&["-o", "json", "refresh", "contoso", "--no-run"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let ran = later(&["-o", "json", "worker", "--once"]);
+        assert!(ran.status.success(), "{}", stderr(&ran));
+        let ran: Vec<Value> = stdout(&ran).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(ran.len(), 2, "{ran:?}");
+        assert!(ran.iter().all(|r| r["account"] == "contoso" && r["status"] == "COMPLETE"), "{ran:?}");
+        assert_eq!(t.s.json(&["tasks", "--status", "PENDING", "--show-automated"]).count(), 3, "fabrikam's still wait");
         // A copy out of the database would be partial: refused.
         let err = one_line(&t.as_login(h, &["db", "copy", "--to", t.s.path("out.db").to_str().unwrap()]));
         assert!(err.contains("(helpdesk) may not copy the whole database"), "{err}");
