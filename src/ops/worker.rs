@@ -110,7 +110,7 @@ pub fn serve(
     let mut error = None;
     std::thread::scope(|scope| {
         let (running, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(|| {
+        let heartbeat = scope.spawn(|| {
             super::run::heartbeat(&at, beat, stopped, &|db| db.worker_seen(me, jobs, started));
         });
         scope.spawn(|| watch_signals(signals, &stop, &cancel, &finished, grace));
@@ -172,8 +172,11 @@ pub fn serve(
                 }
             }
         }
-        // The end: what was not started is handed back, what is still
-        // this process's ends ERROR, and the worker is gone.
+        // The end: the heartbeat stops first (a beat after the row went
+        // would write it again), what was not started is handed back, what
+        // is still this process's ends ERROR, and the worker is gone.
+        drop(running);
+        let _ = heartbeat.join();
         let s = Store::open(&at);
         if let Ok(s) = &s {
             tidy(s, &ctx, INTERRUPTED);
@@ -181,7 +184,6 @@ pub fn serve(
             let _ = s.write(|db| db.worker_gone(me, timeout));
         }
         finished.cancel();
-        drop(running);
     });
     if let Some(m) = metrics {
         m.set_down();
@@ -377,7 +379,7 @@ fn upkeep(store: &Store, ctx: &RunContext<'_>, metrics: Option<&Metrics>) -> Res
         let server_now = db.server_secs()?;
         for u in db.unstarted_claims()? {
             if !u.owner.is_alive(u.seen_at, server_now, timeout) {
-                db.release_claim(u.id, &u.owner)?;
+                db.release_claim(&u)?;
             }
         }
         reap_abandoned(db, None, ctx.clock.now()).map(drop)

@@ -158,15 +158,23 @@ impl Db<'_, Write> {
     }
 
     /// A claim handed back: the task is PENDING and nobody's again, if it
-    /// still is `owner`'s and unstarted (another process may have ended it
-    /// or handed it back first); whether it was.
-    pub fn release_claim(&self, id: TaskId, owner: &Owner) -> Result<bool> {
+    /// still is as `claim` was read (unstarted, the same owner, not seen
+    /// since: another process may have ended it or handed it back first,
+    /// or the owner beaten meanwhile); whether it was.
+    pub fn release_claim(&self, claim: &Unstarted) -> Result<bool> {
         let n = self.conn.execute(
             "UPDATE tasks SET owner_host = NULL, owner_pid = NULL, owner_token = NULL,
                 owner_seen_at = NULL
              WHERE id = ?1 AND status = 0
-               AND owner_host = ?2 AND owner_pid = ?3 AND owner_token = ?4",
-            args![id, owner.host, owner.pid, owner.token],
+               AND owner_host = ?2 AND owner_pid = ?3 AND owner_token = ?4
+               AND owner_seen_at IS NOT DISTINCT FROM ?5",
+            args![
+                claim.id,
+                claim.owner.host,
+                claim.owner.pid,
+                claim.owner.token,
+                claim.seen_at
+            ],
         )?;
         Ok(n == 1)
     }
