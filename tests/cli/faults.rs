@@ -340,7 +340,7 @@ postgres_only! {
         // The heartbeat's connection (and only it) is ended by the server.
         let deadline = Instant::now() + Duration::from_secs(10);
         while s.sql_i64(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nfa heartbeat'",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'nfa heartbeat' AND datname = current_database()",
         ) == 0
         {
             assert!(Instant::now() < deadline, "no heartbeat connection");
@@ -348,7 +348,7 @@ postgres_only! {
         }
         s.sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = 'nfa heartbeat'",
+             WHERE application_name = 'nfa heartbeat' AND datname = current_database()",
         );
         // Past the heartbeat timeout, another host sees the run alive.
         std::thread::sleep(Duration::from_millis(4500));

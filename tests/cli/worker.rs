@@ -374,7 +374,7 @@ postgres_only! {
         s.wait_in_progress();
         s.sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE application_name = 'nfa worker'",
+             WHERE application_name = 'nfa worker' AND datname = current_database()",
         );
         wait_until("the first tasks are done", || pending(&s) == 0 && s.unfinished().count() == 0);
         // It goes on: a refresh left pending later is run too.
