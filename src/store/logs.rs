@@ -176,13 +176,6 @@ impl super::Store {
         Ok(())
     }
 
-    /// Waits until new log lines may be there: woken by PostgreSQL's
-    /// notification, or after a short poll on SQLite. False when `stop`
-    /// said to stop first.
-    pub fn wait_for_logs(&self, stop: &dyn Fn() -> bool) -> Result<bool> {
-        self.wait_for_logs_up_to(SAFETY_LOOK, stop)
-    }
-
     /// Whether a new log line was notified since the last look
     /// (PostgreSQL; never on SQLite, where the caller polls): a look that
     /// holds the connection a moment only.
@@ -193,13 +186,14 @@ impl super::Store {
         }
     }
 
-    /// [`Store::wait_for_logs`], on PostgreSQL for at most `up_to` (on
-    /// SQLite a poll is never longer than that either).
-    pub fn wait_for_logs_up_to(&self, up_to: Duration, stop: &dyn Fn() -> bool) -> Result<bool> {
+    /// Waits until new log lines may be there: woken by PostgreSQL's
+    /// notification, or after a short poll on SQLite. False when `stop`
+    /// said to stop first.
+    pub fn wait_for_logs(&self, stop: &dyn Fn() -> bool) -> Result<bool> {
         let until = Instant::now()
             + match *self.conn() {
-                Conn::Lite(_) => POLL.min(up_to),
-                Conn::Pg(_) => up_to,
+                Conn::Lite(_) => POLL,
+                Conn::Pg(_) => SAFETY_LOOK,
             };
         loop {
             if stop() {
