@@ -7,13 +7,16 @@
 
 mod csv;
 mod flat;
+pub mod grid;
 mod json;
 mod layout;
 mod scalar;
 mod table;
 mod terminal;
 
-pub use terminal::for_terminal;
+pub use layout::Layout;
+pub use table::{Cell, Color, Style, status_color};
+pub use terminal::{cut_to, for_terminal, width};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -227,9 +230,14 @@ impl Renderer {
         Ok(())
     }
 
+    /// Whether tables are coloured (`--color`, `NO_COLOR`, a terminal).
+    pub fn colored(&self) -> bool {
+        self.color
+    }
+
     /// How a table words its cells here.
-    fn style(&self) -> table::Style {
-        table::Style {
+    fn style(&self) -> Style {
+        Style {
             terminal: self.width.is_some(),
             color: self.color,
             now: self.now,

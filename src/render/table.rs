@@ -20,7 +20,7 @@ pub enum Color {
 }
 
 impl Color {
-    fn ansi(self) -> &'static str {
+    pub(super) fn ansi(self) -> &'static str {
         match self {
             Color::Green => "\x1b[32m",
             Color::Yellow => "\x1b[33m",
@@ -39,7 +39,8 @@ pub struct Style {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-type Cell = (String, Option<Color>);
+/// A cell's text and colour.
+pub type Cell = (String, Option<Color>);
 
 impl Style {
     /// A cell of a column of `kind`, from the field's value.
@@ -79,6 +80,11 @@ impl Style {
         };
         (text, color)
     }
+}
+
+/// The colour a status takes in a table.
+pub fn status_color(text: &str) -> Option<Color> {
+    color_of(Kind::Status, text)
 }
 
 /// The colour of a status or a word of a closed vocabulary (only columns
@@ -143,15 +149,7 @@ impl TableList {
 
     /// The cells of an item, as its columns show them.
     pub fn row<T: Columns>(&self, item: &T) -> Result<Vec<Cell>> {
-        let fields = Fields::of(item)?;
-        Ok(self
-            .columns
-            .iter()
-            .map(|c| match item.table_text(c.key) {
-                Some(text) => self.style.cell(c.kind, &Scalar::Str(text)),
-                None => self.style.cell(c.kind, fields.get(c.key)),
-            })
-            .collect())
+        cells(&self.columns, item, &self.style)
     }
 
     pub fn push(&mut self, row: Vec<Cell>, out: &mut impl Write) -> Result<()> {
@@ -201,36 +199,70 @@ impl TableList {
     }
 }
 
+/// The cells of `item` under `columns`, worded by `style`.
+pub fn cells<T: Columns>(columns: &[Column], item: &T, style: &Style) -> Result<Vec<Cell>> {
+    let fields = Fields::of(item)?;
+    Ok(columns
+        .iter()
+        .map(|c| match item.table_text(c.key) {
+            Some(text) => style.cell(c.kind, &Scalar::Str(text)),
+            None => style.cell(c.kind, fields.get(c.key)),
+        })
+        .collect())
+}
+
 /// One line of a table: each shown cell cut to its column's width if the
 /// layout cuts it, padded to it; one blank of padding each side of a cell,
 /// a blank between columns.
 fn write_row(out: &mut impl Write, layout: &Layout, row: &[Cell], fitted: bool) -> Result<()> {
     let mut line = String::new();
-    for (n, (i, w)) in layout.shown().enumerate() {
-        let (text, color) = &row[i];
-        let cut;
-        let text = if layout.cuts(i) && width(text) > w {
-            cut = cut_to(text, w);
-            &cut
-        } else {
-            text
-        };
-        if n > 0 {
-            line.push(' ');
-        }
-        line.push(' ');
+    for (text, color) in pieces(layout, row, fitted) {
         match color {
             Some(c) => line.push_str(&format!("{}{text}\x1b[39m", c.ansi())),
-            None => line.push_str(text),
+            None => line.push_str(&text),
         }
-        line.extend(std::iter::repeat_n(' ', w.saturating_sub(width(text)) + 1));
-    }
-    if fitted {
-        // On a terminal, padding past the last cell would wrap the line.
-        line.truncate(line.trim_end().len());
     }
     writeln!(out, "{line}")?;
     Ok(())
+}
+
+/// The pieces of a line of a table, in order: padding and separators
+/// uncoloured, each shown cell (cut where the layout cuts it) with its
+/// colour. `fitted` (a terminal): nothing after the last cell's text, so
+/// that the line cannot wrap.
+pub fn pieces(layout: &Layout, row: &[Cell], fitted: bool) -> Vec<Cell> {
+    let mut out: Vec<Cell> = vec![];
+    let mut blank = String::new();
+    for (n, (i, w)) in layout.shown().enumerate() {
+        let (text, color) = &row[i];
+        let text = if layout.cuts(i) && width(text) > w {
+            cut_to(text, w)
+        } else {
+            text.clone()
+        };
+        if n > 0 {
+            blank.push(' ');
+        }
+        blank.push(' ');
+        let pad = w.saturating_sub(width(&text)) + 1;
+        out.push((std::mem::take(&mut blank), None));
+        out.push((text, *color));
+        blank.extend(std::iter::repeat_n(' ', pad));
+    }
+    if !fitted {
+        out.push((blank, None));
+    }
+    out.retain(|(t, _)| !t.is_empty());
+    if fitted {
+        // A last cell that is empty leaves trailing blanks: none.
+        while out.last().is_some_and(|(t, _)| t.trim_end().is_empty()) {
+            out.pop();
+        }
+        if let Some((t, _)) = out.last_mut() {
+            t.truncate(t.trim_end().len());
+        }
+    }
+    out
 }
 
 /// The fields of one thing as a two-column table (nested objects as
