@@ -78,7 +78,19 @@ pub fn run_tasks<R>(
     progress: &dyn Progress,
     work: impl FnOnce(&RunContext<'_>) -> super::Done<R>,
 ) -> Result<Run<R>> {
-    let cancel = interrupt_flag()?;
+    run_tasks_with(store, clock, jobs, progress, &interrupt_flag()?, work)
+}
+
+/// [`run_tasks`] stopped by `cancel` instead of Ctrl-C's handler (the
+/// screen, where Ctrl-C is a key).
+pub fn run_tasks_with<R>(
+    store: &Store,
+    clock: Clock,
+    jobs: u16,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+    work: impl FnOnce(&RunContext<'_>) -> super::Done<R>,
+) -> Result<Run<R>> {
     let db = store.at().clone();
     let beat = heartbeat_every(std::time::Duration::from_secs(
         store.read().settings()?.heartbeat_timeout.as_secs(),
@@ -87,7 +99,7 @@ pub fn run_tasks<R>(
     let ctx = RunContext {
         db: &db,
         clock,
-        cancel: &cancel,
+        cancel,
         progress,
         jobs: jobs.into(),
         stop: &never,
