@@ -9,6 +9,7 @@
 //! - [`ops`]: operations that compose the store, the rules and the runner;
 //! - [`render`]: table / json / csv output in one place, [`ui`]: progress
 //!   bars on standard error;
+//! - [`screen`]: `nfa ui`, the Accounts screen (ratatui), over [`ops`];
 //! - [`model`]: the plain records the store returns;
 //! - [`cli`]: one thin module per command group.
 
@@ -22,6 +23,7 @@ pub mod ops;
 pub mod process;
 pub mod render;
 pub mod runner;
+pub mod screen;
 pub mod secret;
 pub mod source;
 pub mod store;

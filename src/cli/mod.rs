@@ -15,6 +15,7 @@ pub mod settings;
 pub mod summary;
 pub mod tasks;
 pub mod team;
+pub mod ui;
 pub mod worker;
 
 use crate::clock::Clock;
@@ -171,6 +172,19 @@ pub enum Command {
         after_long_help = "Stops on SIGTERM (exit 0) or Ctrl-C (exit 130): no new work, running tasks get shutdown-grace.\n\nExamples:\n  nfa worker --jobs 4\n  nfa settings set audit-every 1d && nfa worker --metrics 127.0.0.1:9464\n  nfa worker --once    # from cron: what is due, then exit (3 if a task failed)"
     )]
     Worker(worker::Args),
+    /// The Accounts screen, full screen in the terminal: the accounts kept
+    /// current, r to refresh one, t tasks, l the system log
+    #[command(
+        after_long_help = "Keys: j/k move, r refresh (as nfa refresh), t tasks (a: automated, Enter: a task), l log,
+/ filter by name, s sort, ? help, q or Esc back and out, Ctrl-C quit (this screen's running
+tasks end \"interrupted\").
+
+Examples:
+  nfa ui
+  NO_COLOR=1 nfa ui
+  nfa --db postgres://dave@db.example.com/nfa ui"
+    )]
+    Ui(ui::Args),
     /// Run the main job end to end on a fresh demo database
     Demo(demo::Args),
     /// Print a shell completion script
@@ -255,6 +269,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Directory(args) => directory::run(&env, args),
         Command::Summary(args) => summary::run(&env, args),
         Command::Worker(args) => worker::run(&env, args),
+        Command::Ui(args) => ui::run(&env, args),
         Command::Db(args) => db::run(&env, args),
         Command::Team(args) => team::run(&env, args),
         Command::Partner(args) => partner::run(&env, args),
