@@ -24,6 +24,7 @@ mod prune;
 mod refresh;
 mod roles;
 mod runs;
+mod screen;
 mod settings;
 mod snapshots;
 mod store;

@@ -37,6 +37,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "set"],
     &["prune"],
     &["worker"],
+    &["ui"],
     &["summary"],
     &["directory"],
     &["directory", "users"],
