@@ -6,8 +6,9 @@
 //! - [`state`]: what is shown and the keys, as pure transitions.
 //! - [`draw`]: the state drawn on a frame.
 //! - here: the loop. A reader thread reads the current view every 2 s, or
-//!   at once when woken (a key; PostgreSQL's LISTEN/NOTIFY: another
-//!   engineer's work), on a connection of its own; a lost connection is a
+//!   at once when woken (a key; another process's commit: PostgreSQL's
+//!   LISTEN/NOTIFY, SQLite's `data_version` looked at every 50 ms), on a
+//!   connection of its own; a lost connection is a
 //!   message line and another try. Each `r` runs its refresh on a thread
 //!   of its own, told by a [`Cancel`] that Ctrl-C raises: its tasks end
 //!   "interrupted" as the command's do.
@@ -107,6 +108,11 @@ pub fn run(env: &Env) -> Result<Outcome> {
         color: env.out.colored(),
         now: env.clock.now(),
     };
+    // crossterm leaves colour out under NO_COLOR by itself; `--color
+    // always` says to colour over it.
+    if style.color {
+        ratatui::crossterm::style::force_color_output(true);
+    }
     let mut app = App::new(title, style, settings.display_automated_tasks);
     app.refresh_refused = refused;
     // A signal (SIGTERM, SIGHUP: the terminal closed, SIGINT from `kill`)
@@ -208,8 +214,11 @@ fn screen(
             let _ = r.join();
         }
     }
+    // The reader is not waited for: it may be inside a read or a
+    // connection attempt to a server that does not answer, and it only
+    // reads; the process's end closes its connection.
     drop(ask);
-    let _ = reader.join();
+    drop(reader);
     Ok(outcome)
 }
 
@@ -263,6 +272,9 @@ fn reader(at: &Location, clock: Clock, asked: &Receiver<Want>, news: &Sender<New
     let mut want = Want::default();
     let mut store: Option<Store> = None;
     let mut due = Instant::now();
+    // The last database version seen (SQLite), so that another process's
+    // commit wakes the reader at once, as a notification does on PostgreSQL.
+    let mut mark: Option<i64> = None;
     loop {
         match asked.recv_timeout(TICK) {
             Ok(w) => {
@@ -282,7 +294,10 @@ fn reader(at: &Location, clock: Clock, asked: &Receiver<Want>, news: &Sender<New
                 Ok(s)
             });
             match opened {
-                Ok(s) => store = Some(s),
+                Ok(s) => {
+                    mark = None;
+                    store = Some(s);
+                }
                 Err(e) => {
                     let why = explain(&e, at).unwrap_or_else(|| format!("{e:#}"));
                     let _ = news.send(News::ReadFailed(why));
@@ -292,7 +307,7 @@ fn reader(at: &Location, clock: Clock, asked: &Receiver<Want>, news: &Sender<New
             }
         }
         let Some(s) = &store else { continue };
-        let woken = s.logs_notified().unwrap_or(true);
+        let woken = s.changed_since(&mut mark).unwrap_or(true);
         if !woken && Instant::now() < due {
             continue;
         }

@@ -186,6 +186,21 @@ impl super::Store {
         }
     }
 
+    /// Whether another connection may have written since the last look:
+    /// on PostgreSQL a notified log line (as [`Self::logs_notified`]), on
+    /// SQLite a change of `PRAGMA data_version`, which moves whenever any
+    /// other connection commits to the file. `mark` keeps the last version
+    /// seen (None before the first look, which counts as a change).
+    pub fn changed_since(&self, mark: &mut Option<i64>) -> Result<bool> {
+        match &*self.conn() {
+            Conn::Lite(c) => {
+                let now: i64 = c.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+                Ok(mark.replace(now) != Some(now))
+            }
+            Conn::Pg(pg) => pg.wait_for_notification(Duration::from_millis(1)),
+        }
+    }
+
     /// Waits until new log lines may be there: woken by PostgreSQL's
     /// notification, or after a short poll on SQLite. False when `stop`
     /// said to stop first.

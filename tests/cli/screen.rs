@@ -18,10 +18,12 @@ struct Screen {
 
 impl Screen {
     fn start(s: &Sandbox) -> Screen {
-        Screen::start_with(s, &[])
+        Screen::start_with(s, &[], "ui")
     }
 
-    fn start_with(s: &Sandbox, env: &[(&str, String)]) -> Screen {
+    /// `nfa <args>` (a command line of words) with `env` besides the
+    /// sandbox's (which sets `NO_COLOR`).
+    fn start_with(s: &Sandbox, env: &[(&str, String)], args: &str) -> Screen {
         let nfa = env!("CARGO_BIN_EXE_nfa");
         let like = s.cmd();
         let mut c = Command::new("script");
@@ -39,7 +41,7 @@ impl Screen {
             .current_dir(like.get_current_dir().unwrap())
             .args([
                 "-qefc",
-                &format!("stty cols 80 rows 24; exec {nfa} ui"),
+                &format!("stty cols 80 rows 24; exec {nfa} {args}"),
                 "/dev/null",
             ])
             .stdin(Stdio::piped())
@@ -149,7 +151,7 @@ fn restored(raw: &[u8]) -> bool {
 }
 
 #[test]
-fn r_refreshes_the_selected_account_as_the_command_does_and_q_restores_the_terminal() {
+fn j_r_refreshes_the_selected_account_as_the_command_does_and_q_restores_the_terminal() {
     let s = Sandbox::new();
     let f = s.fixture("t.json", &slow(1500));
     s.add("contoso", &f, &[]);
@@ -163,21 +165,26 @@ fn r_refreshes_the_selected_account_as_the_command_does_and_q_restores_the_termi
         "{text}"
     );
     assert!(ui.line_of("contoso").contains("STALE"), "{text}");
+    // j: the second row, fabrikam, is the one refreshed.
+    ui.press("j");
     ui.press("r");
     // The message line is the command's: the portal's sentence.
     ui.wait_for("successfully added and will be");
     ui.wait_for("⟳");
     let tasks = s.json(&["tasks", "--show-automated"]);
     assert_eq!(tasks.count(), 3, "{tasks}");
-    assert!(tasks.items().iter().all(|t| t["account"] == "contoso"));
+    assert!(tasks.items().iter().all(|t| t["account"] == "fabrikam"));
     // When its tasks end, the row says so.
-    ui.wait_for("contoso: STALE → ACTIVE");
-    assert!(ui.line_of(" contoso ").contains("ACTIVE"), "{}", ui.text());
+    ui.wait_for("fabrikam: STALE → ACTIVE");
+    assert!(ui.line_of(" fabrikam ").contains("ACTIVE"), "{}", ui.text());
+    assert!(ui.line_of(" contoso ").contains("STALE"), "{}", ui.text());
     let done = s.json(&["tasks", "--show-automated"]);
     assert!(
         done.items().iter().all(|t| t["status"] == "COMPLETE"),
         "{done}"
     );
+    let fabrikam = s.json(&["accounts", "show", "fabrikam"]);
+    assert_eq!(fabrikam["status"], "ACTIVE", "{fabrikam}");
     // Within the refresh window the policy deduplicates, as the command's.
     ui.press("r");
     ui.wait_for("An earlier refresh task (activity #1, COMPLETE)");
@@ -203,6 +210,29 @@ fn r_refreshes_the_selected_account_as_the_command_does_and_q_restores_the_termi
     let (code, raw) = ui.end();
     assert_eq!(code, Some(0));
     assert!(restored(&raw), "the terminal was not restored");
+    // NO_COLOR (the sandbox sets it): not one colour was drawn.
+    assert!(
+        !String::from_utf8_lossy(&raw).contains("\x1b[38;5;"),
+        "a colour under NO_COLOR"
+    );
+}
+
+#[test]
+fn color_always_colours_the_status_over_no_color() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("contoso", &f, &[]);
+    let mut ui = Screen::start_with(&s, &[], "--color always ui");
+    ui.wait_for("contoso");
+    ui.press("q");
+    let (code, raw) = ui.end();
+    assert_eq!(code, Some(0));
+    // STALE in yellow (ANSI 3; crossterm writes it with the background
+    // in one sequence: `38;5;3;49m`).
+    assert!(
+        String::from_utf8_lossy(&raw).contains("\x1b[38;5;3"),
+        "no yellow status under --color always"
+    );
 }
 
 #[test]
@@ -274,7 +304,7 @@ postgres_only! {
         s.add("contoso", &f, &[]);
         let viewer = Login::create(&s, "");
         s.json(&["team", "grant", &viewer.name, "--role", "viewer"]);
-        let mut ui = Screen::start_with(&s, &[("NFA_DB", viewer.url(&s))]);
+        let mut ui = Screen::start_with(&s, &[("NFA_DB", viewer.url(&s))], "ui");
         ui.wait_for("contoso");
         ui.press("r");
         ui.wait_for("(viewer) may not refresh accounts");
