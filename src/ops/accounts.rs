@@ -16,6 +16,7 @@ use crate::store::{Db, Store};
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// An account as every output shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -113,12 +114,60 @@ pub struct CheckView {
 /// argument is refused as ambiguous rather than guessed. The error names
 /// what was asked for and suggests close names.
 pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
+    resolve_in(&Asked(db), wanted)
+}
+
+/// Where [`resolve_in`] looks accounts up.
+trait Lookup {
+    fn by_id(&self, id: AccountId) -> Result<Option<Account>>;
+    fn by_name(&self, name: &str) -> Result<Option<Account>>;
+    /// Every name, for the suggestions of an unknown one.
+    fn names(&self) -> Result<Vec<String>>;
+}
+
+/// The database, asked each time.
+struct Asked<'a, 'b, M>(&'a Db<'b, M>);
+
+impl<M> Lookup for Asked<'_, '_, M> {
+    fn by_id(&self, id: AccountId) -> Result<Option<Account>> {
+        self.0.account(id)
+    }
+    fn by_name(&self, name: &str) -> Result<Option<Account>> {
+        self.0.account_by_name(name)
+    }
+    fn names(&self) -> Result<Vec<String>> {
+        self.0.account_names()
+    }
+}
+
+/// The accounts of a whole list, fetched at once ([`Db::accounts_among`])
+/// for every id and name the list can mean: what is not there is not in
+/// the database.
+struct Fetched<'a, 'b, M> {
+    db: &'a Db<'b, M>,
+    by_id: HashMap<AccountId, Account>,
+    by_key: HashMap<String, Account>,
+}
+
+impl<M> Lookup for Fetched<'_, '_, M> {
+    fn by_id(&self, id: AccountId) -> Result<Option<Account>> {
+        Ok(self.by_id.get(&id).cloned())
+    }
+    fn by_name(&self, name: &str) -> Result<Option<Account>> {
+        Ok(self.by_key.get(&name_key(name)).cloned())
+    }
+    fn names(&self) -> Result<Vec<String>> {
+        self.db.account_names()
+    }
+}
+
+fn resolve_in(db: &impl Lookup, wanted: &str) -> Result<Account> {
     let w = wanted.trim();
     match AccountRef::parse(w).map_err(|e| anyhow!("unknown account: {e}"))? {
         AccountRef::Id(id) => db
-            .account(id)?
+            .by_id(id)?
             .ok_or_else(|| anyhow!("unknown account: no account has id {id}")),
-        AccountRef::Number(id) => match (db.account(id)?, db.account_by_name(w)?) {
+        AccountRef::Number(id) => match (db.by_id(id)?, db.by_name(w)?) {
             (Some(a), Some(b)) if a.id != b.id => bail!(
                 "'{w}' is ambiguous: it is the id of account '{}' and the name of account id {}; write #{} or #{}",
                 a.name,
@@ -130,10 +179,10 @@ pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
             (None, None) => bail!("unknown account '{w}': no account has id {id}"),
         },
         AccountRef::Name(name) => {
-            if let Some(a) = db.account_by_name(&name)? {
+            if let Some(a) = db.by_name(&name)? {
                 return Ok(a);
             }
-            let names = db.account_names()?;
+            let names = db.names()?;
             let close = suggest(&name, names.iter().map(String::as_str));
             let message = if close.is_empty() {
                 format!("unknown account '{name}'")
@@ -152,12 +201,41 @@ pub fn resolve<M>(db: &Db<'_, M>, wanted: &str) -> Result<Account> {
 }
 
 /// Resolves several accounts, refusing the whole list if any is unknown;
-/// an account named twice is kept once.
+/// an account named twice is kept once. Every account the list can mean
+/// is fetched first, in one query (on PostgreSQL one round trip, not one
+/// per name); each item then resolves as [`resolve`] would.
 pub fn resolve_all(store: &Store, wanted: &[String]) -> Result<Vec<Account>> {
     let db = store.read();
+    let (mut ids, mut keys) = (vec![], vec![]);
+    for w in wanted {
+        let w = w.trim();
+        match AccountRef::parse(w) {
+            Ok(AccountRef::Id(id)) => ids.push(id),
+            Ok(AccountRef::Number(id)) => {
+                ids.push(id);
+                keys.push(name_key(w));
+            }
+            Ok(AccountRef::Name(name)) => keys.push(name_key(&name)),
+            // Refused with its reason when its turn comes.
+            Err(_) => {}
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut fetched = Fetched {
+        db: &db,
+        by_id: HashMap::new(),
+        by_key: HashMap::new(),
+    };
+    for a in db.accounts_among(&ids, &keys)? {
+        fetched.by_key.insert(name_key(&a.name), a.clone());
+        fetched.by_id.insert(a.id, a);
+    }
     let mut out: Vec<Account> = vec![];
     for w in wanted {
-        let a = resolve(&db, w)?;
+        let a = resolve_in(&fetched, w)?;
         if !out.iter().any(|o| o.id == a.id) {
             out.push(a);
         }
@@ -258,7 +336,7 @@ pub fn add_all(
 ) -> Result<Vec<AccountView>> {
     // A name twice in one batch is named by its rows, before anything is
     // written (no id of a rolled-back insert is ever shown).
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = HashMap::new();
     for (i, a) in accounts.iter().enumerate() {
         if let Some(first) = seen.insert(name_key(&a.name), i) {
             bail!(

@@ -1,6 +1,6 @@
 //! Accounts, their AD cache and their check results.
 
-use super::sql::{Row, args};
+use super::sql::{Arg, Row, Value, args};
 use super::{Db, Write, bad_value, from_db, from_ms, ms, opt_from_db, opt_from_ms, to_db};
 use crate::domain::account::{
     AppCredential, Credentials, NewAccount, PartnerApp, SecretRef, name_key,
@@ -13,6 +13,10 @@ use crate::model::{Account, Check, GdapState};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+
+/// How many ids or names one lookup query carries (far under SQLite's
+/// 32,766 and PostgreSQL's 65,535 parameters).
+const LOOKUP_CHUNK: usize = 500;
 
 pub(super) const SELECT_ACCOUNT: &str = "
     SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
@@ -135,6 +139,29 @@ impl<M> Db<'_, M> {
         let sql = format!("{SELECT_ACCOUNT} WHERE a.name_key = ?1");
         self.conn
             .query_opt(&sql, args![name_key(name)], account_row)
+    }
+
+    /// The accounts among these ids and these names ([`name_key`]s), in
+    /// one query per [`LOOKUP_CHUNK`] of each: a list of accounts named on
+    /// the command line is found in one round trip, not one per name.
+    pub fn accounts_among(&self, ids: &[AccountId], keys: &[String]) -> Result<Vec<Account>> {
+        let mut out = vec![];
+        let mut among = |column: &str, values: Vec<Value>| -> Result<()> {
+            let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "{SELECT_ACCOUNT} WHERE a.{column} IN ({})",
+                marks.join(", ")
+            );
+            out.extend(self.conn.query_vec(&sql, &values, account_row)?);
+            Ok(())
+        };
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            among("id", chunk.iter().map(Arg::value).collect())?;
+        }
+        for chunk in keys.chunks(LOOKUP_CHUNK) {
+            among("name_key", chunk.iter().map(Arg::value).collect())?;
+        }
+        Ok(out)
     }
 
     pub fn account_names(&self) -> Result<Vec<String>> {

@@ -123,10 +123,16 @@ impl Proxy {
     }
 
     /// The statement name of every Parse message the clients sent ("" for
-    /// an unnamed statement), read from the protocol's framing (the URL
-    /// has no TLS): after the startup message, a type byte and a length.
+    /// an unnamed statement).
     fn parsed_names(&self) -> Vec<String> {
-        let mut names = vec![];
+        self.parsed().into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// Every Parse message the clients sent: the statement's name ("" for
+    /// an unnamed one) and its text, read from the protocol's framing (the
+    /// URL has no TLS): after the startup message, a type byte and a length.
+    fn parsed(&self) -> Vec<(String, String)> {
+        let mut parsed = vec![];
         for tap in self.sent.lock().unwrap().iter() {
             let bytes = tap.lock().unwrap().clone();
             let len =
@@ -139,13 +145,15 @@ impl Proxy {
                 let (kind, n) = (bytes[at], len(at + 1));
                 if kind == b'P' {
                     let body = &bytes[at + 5..(at + 1 + n).min(bytes.len())];
-                    let end = body.iter().position(|b| *b == 0).unwrap_or(body.len());
-                    names.push(String::from_utf8_lossy(&body[..end]).into_owned());
+                    let mut words = body.split(|b| *b == 0).map(String::from_utf8_lossy);
+                    let name = words.next().unwrap_or_default().into_owned();
+                    let text = words.next().unwrap_or_default().into_owned();
+                    parsed.push((name, text));
                 }
                 at += 1 + n;
             }
         }
-        names
+        parsed
     }
 
     /// Every connection open now is reset.
@@ -561,6 +569,38 @@ postgres_only! {
 }
 
 postgres_only! {
+    #[test]
+    fn the_accounts_named_on_the_command_line_are_found_in_one_statement() {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &healthy());
+        let names = ["contoso", "fabrikam", "tailspin", "northwind", "adatum"];
+        for name in names {
+            s.add(name, &f, &[]);
+        }
+        let proxy = Proxy::start();
+        let mut cmd = s.cmd();
+        cmd.env("NFA_DB", proxy.url(&s));
+        // Named, by id, twice, in another case: five accounts.
+        let out = cmd
+            .args(["-o", "json", "refresh", "--no-run", "contoso", "#2", "TAILSPIN", "northwind", "adatum", "contoso"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(done.count(), 5, "{done}");
+        let accounts: Vec<_> = done.items().iter().map(|r| r["account"].as_str().unwrap().to_string()).collect();
+        assert_eq!(accounts, ["contoso", "fabrikam", "tailspin", "northwind", "adatum"]);
+        // One lookup by name (and one by id), not one per account.
+        let lookups: Vec<String> = proxy
+            .parsed()
+            .into_iter()
+            .map(|(_, text)| text)
+            .filter(|t| t.contains("FROM accounts a") && (t.contains("a.name_key") || t.contains("WHERE a.id IN")))
+            .collect();
+        assert_eq!(lookups.len(), 2, "{lookups:#?}");
+        assert!(lookups.iter().all(|t| t.contains(" IN (")), "{lookups:#?}");
+    }
+
     #[test]
     fn statements_used_again_are_prepared_unless_a_pooler_in_transaction_mode_stands_between() {
         let s = Sandbox::new();
