@@ -115,7 +115,15 @@ pub struct Store {
     /// How long a write waits for a lock ([`lock_timeout`]; PostgreSQL
     /// sets it in each transaction, for no session state outlives one).
     lock_wait_ms: u128,
+    /// How many more writes ask for their account's lock alone first
+    /// (PostgreSQL): set when a lock was found taken, as when a team
+    /// refreshes the same accounts at once, so that the tries that find it
+    /// taken again do not send their reads for nothing.
+    contended: std::sync::atomic::AtomicU8,
 }
+
+/// How many writes after a lock found taken ask for their lock alone.
+const CONTENDED_WRITES: u8 = 16;
 
 // The threads of a run share one store (and so one connection).
 const _: fn() = || {
@@ -190,6 +198,7 @@ impl Store {
             location: path.display().to_string(),
             identity: std::sync::OnceLock::new(),
             lock_wait_ms: 0,
+            contended: Default::default(),
         }
     }
 
@@ -217,6 +226,7 @@ impl Store {
             location: target.shown.clone(),
             identity: std::sync::OnceLock::new(),
             lock_wait_ms: wait,
+            contended: Default::default(),
         };
         // The usual case in one round trip: a schema of this build's (its
         // table in this schema), and who this session is. Anything else (a
@@ -589,7 +599,9 @@ impl Store {
         let mut busy = Backoff::new(Duration::from_millis(
             u64::try_from(self.lock_wait_ms).unwrap_or(u64::MAX),
         ));
-        let mut found_busy = false;
+        use std::sync::atomic::Ordering::Relaxed;
+        // Lately a lock was found taken: ask for this one alone first too.
+        let mut found_busy = self.contended.load(Relaxed) > 0;
         loop {
             match self.write_once(&mut f, found_busy) {
                 Err(e) if attempt < PG_RETRIES && retryable(&e) => {
@@ -599,12 +611,18 @@ impl Store {
                 // An account's lock was taken: the connection is let go
                 // (another job of this process may use it) while waiting.
                 Err(e) if e.downcast_ref::<sql::Busy>().is_some() => {
+                    self.contended.store(CONTENDED_WRITES, Relaxed);
                     if give_up_if_busy || !busy.sleep() {
                         return Err(e);
                     }
                     found_busy = true;
                 }
-                result => return result,
+                result => {
+                    let _ = self
+                        .contended
+                        .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1));
+                    return result;
+                }
             }
         }
     }
