@@ -24,7 +24,15 @@ impl Screen {
     /// `nfa <args>` (a command line of words) with `env` besides the
     /// sandbox's (which sets `NO_COLOR`).
     fn start_with(s: &Sandbox, env: &[(&str, String)], args: &str) -> Screen {
-        let nfa = env!("CARGO_BIN_EXE_nfa");
+        Screen::start_line(
+            s,
+            env,
+            &format!("exec {} {args}", env!("CARGO_BIN_EXE_nfa")),
+        )
+    }
+
+    /// `line` run by the shell on an 80×24 pty.
+    fn start_line(s: &Sandbox, env: &[(&str, String)], line: &str) -> Screen {
         let like = s.cmd();
         let mut c = Command::new("script");
         c.env_clear();
@@ -41,7 +49,7 @@ impl Screen {
             .current_dir(like.get_current_dir().unwrap())
             .args([
                 "-qefc",
-                &format!("stty cols 80 rows 24; exec {nfa} {args}"),
+                &format!("stty cols 80 rows 24; {line}"),
                 "/dev/null",
             ])
             .stdin(Stdio::piped())
@@ -77,6 +85,12 @@ impl Screen {
             raw,
             reader: Some(reader),
         }
+    }
+
+    /// The vt100 screen the output is read into, made `rows`×`cols`.
+    fn resize_reader(&self, rows: u16, cols: u16) {
+        let n = |v: u16| std::num::NonZeroU16::new(v).unwrap();
+        self.parser.lock().unwrap().set_size(n(rows), n(cols));
     }
 
     fn text(&self) -> String {
@@ -215,6 +229,39 @@ fn j_r_refreshes_the_selected_account_as_the_command_does_and_q_restores_the_ter
         !String::from_utf8_lossy(&raw).contains("\x1b[38;5;"),
         "a colour under NO_COLOR"
     );
+}
+
+#[test]
+fn a_resized_terminal_is_laid_out_again() {
+    let s = Sandbox::new();
+    let f = s.fixture("t.json", &healthy());
+    s.add("northwind-traders-worldwide-holdings", &f, &[]);
+    // The pty is made 120×40 (the kernel then signals nfa) once the test
+    // says so by creating `go`; the watcher gives up after 20 s.
+    let go = s.path("go");
+    let line = format!(
+        "(for i in $(seq 400); do [ -e '{go}' ] && exec stty cols 120 rows 40 < /dev/tty; sleep 0.05; done) & exec {nfa} ui",
+        go = go.display(),
+        nfa = env!("CARGO_BIN_EXE_nfa"),
+    );
+    let mut ui = Screen::start_line(&s, &[], &line);
+    let text = ui.wait_for("northwind-traders-worldwide-holdings");
+    // At 80 columns the long name leaves no room for the groups column.
+    assert!(!ui.line_of(" id ").contains("groups"), "{text}");
+    ui.resize_reader(40, 120);
+    std::fs::write(&go, "").unwrap();
+    let text = ui.wait_for("groups");
+    assert!(ui.line_of(" id ").contains("groups"), "{text}");
+    // The key line is at the new bottom, row 40.
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(
+        rows.len() == 40 && rows[39].contains("Update AD cache"),
+        "{text}"
+    );
+    ui.press("q");
+    let (code, raw) = ui.end();
+    assert_eq!(code, Some(0));
+    assert!(restored(&raw), "the terminal was not restored");
 }
 
 #[test]
