@@ -162,14 +162,19 @@ fn screen(
     let mut runs: Vec<std::thread::JoinHandle<()>> = vec![];
     let mut want = Want::of(app);
     let _ = ask.send(want);
+    let keys = keys();
     let outcome = loop {
-        terminal.draw(|f| draw::draw(f, app))?;
+        // A terminal that went away (its writes fail) ends the screen as
+        // its hangup signal does.
+        if terminal.draw(|f| draw::draw(f, app)).is_err() {
+            break Outcome::Interrupted;
+        }
         let mut effect = None;
-        if event::poll(TICK)? {
-            match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => effect = app.key(k),
-                _ => {}
-            }
+        match keys.recv_timeout(TICK) {
+            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => effect = app.key(k),
+            Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+            // The terminal's input is gone.
+            Err(RecvTimeoutError::Disconnected) => effect = Some(Effect::Interrupt),
         }
         if signalled.load(std::sync::atomic::Ordering::SeqCst) {
             effect = Some(Effect::Interrupt);
@@ -209,7 +214,8 @@ fn screen(
             "ending this screen's running tasks (interrupted)…",
             Tone::Warn,
         );
-        terminal.draw(|f| draw::draw(f, app))?;
+        // Shown if the terminal is still there.
+        let _ = terminal.draw(|f| draw::draw(f, app));
         for r in runs {
             let _ = r.join();
         }
@@ -220,6 +226,24 @@ fn screen(
     drop(ask);
     drop(reader);
     Ok(outcome)
+}
+
+/// The terminal's events, read on a thread of their own, so that the
+/// screen's loop never waits inside crossterm: once the terminal is gone
+/// crossterm's reader retries its read for ever without returning
+/// (crossterm-rs/crossterm#793), and the loop must still see the hangup
+/// signal and end the screen's tasks. An error reading ends the thread
+/// (the channel then says disconnected); the thread is not waited for.
+fn keys() -> Receiver<Event> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        while let Ok(e) = event::read() {
+            if tx.send(e).is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// Applies what a thread told.

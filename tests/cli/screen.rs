@@ -308,6 +308,71 @@ fn ctrl_c_ends_the_screens_running_tasks_interrupted_and_exits_130() {
     }
 }
 
+/// Whether process `pid` has ended (gone, or a zombie no one reaps).
+fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // "pid (comm) S ...": the state after the command's parenthesis.
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+#[test]
+fn a_terminal_that_goes_away_ends_the_screen_and_its_tasks_interrupted() {
+    let nfa = env!("CARGO_BIN_EXE_nfa");
+    // nfa the terminal's session leader (the kernel signals it), and nfa
+    // under a leader that ignores the hangup (nothing signals it; its
+    // writes to the terminal fail).
+    for leader in [true, false] {
+        let s = Sandbox::new();
+        let f = s.fixture("t.json", &slow(10_000));
+        s.add("contoso", &f, &[]);
+        let pid_file = s.path("pid");
+        let line = match leader {
+            true => format!("echo $$ > '{}'; exec {nfa} ui", pid_file.display()),
+            false => format!(
+                "trap '' HUP; sh -c \"echo \\$\\$ > '{}'; exec {nfa} ui\"; exit",
+                pid_file.display()
+            ),
+        };
+        let mut ui = Screen::start_line(&s, &[], &line);
+        ui.wait_for("contoso");
+        ui.press("r");
+        ui.wait_for("⟳ 0/2 Update AD cache");
+        let pid: u32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // script(1) killed: the pty's other end is closed, as when a
+        // terminal window is closed or an ssh connection drops.
+        ui.child.kill().unwrap();
+        ui.child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !ended(pid) {
+            if Instant::now() > deadline {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!("nfa ui still ran 15 s after its terminal went away (leader: {leader})");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let tasks = s.json(&["tasks", "--show-automated"]);
+        let children: Vec<&Value> = tasks
+            .items()
+            .iter()
+            .filter(|t| !t["parent_id"].is_null())
+            .collect();
+        assert_eq!(children.len(), 2, "{tasks}");
+        for t in children {
+            assert_eq!(t["status"], "ERROR", "leader: {leader}: {t}");
+            assert_eq!(t["error"], "interrupted", "leader: {leader}: {t}");
+        }
+    }
+}
+
 #[test]
 fn another_engineers_refresh_shows_on_the_screen_and_the_filter_narrows_it() {
     let s = Sandbox::new();
