@@ -216,12 +216,12 @@ impl Store {
         // A lock (an account's, the migration's) is waited for as long as
         // SQLite's write lock is, then given up with a clear error.
         let wait = lock_timeout()?.as_millis().max(1);
-        let prepare = pg::keeps_statements()?;
+        let pooler = pg::Pooler::from_env()?;
         let wire = target.connect()?;
+        // Statements are kept once it is known that nothing stands between
+        // that could lose them (below, in the first query).
         let store = Store {
-            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(
-                wire, prepare,
-            )))),
+            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(wire, false)))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
             identity: std::sync::OnceLock::new(),
@@ -232,21 +232,36 @@ impl Store {
         // table in this schema), and who this session is. Anything else (a
         // new or older schema, a login without a role, another
         // application's tables) takes the path below, which says it well.
+        // And the port the server was reached on: whether a pooler may
+        // stand between (`pg::Pooler::keeps`).
+        let keeps =
+            |port: Option<&str>| pooler.keeps(port.and_then(|p| p.parse().ok()), target.port());
         let quick = store.conn().pg_simple_row(
             "SELECT s.version::text,
                     (c.relnamespace = (SELECT n.oid FROM pg_namespace n
                                        WHERE n.nspname = current_schema()))::text,
-                    session_user::text, nfa_role()
+                    session_user::text, nfa_role(), inet_server_port()::text
              FROM nfa_schema s, pg_class c WHERE c.oid = 'nfa_schema'::regclass",
         );
         if let Ok(Some(row)) = quick
-            && let [Some(v), Some(here), Some(user), role] = row.as_slice()
+            && let [Some(v), Some(here), Some(user), role, port] = row.as_slice()
             && here == "true"
             && let Ok(v) = v.parse::<usize>()
             && (version..=schema::LATEST).contains(&v)
         {
             store.preset_identity(user, role.as_deref())?;
+            store.conn().keep_statements(keeps(port.as_deref()));
             return Ok(store);
+        }
+        // Any other case (a new database, a migration, a refusal) asks
+        // the port alone, first.
+        if let Ok(Some(row)) = store
+            .conn()
+            .pg_simple_row("SELECT inet_server_port()::text")
+        {
+            store
+                .conn()
+                .keep_statements(keeps(row.first().cloned().flatten().as_deref()));
         }
         store
             .pg_migrate(version)

@@ -124,6 +124,11 @@ impl Target {
     }
 
     /// `host:port` of the (first) server.
+    /// The port connected to (the first).
+    pub fn port(&self) -> u16 {
+        self.config.get_ports().first().copied().unwrap_or(5432)
+    }
+
     pub fn server(&self) -> String {
         let host = match self.config.get_hosts().first() {
             Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
@@ -543,24 +548,49 @@ fn locked_too_long(server: &str) -> String {
     )
 }
 
-/// Whether a connection may keep statements prepared on the server (a
-/// statement used a second time is prepared, and sent by name from then
-/// on): not when `NFA_PG_POOLER=transaction` says a pooler in transaction
-/// mode stands between (PgBouncer before 1.21, or without
-/// `max_prepared_statements`), whose next transaction may be another
-/// server connection's. Unset or `session`: they may. Anything else is an
-/// error naming the two.
-pub fn keeps_statements() -> Result<bool> {
-    match std::env::var("NFA_PG_POOLER") {
-        Err(std::env::VarError::NotPresent) => Ok(true),
-        Ok(v) if v.is_empty() || v == "session" => Ok(true),
-        Ok(v) if v == "transaction" => Ok(false),
-        Ok(v) => anyhow::bail!(
-            "NFA_PG_POOLER is '{}': it is 'transaction' (a pooler in transaction mode, such as PgBouncer's, stands before the server) or 'session' (the default)",
-            v.escape_debug()
-        ),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            anyhow::bail!("NFA_PG_POOLER is not valid UTF-8: it is 'transaction' or 'session'")
+/// What stands before the server, as `NFA_PG_POOLER` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooler {
+    /// Unset: found at opening ([`Pooler::keeps`]).
+    Unsaid,
+    /// `session`: nothing, or a pooler in session mode; statements kept.
+    Session,
+    /// `transaction`: a pooler in transaction mode; statements never kept.
+    Transaction,
+}
+
+impl Pooler {
+    pub fn from_env() -> Result<Pooler> {
+        match std::env::var("NFA_PG_POOLER") {
+            Err(std::env::VarError::NotPresent) => Ok(Pooler::Unsaid),
+            Ok(v) if v.is_empty() => Ok(Pooler::Unsaid),
+            Ok(v) if v == "session" => Ok(Pooler::Session),
+            Ok(v) if v == "transaction" => Ok(Pooler::Transaction),
+            Ok(v) => anyhow::bail!(
+                "NFA_PG_POOLER is '{}': it is 'transaction' (a pooler in transaction mode, such as PgBouncer's, stands before the server) or 'session' (nothing, or a pooler in session mode; unset, nfa finds out which by the server's port)",
+                v.escape_debug()
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!("NFA_PG_POOLER is not valid UTF-8: it is 'transaction' or 'session'")
+            }
+        }
+    }
+
+    /// Whether statements used again are kept prepared, given the port
+    /// the server says it was reached on (`inet_server_port()`, None over
+    /// a Unix socket) and the port nfa connected to. Unsaid, they are kept
+    /// only when the two are the same: any other port means something
+    /// stands between (PgBouncer, Azure's built-in PgBouncer on 6432, a
+    /// proxy, a forwarded port), which may hand each transaction another
+    /// server connection, where a statement kept on the first is missing
+    /// or, worse, another client's of the same name (an older pooler does
+    /// not track them). Not keeping costs only planning; keeping behind
+    /// such a pooler would run the wrong statement.
+    pub fn keeps(self, server_port: Option<u16>, our_port: u16) -> bool {
+        match self {
+            Pooler::Session => true,
+            Pooler::Transaction => false,
+            Pooler::Unsaid => server_port == Some(our_port),
         }
     }
 }
@@ -568,6 +598,19 @@ pub fn keeps_statements() -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_are_kept_unless_a_pooler_may_stand_between() {
+        // Said.
+        assert!(Pooler::Session.keeps(Some(5432), 6432));
+        assert!(!Pooler::Transaction.keeps(Some(5432), 5432));
+        // Unsaid: the server reached on the port nfa connected to.
+        assert!(Pooler::Unsaid.keeps(Some(5432), 5432));
+        assert!(Pooler::Unsaid.keeps(Some(6543), 6543));
+        // PgBouncer (or any proxy) on another port; a Unix socket between.
+        assert!(!Pooler::Unsaid.keeps(Some(5432), 6432));
+        assert!(!Pooler::Unsaid.keeps(None, 5432));
+    }
 
     #[test]
     fn sslmode_is_read_by_nfa_and_the_rest_by_the_client() {

@@ -248,8 +248,8 @@ pub enum Conn {
 /// its parameters typed by the server and bound as text, in one flight
 /// with its Bind and Execute: one round trip a statement. One used a
 /// second time is prepared within that flight and sent by name from then
-/// on (planned once), unless `NFA_PG_POOLER=transaction` says a pooler
-/// that cannot track prepared statements stands between ([`Stmt`]).
+/// on (planned once), unless a pooler that cannot track prepared
+/// statements may stand between ([`super::pg::Pooler`], [`Stmt`]).
 /// Statements
 /// whose answer is not needed at once (a transaction's BEGIN, a write that
 /// returns nothing) wait in `deferred` and go out with the next statement,
@@ -260,8 +260,9 @@ pub struct Pg {
     /// Each statement this connection has sent, by its SQLite text.
     known: RefCell<HashMap<String, Known>>,
     /// Whether a statement used again is prepared (named) on the server;
-    /// not under a pooler in transaction mode (`NFA_PG_POOLER`).
-    prepare: bool,
+    /// not under a pooler in transaction mode (`NFA_PG_POOLER`, or found
+    /// at opening: [`super::pg::Pooler`]).
+    prepare: std::cell::Cell<bool>,
     /// How many are (or are about to be).
     prepared: std::cell::Cell<usize>,
     deferred: RefCell<Vec<Deferred>>,
@@ -387,12 +388,12 @@ fn typed(args: &[Value]) -> Vec<(&(dyn ToSql + Sync), Type)> {
 
 impl Pg {
     /// `prepare`: whether statements used again are kept prepared on the
-    /// server ([`super::pg::keeps_statements`]).
+    /// server (until [`Conn::keep_statements`] says otherwise).
     pub fn new(wire: super::wire::Wire, prepare: bool) -> Pg {
         Pg {
             wire,
             known: RefCell::new(HashMap::new()),
-            prepare,
+            prepare: std::cell::Cell::new(prepare),
             prepared: std::cell::Cell::new(0),
             deferred: RefCell::new(vec![]),
             to_prepare: RefCell::new(vec![]),
@@ -441,7 +442,7 @@ impl Pg {
             match &k.prepared {
                 Some(st) => out.push(Stmt::Named(st.clone())),
                 None => {
-                    if self.prepare && k.uses == 2 && self.prepared.get() < MAX_PREPARED {
+                    if self.prepare.get() && k.uses == 2 && self.prepared.get() < MAX_PREPARED {
                         self.prepared.set(self.prepared.get() + 1);
                         self.to_prepare
                             .borrow_mut()
@@ -686,6 +687,14 @@ impl Conn {
     /// PostgreSQL only: runs `sql` (statements without parameters) in one
     /// round trip with the simple query protocol; the text of the last row
     /// it returned (`None` on SQLite, or when no row came).
+    /// Whether statements used again are kept prepared from now on
+    /// (PostgreSQL; before any is).
+    pub fn keep_statements(&self, keep: bool) {
+        if let Conn::Pg(p) = self {
+            p.prepare.set(keep);
+        }
+    }
+
     pub fn pg_simple_row(&self, sql: &str) -> Result<Option<Vec<Option<String>>>> {
         let Conn::Pg(p) = self else {
             return Ok(None);
