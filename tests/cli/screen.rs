@@ -295,16 +295,21 @@ fn ctrl_c_ends_the_screens_running_tasks_interrupted_and_exits_130() {
     let (code, raw) = ui.end();
     assert_eq!(code, Some(130));
     assert!(restored(&raw), "the terminal was not restored");
+    assert_both_tasks_interrupted(&s, "Ctrl-C");
+}
+
+/// The refresh's two tasks ended ERROR "interrupted" (`how` says after what).
+fn assert_both_tasks_interrupted(s: &Sandbox, how: &str) {
     let tasks = s.json(&["tasks", "--show-automated"]);
     let children: Vec<&Value> = tasks
         .items()
         .iter()
         .filter(|t| !t["parent_id"].is_null())
         .collect();
-    assert_eq!(children.len(), 2, "{tasks}");
+    assert_eq!(children.len(), 2, "{how}: {tasks}");
     for t in children {
-        assert_eq!(t["status"], "ERROR", "{t}");
-        assert_eq!(t["error"], "interrupted", "{t}");
+        assert_eq!(t["status"], "ERROR", "{how}: {t}");
+        assert_eq!(t["error"], "interrupted", "{how}: {t}");
     }
 }
 
@@ -359,17 +364,7 @@ fn a_terminal_that_goes_away_ends_the_screen_and_its_tasks_interrupted() {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let tasks = s.json(&["tasks", "--show-automated"]);
-        let children: Vec<&Value> = tasks
-            .items()
-            .iter()
-            .filter(|t| !t["parent_id"].is_null())
-            .collect();
-        assert_eq!(children.len(), 2, "{tasks}");
-        for t in children {
-            assert_eq!(t["status"], "ERROR", "leader: {leader}: {t}");
-            assert_eq!(t["error"], "interrupted", "leader: {leader}: {t}");
-        }
+        assert_both_tasks_interrupted(&s, &format!("the terminal gone (leader: {leader})"));
     }
 }
 
