@@ -192,13 +192,11 @@ impl super::Store {
     /// other connection commits to the file. `mark` keeps the last version
     /// seen (None before the first look, which counts as a change).
     pub fn changed_since(&self, mark: &mut Option<i64>) -> Result<bool> {
-        match &*self.conn() {
-            Conn::Lite(c) => {
-                let now: i64 = c.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-                Ok(mark.replace(now) != Some(now))
-            }
-            Conn::Pg(pg) => pg.wait_for_notification(Duration::from_millis(1)),
+        if let Conn::Lite(c) = &*self.conn() {
+            let now: i64 = c.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            return Ok(mark.replace(now) != Some(now));
         }
+        self.logs_notified()
     }
 
     /// Waits until new log lines may be there: woken by PostgreSQL's

@@ -221,7 +221,7 @@ impl Store {
         // Statements are kept once it is known that nothing stands between
         // that could lose them (below, in the first query).
         let store = Store {
-            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(wire, false)))),
+            shared: parking_lot::ReentrantMutex::new(Conn::Pg(Box::new(sql::Pg::new(wire)))),
             at: Location::Postgres(Box::new(target.clone())),
             location: target.shown.clone(),
             identity: std::sync::OnceLock::new(),

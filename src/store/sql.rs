@@ -387,13 +387,13 @@ fn typed(args: &[Value]) -> Vec<(&(dyn ToSql + Sync), Type)> {
 }
 
 impl Pg {
-    /// `prepare`: whether statements used again are kept prepared on the
-    /// server (until [`Conn::keep_statements`] says otherwise).
-    pub fn new(wire: super::wire::Wire, prepare: bool) -> Pg {
+    /// A connection that keeps no statement prepared until
+    /// [`Conn::keep_statements`] says it may.
+    pub fn new(wire: super::wire::Wire) -> Pg {
         Pg {
             wire,
             known: RefCell::new(HashMap::new()),
-            prepare: std::cell::Cell::new(prepare),
+            prepare: std::cell::Cell::new(false),
             prepared: std::cell::Cell::new(0),
             deferred: RefCell::new(vec![]),
             to_prepare: RefCell::new(vec![]),
