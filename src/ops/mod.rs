@@ -27,7 +27,7 @@ use crate::runner::{AccountGone, Runner, TaskResult};
 use crate::store::Store;
 use anyhow::{Result, anyhow};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Runs the tasks (PENDING, taken on by this process) of one account, with
 /// its progress bar.
@@ -133,7 +133,7 @@ pub fn parallel<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&Store, &T) -> Result<R> + Sync,
 ) -> Done<R> {
-    let next = AtomicUsize::new(0);
+    let picker = Picker::new(items.len());
     // Items put off once because another engineer's transaction held
     // their account: done after the others (then waiting for the lock).
     let later: Mutex<std::collections::VecDeque<usize>> = Mutex::default();
@@ -143,8 +143,7 @@ pub fn parallel<T: Sync, R: Send>(
         own,
         jobs,
         |_| {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            if i < items.len() {
+            if let Some(i) = picker.take() {
                 return Ok(Some((i, true)));
             }
             Ok(later.lock().expect("lock").pop_front().map(|i| (i, false)))
@@ -158,8 +157,12 @@ pub fn parallel<T: Sync, R: Send>(
                 // Nothing of it was done: the thread takes the next one,
                 // and this one comes back when the queue is empty (the
                 // thread that put it off is still there to take it).
+                // Another engineer going through the same list is just
+                // ahead: going on at the next item would find the lock of
+                // each taken in turn, so the run goes on elsewhere.
                 Err(e) if first && crate::store::is_busy(&e) => {
                     later.lock().expect("lock").push_back(i);
+                    picker.jump(random_below(items.len()));
                     Ok(None)
                 }
                 r => Ok(Some((i, r?))),
@@ -175,6 +178,71 @@ pub fn parallel<T: Sync, R: Send>(
         items: items.into_iter().map(|(_, r)| r).collect(),
         error: done.error,
     }
+}
+
+/// Which item a job of [`parallel`] takes next: the first one not yet
+/// taken from a cursor on, in the order given, so that a run alone does
+/// its items in order; [`Picker::jump`] moves the cursor (the items passed
+/// over are taken when it comes round to them). Each item is taken once.
+struct Picker {
+    taken: Vec<AtomicBool>,
+    cursor: AtomicUsize,
+    left: AtomicUsize,
+}
+
+impl Picker {
+    fn new(n: usize) -> Picker {
+        Picker {
+            taken: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            cursor: AtomicUsize::new(0),
+            left: AtomicUsize::new(n),
+        }
+    }
+
+    /// The next item to do, None once every one is taken.
+    fn take(&self) -> Option<usize> {
+        let n = self.taken.len();
+        if self.left.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        let start = self.cursor.load(Ordering::SeqCst);
+        for k in 0..n {
+            let i = (start + k) % n;
+            if !self.taken[i].swap(true, Ordering::SeqCst) {
+                self.left.fetch_sub(1, Ordering::SeqCst);
+                // Unless another job moved it meanwhile.
+                let _ = self.cursor.compare_exchange(
+                    start,
+                    (i + 1) % n,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                );
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Goes on from item `to`.
+    fn jump(&self, to: usize) {
+        self.cursor
+            .store(to % self.taken.len().max(1), Ordering::SeqCst);
+    }
+}
+
+/// A number below `n` (0 when `n` is 0) that differs between processes and
+/// calls: where a run that met another engineer's goes on.
+fn random_below(n: usize) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    usize::try_from(h.finish() % u64::try_from(n.max(1)).unwrap_or(u64::MAX)).unwrap_or(0)
 }
 
 /// Runs `f` on each piece of work that `next` hands out (inside each
@@ -235,5 +303,57 @@ pub fn drain<T, R: Send>(
             items: vec![],
             error: Some(anyhow!("a worker thread panicked")),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Picker;
+    use proptest::prelude::*;
+
+    fn all(p: &Picker) -> Vec<usize> {
+        std::iter::from_fn(|| p.take()).collect()
+    }
+
+    #[test]
+    fn a_run_alone_takes_its_items_in_order() {
+        assert_eq!(all(&Picker::new(5)), [0, 1, 2, 3, 4]);
+        assert_eq!(all(&Picker::new(0)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn after_a_jump_it_goes_on_there_and_comes_round_to_the_items_passed_over() {
+        let p = Picker::new(6);
+        assert_eq!(p.take(), Some(0));
+        p.jump(4);
+        assert_eq!(all(&p), [4, 5, 1, 2, 3]);
+    }
+
+    proptest! {
+        /// Whatever the jumps, and from however many threads, every item
+        /// is taken exactly once.
+        #[test]
+        fn every_item_is_taken_once(n in 0usize..60, jumps in proptest::collection::vec(0usize..100, 0..20), threads in 1usize..4) {
+            let p = Picker::new(n);
+            let taken = std::sync::Mutex::new(vec![]);
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    let (p, taken, jumps) = (&p, &taken, &jumps);
+                    s.spawn(move || {
+                        let mut k = t;
+                        while let Some(i) = p.take() {
+                            taken.lock().unwrap().push(i);
+                            if let Some(to) = jumps.get(k) {
+                                p.jump(*to);
+                            }
+                            k += threads;
+                        }
+                    });
+                }
+            });
+            let mut taken = taken.into_inner().unwrap();
+            taken.sort_unstable();
+            prop_assert_eq!(taken, (0..n).collect::<Vec<_>>());
+        }
     }
 }
