@@ -18,14 +18,33 @@ use std::collections::HashMap;
 /// 32,766 and PostgreSQL's 65,535 parameters).
 const LOOKUP_CHUNK: usize = 500;
 
-pub(super) const SELECT_ACCOUNT: &str = "
-    SELECT a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
+/// The columns of an account as [`account_row`] reads them, and where they
+/// come from: macros, so that statements are made of them at compile
+/// time (`store::decision` builds PostgreSQL's one read of a decision of
+/// the same columns).
+macro_rules! account_columns {
+    () => {
+        "a.id, a.name, a.tenant_id, a.source, a.lifecycle, a.created_at,
            a.last_activity_at, a.ad_cache_updated_at, a.ad_users, a.ad_groups,
            c.task_id, c.checked_at, c.azure_ok, c.azure_error, c.office365_ok, c.office365_error,
            a.client_id, a.client_secret_env, a.client_secret_file, a.subscription_id, a.directory_cursor,
-           a.certificate_file, a.certificate_key_file, c.gdap_status, c.gdap_ends_at, c.gdap_auto_extend
-    FROM accounts a
-    LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)";
+           a.certificate_file, a.certificate_key_file, c.gdap_status, c.gdap_ends_at, c.gdap_auto_extend"
+    };
+}
+macro_rules! account_from {
+    () => {
+        "accounts a
+    LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)"
+    };
+}
+pub(super) use {account_columns, account_from};
+
+pub(super) const SELECT_ACCOUNT: &str = concat!(
+    "\n    SELECT ",
+    account_columns!(),
+    "\n    FROM ",
+    account_from!()
+);
 
 pub(super) fn account_row(r: &Row<'_>) -> Result<Account> {
     let lifecycle: String = r.get(4)?;

@@ -139,7 +139,9 @@ impl Db<'_, Write> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         // Nothing comes back: on PostgreSQL it goes out with the next
-        // statement (or the COMMIT).
+        // statement (or the COMMIT, which is then followed by
+        // `NOTIFY_LOGS`).
+        self.conn.wrote_log();
         self.conn.defer(
             "INSERT INTO logs (time, level, event, task_id, account_id, detail, username)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -156,6 +158,16 @@ impl Db<'_, Write> {
     }
 }
 
+/// What follows the COMMIT of a transaction that wrote a log line on
+/// PostgreSQL: a notification of `nfa_logs` (it wakes `logs --follow`, the
+/// screen and the workers), in a transaction of its own whose commit does
+/// not wait for the disk. A notification in the writing transaction itself
+/// (the trigger of schema 6 to 9) made every such COMMIT take the server's
+/// one notification lock and keep it until its commit record was on disk:
+/// the commits of every engineer and worker went one at a time.
+pub(super) const NOTIFY_LOGS: &str =
+    "SELECT set_config('synchronous_commit', 'off', true), pg_notify('nfa_logs', '')";
+
 /// How often `logs --follow` looks for new lines on SQLite, which cannot
 /// tell another process that it wrote.
 const POLL: Duration = Duration::from_millis(250);
@@ -167,7 +179,7 @@ const STOP_STEP: Duration = Duration::from_millis(50);
 
 impl super::Store {
     /// Asks to be told of new log lines (PostgreSQL: `LISTEN nfa_logs`,
-    /// which every insert into `logs` notifies); call it before reading what
+    /// which every committed write of a log line notifies: [`NOTIFY_LOGS`]); call it before reading what
     /// is there, so that nothing written meanwhile is missed.
     pub fn listen_for_logs(&self) -> Result<()> {
         if self.conn().backend() == Backend::Postgres {

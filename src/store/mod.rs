@@ -661,7 +661,7 @@ impl Store {
         conn.lock_alone(false);
         match result {
             Ok(v) => {
-                if let Err(e) = conn.batch("COMMIT") {
+                if let Err(e) = conn.commit(logs::NOTIFY_LOGS) {
                     let _ = conn.rollback();
                     return Err(e);
                 }

@@ -333,6 +333,9 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX tasks_audits ON tasks(account_id, created_at) WHERE origin = 1;
     "#,
+    // 10: on PostgreSQL the notification of new log lines leaves the
+    // writing transaction (PG_MIGRATIONS); nothing changes on SQLite.
+    "",
 ];
 
 /// The version whose migration recomputes the account name keys.
@@ -356,8 +359,10 @@ pub const LATEST: usize = MIGRATIONS.len();
 /// two differences: every row counts as `late` (PostgreSQL keeps a real
 /// index on times, and its concurrent writers do not commit in time order,
 /// so `store::clock`'s id bound is not used there), text compares and
-/// sorts bytewise as on SQLite (`COLLATE "C"`), and a new log line
-/// notifies `nfa_logs` (LISTEN/NOTIFY wakes `nfa logs --follow`).
+/// sorts bytewise as on SQLite (`COLLATE "C"`), and a committed write of a
+/// log line notifies `nfa_logs` (LISTEN/NOTIFY wakes `nfa logs --follow`;
+/// from schema 10 nfa sends it after the COMMIT, `store::logs::NOTIFY_LOGS`,
+/// before it a trigger did, inside the transaction).
 pub const PG_MIGRATIONS: &[(usize, &str)] = &[
     (
         6,
@@ -524,6 +529,18 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[
         EXECUTE format('GRANT INSERT, UPDATE, DELETE ON workers TO %s, %s',
                        nfa_grp('engineer'), nfa_grp('helpdesk'));
     END $$;
+    "#,
+    ),
+    (
+        10,
+        // A NOTIFY inside a transaction takes the server's one
+        // notification lock at its COMMIT and keeps it until the commit
+        // record is on disk: with this trigger every write of every
+        // engineer committed one at a time. nfa now notifies after the
+        // COMMIT (`store::logs::NOTIFY_LOGS`).
+        r#"
+    DROP TRIGGER logs_notify ON logs;
+    DROP FUNCTION nfa_log_written();
     "#,
     ),
 ];

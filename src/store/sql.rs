@@ -208,6 +208,9 @@ col_id!(crate::domain::ids::TaskId);
 pub enum Row<'r> {
     Lite(&'r rusqlite::Row<'r>),
     Pg(&'r tokio_postgres::Row),
+    /// Values already read: a row of several reads that PostgreSQL answered
+    /// in one JSON value ([`Cells`]).
+    Values(&'r [Value]),
 }
 
 impl Row<'_> {
@@ -219,7 +222,67 @@ impl Row<'_> {
                 let Any(v) = r.try_get(i)?;
                 T::from_value(v).with_context(|| format!("column {i}"))
             }
+            Row::Values(vs) => {
+                let v = vs
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("column {i} is missing from a row of {}", vs.len()))?;
+                T::from_value(v).with_context(|| format!("column {i}"))
+            }
         }
+    }
+}
+
+/// One row as PostgreSQL's `json_build_array` of its columns writes it:
+/// each column's value as [`Any`] reads it (`bigint` a number, `text` a
+/// string, `boolean` 0 or 1, NULL null), for [`Row::Values`].
+#[derive(Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Cells(Vec<Cell>);
+
+impl Cells {
+    /// The row, to read with the same functions as any other.
+    pub fn values(&self) -> Vec<Value> {
+        self.0.iter().map(|c| c.0.clone()).collect()
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct Cell(Value);
+
+impl<'de> serde::Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cell, D::Error> {
+        struct Scalar;
+        impl serde::de::Visitor<'_> for Scalar {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a column's value (null, a number, a string or a boolean)")
+            }
+            fn visit_unit<E>(self) -> Result<Cell, E> {
+                Ok(Cell(Value::Null))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Cell, E> {
+                Ok(Cell(Value::Int(i64::from(v))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Cell, E> {
+                Ok(Cell(Value::Int(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Cell, E> {
+                i64::try_from(v)
+                    .map(|v| Cell(Value::Int(v)))
+                    .map_err(|_| E::custom(format!("{v} does not fit a bigint")))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Cell, E> {
+                Ok(Cell(Value::Real(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell(Value::Text(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Cell, E> {
+                Ok(Cell(Value::Text(v)))
+            }
+        }
+        d.deserialize_any(Scalar)
     }
 }
 
@@ -272,6 +335,9 @@ pub struct Pg {
     /// (a transaction run again because it found the lock taken: it does
     /// not send its reads again until it holds it).
     lock_alone: std::cell::Cell<bool>,
+    /// Whether the transaction under way wrote a log line (its COMMIT is
+    /// then followed by a notification: [`Conn::commit`]).
+    logged: std::cell::Cell<bool>,
 }
 
 /// The most statements one connection keeps prepared (the others are sent
@@ -398,6 +464,7 @@ impl Pg {
             deferred: RefCell::new(vec![]),
             to_prepare: RefCell::new(vec![]),
             lock_alone: std::cell::Cell::new(false),
+            logged: std::cell::Cell::new(false),
         }
     }
 
@@ -596,11 +663,50 @@ impl Conn {
         Ok(())
     }
 
+    /// Notes that the transaction under way wrote a log line
+    /// (PostgreSQL: see [`Conn::commit`]).
+    pub fn wrote_log(&self) {
+        if let Conn::Pg(p) = self {
+            p.logged.set(true);
+        }
+    }
+
+    /// Commits the write transaction under way. On PostgreSQL, when it
+    /// wrote a log line, `notify` (a statement of a transaction of its
+    /// own) goes out right after the COMMIT, in the same flight: its
+    /// answer does not change the COMMIT's (the commit happened or not
+    /// before it runs), and it holds no lock of the COMMIT's.
+    pub fn commit(&self, notify: &str) -> Result<()> {
+        let Conn::Pg(p) = self else {
+            return self.batch("COMMIT");
+        };
+        if !p.logged.replace(false) {
+            return self.batch("COMMIT");
+        }
+        if p.deferred
+            .borrow()
+            .iter()
+            .any(|d| matches!(d, Deferred::Try(..)))
+        {
+            p.wait(async { Ok(()) })?;
+        }
+        let client = &p.wire.client;
+        p.wait(async {
+            let (commit, _notified) = futures_util::future::join(
+                client.batch_execute("COMMIT"),
+                client.batch_execute(notify),
+            )
+            .await;
+            commit
+        })
+    }
+
     /// Ends the write transaction under way, its changes undone. On
     /// PostgreSQL, a transaction whose BEGIN was never sent is simply
     /// forgotten, with whatever waited to go with it.
     pub fn rollback(&self) -> Result<()> {
         if let Conn::Pg(p) = self {
+            p.logged.set(false);
             let deferred = std::mem::take(&mut *p.deferred.borrow_mut());
             if deferred.iter().any(|d| matches!(d, Deferred::Begin(_))) {
                 return Ok(());
@@ -1017,7 +1123,33 @@ impl<'a> FromSql<'a> for Any {
 
 #[cfg(test)]
 mod tests {
-    use super::to_postgres;
+    use super::{Cells, Value, to_postgres};
+
+    #[test]
+    fn a_row_of_json_reads_as_the_same_values_as_a_row_of_columns() {
+        let row: Cells = serde_json::from_str(
+            r#"[7, -9223372036854775808, 9223372036854775807, "caf\u00e9 \"x\"", null, true, false, 1.5]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            row.values(),
+            [
+                Value::Int(7),
+                Value::Int(i64::MIN),
+                Value::Int(i64::MAX),
+                Value::Text("café \"x\"".into()),
+                Value::Null,
+                Value::Int(1),
+                Value::Int(0),
+                Value::Real(1.5),
+            ]
+        );
+        // Nothing is made up: a value out of a bigint's range, or a
+        // column that is not one value, is refused.
+        assert!(serde_json::from_str::<Cells>("[9223372036854775808]").is_err());
+        assert!(serde_json::from_str::<Cells>("[[1]]").is_err());
+        assert!(serde_json::from_str::<Cells>(r#"[{"a": 1}]"#).is_err());
+    }
 
     fn pg(sql: &str) -> String {
         to_postgres(sql).unwrap()

@@ -20,6 +20,29 @@ pub(super) const SELECT_TASK: &str = "
            t.origin, t.earlier_id, t.earlier_status, t.username
     FROM tasks t JOIN accounts a ON a.id = t.account_id";
 
+/// The columns of [`SELECT_FEW_TASKS`] (of `tasks t`), as [`task_row`]
+/// reads them: a macro, as `accounts::account_columns`.
+macro_rules! few_task_columns {
+    () => {
+        "t.id, t.parent_id, t.account_id,
+           (SELECT a.name FROM accounts a WHERE a.id = t.account_id),
+           t.kind, t.automated, t.status, t.decision,
+           t.description, t.error, t.created_at, t.started_at, t.finished_at,
+           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
+           t.origin, t.earlier_id, t.earlier_status, t.username"
+    };
+}
+pub(super) use few_task_columns;
+
+/// [`SELECT_TASK`] for reads of a few tasks found by key (an id, a parent,
+/// one account's): the account's name looked up by its key for each row,
+/// so that no plan joins them by reading every account. PostgreSQL's
+/// generic plan of a statement kept prepared, made from the default
+/// estimates of tables not yet analyzed, read the whole accounts table to
+/// join the two children of one refresh (a decision read every account).
+pub(super) const SELECT_FEW_TASKS: &str =
+    concat!("\n    SELECT ", few_task_columns!(), "\n    FROM tasks t");
+
 /// The description a task has when none is stored: the usual one of its
 /// kind, or of its activity's decision (a retry's is always stored: it
 /// names the kinds retried).
@@ -131,13 +154,13 @@ fn rare(statuses: &[TaskStatus]) -> &'static str {
 
 impl<M> Db<'_, M> {
     pub fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        let sql = format!("{SELECT_TASK} WHERE t.id = ?1");
+        let sql = format!("{SELECT_FEW_TASKS} WHERE t.id = ?1");
         self.conn.query_opt(&sql, args![id], task_row)
     }
 
     /// The children of a task, oldest first.
     pub fn children(&self, parent_id: TaskId) -> Result<Vec<Task>> {
-        let sql = format!("{SELECT_TASK} WHERE t.parent_id = ?1 ORDER BY t.id");
+        let sql = format!("{SELECT_FEW_TASKS} WHERE t.parent_id = ?1 ORDER BY t.id");
         self.conn.query_vec(&sql, args![parent_id], task_row)
     }
 
@@ -232,7 +255,7 @@ impl<M> Db<'_, M> {
     /// and retry.)
     pub fn earlier_refresh(&self, account_id: AccountId) -> Result<Option<(Task, Vec<Task>)>> {
         let sql = format!(
-            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0
+            "{SELECT_FEW_TASKS} WHERE t.account_id = ?1 AND t.kind = 0
                AND t.decision IN (0, 1) ORDER BY t.id DESC LIMIT 1"
         );
         let Some(activity) = self.conn.query_opt(&sql, args![account_id], task_row)? else {
@@ -261,7 +284,7 @@ impl<M> Db<'_, M> {
     /// The newest activity of the account, whatever it decided.
     pub fn latest_activity(&self, account_id: AccountId) -> Result<Option<Task>> {
         let sql = format!(
-            "{SELECT_TASK} WHERE t.account_id = ?1 AND t.kind = 0 ORDER BY t.id DESC LIMIT 1"
+            "{SELECT_FEW_TASKS} WHERE t.account_id = ?1 AND t.kind = 0 ORDER BY t.id DESC LIMIT 1"
         );
         self.conn.query_opt(&sql, args![account_id], task_row)
     }
@@ -271,7 +294,7 @@ impl<M> Db<'_, M> {
     pub fn unfinished_tasks(&self, account_id: Option<AccountId>) -> Result<Vec<Task>> {
         let sql = match account_id {
             Some(_) => format!(
-                "{SELECT_TASK} WHERE t.account_id = ?1 AND t.status IN (0, 1) ORDER BY t.id"
+                "{SELECT_FEW_TASKS} WHERE t.account_id = ?1 AND t.status IN (0, 1) ORDER BY t.id"
             ),
             None => {
                 format!("{SELECT_TASK} WHERE t.status IN (0, 1) ORDER BY t.id")

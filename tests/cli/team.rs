@@ -531,3 +531,86 @@ postgres_only! {
         );
     }
 }
+
+postgres_only! {
+    #[test]
+    fn a_log_line_is_notified_once_committed_by_nfa_not_inside_the_writing_transaction() {
+        let (s, _) = team_with_contoso(&healthy());
+        // No trigger of `logs` notifies: a NOTIFY inside a transaction
+        // holds the server's one notification lock from its COMMIT until
+        // the commit is on disk, and every engineer's writes took turns.
+        let notifying = s.sql_i64(
+            "SELECT count(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+             WHERE t.tgrelid = 'logs'::regclass AND p.prosrc LIKE '%notify%'",
+        );
+        assert_eq!(notifying, 0, "a trigger of logs notifies");
+        let url = &s.pg.as_ref().unwrap().url;
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut listener = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        listener.batch_execute("LISTEN nfa_logs").unwrap();
+        s.json(&["refresh", "contoso"]);
+        let mut notes = listener.notifications();
+        let note = notes
+            .timeout_iter(Duration::from_secs(20))
+            .next()
+            .unwrap()
+            .expect("a refresh's log lines were never notified");
+        assert_eq!(note.channel(), "nfa_logs");
+        // A write that logged nothing notifies nothing.
+        while notes
+            .timeout_iter(Duration::from_millis(300))
+            .next()
+            .unwrap()
+            .is_some()
+        {}
+        drop(notes);
+        s.json(&["settings", "set", "refresh-window", "7200"]);
+        let late = listener
+            .notifications()
+            .timeout_iter(Duration::from_millis(500))
+            .next()
+            .unwrap();
+        assert!(late.is_none(), "a write without a log line notified: {late:?}");
+    }
+}
+
+postgres_only! {
+    #[test]
+    fn a_refresh_decision_reads_no_other_accounts_row() {
+        // Tables never analyzed (a new team database, a server without
+        // autovacuum): the plans of the statements kept prepared are made
+        // from the default estimates.
+        let s = team();
+        let f = s.fixture("t.json", &healthy());
+        let mut csv = String::from("name,source\n");
+        for i in 0..400 {
+            csv.push_str(&format!("customer-{i},fixture:{}\n", f.display()));
+        }
+        let list = s.path("accounts.csv");
+        std::fs::write(&list, csv).unwrap();
+        s.json(&["accounts", "import", list.to_str().unwrap()]);
+        // Every account refreshed twice: 1,600 tasks, enough for the
+        // default estimates to make a join of the tasks of one refresh
+        // with their accounts a hash join over all of them.
+        let all: String = (0..400).map(|i| format!("customer-{i}\n")).collect();
+        for _ in 0..2 {
+            let o = s.run_with_stdin(&["-q", "refresh", "-", "--jobs", "2"], &all);
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        let names: String = (0..40).map(|i| format!("customer-{i}\n")).collect();
+        let scanned = || {
+            s.sql_i64("SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'accounts'")
+        };
+        let before = scanned();
+        let o = s.run_with_stdin(&["-q", "-o", "json", "refresh", "-", "--jobs", "1"], &names);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let decided: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(decided.as_array().unwrap().len(), 40);
+        assert!(decided.as_array().unwrap().iter().all(|r| r["decision"] == "deduplicated"));
+        // At most one scan, finding the 40 names (10 % of the table); a
+        // plan that joins a task to its account by reading the accounts
+        // table reads 400 rows in each decision (16,400 in all, seen).
+        let read = scanned() - before;
+        assert!(read <= 400, "40 decisions read {read} rows of accounts by full scans");
+    }
+}
