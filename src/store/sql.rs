@@ -15,6 +15,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 
+/// [`Conn::server_secs`] on PostgreSQL, for statements made at compile
+/// time (`store::decision`).
+macro_rules! pg_server_secs {
+    () => {
+        "CAST(floor(extract(epoch FROM clock_timestamp())) AS bigint)"
+    };
+}
+pub(super) use pg_server_secs;
+
 /// A value bound to a statement or read from a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -468,6 +477,22 @@ impl Pg {
         }
     }
 
+    /// Sends what waits to go out if a lock asked for without waiting is
+    /// among it, so that the lock is known to be held before anything is
+    /// committed (sent with the COMMIT, a lock found taken would be known
+    /// only once the transaction had committed without it).
+    fn settle_tries(&self) -> Result<()> {
+        let tries = self
+            .deferred
+            .borrow()
+            .iter()
+            .any(|d| matches!(d, Deferred::Try(..)));
+        if tries {
+            self.wait(async { Ok(()) })?;
+        }
+        Ok(())
+    }
+
     /// Whether the connection is gone (the server ended it: a restart, a
     /// failover; or it stopped answering).
     pub fn is_closed(&self) -> bool {
@@ -618,7 +643,7 @@ impl Conn {
     pub fn server_secs(&self) -> &'static str {
         match self {
             Conn::Lite(_) => "unixepoch()",
-            Conn::Pg(_) => "CAST(floor(extract(epoch FROM clock_timestamp())) AS bigint)",
+            Conn::Pg(_) => pg_server_secs!(),
         }
     }
 
@@ -635,15 +660,7 @@ impl Conn {
         match self {
             Conn::Lite(c) => c.execute_batch(sql)?,
             Conn::Pg(p) => {
-                // A lock asked for without waiting is known to be held
-                // before anything is committed.
-                if p.deferred
-                    .borrow()
-                    .iter()
-                    .any(|d| matches!(d, Deferred::Try(..)))
-                {
-                    p.wait(async { Ok(()) })?;
-                }
+                p.settle_tries()?;
                 p.wait(p.wire.client.batch_execute(sql))?;
             }
         }
@@ -683,13 +700,7 @@ impl Conn {
         if !p.logged.replace(false) {
             return self.batch("COMMIT");
         }
-        if p.deferred
-            .borrow()
-            .iter()
-            .any(|d| matches!(d, Deferred::Try(..)))
-        {
-            p.wait(async { Ok(()) })?;
-        }
+        p.settle_tries()?;
         let client = &p.wire.client;
         p.wait(async {
             let (commit, _notified) = futures_util::future::join(
@@ -790,9 +801,6 @@ impl Conn {
         Ok(())
     }
 
-    /// PostgreSQL only: runs `sql` (statements without parameters) in one
-    /// round trip with the simple query protocol; the text of the last row
-    /// it returned (`None` on SQLite, or when no row came).
     /// Whether statements used again are kept prepared from now on
     /// (PostgreSQL; before any is).
     pub fn keep_statements(&self, keep: bool) {
@@ -801,6 +809,9 @@ impl Conn {
         }
     }
 
+    /// PostgreSQL only: runs `sql` (statements without parameters) in one
+    /// round trip with the simple query protocol; the text of the last row
+    /// it returned (`None` on SQLite, or when no row came).
     pub fn pg_simple_row(&self, sql: &str) -> Result<Option<Vec<Option<String>>>> {
         let Conn::Pg(p) = self else {
             return Ok(None);
