@@ -315,3 +315,18 @@ impl StopSignals {
         }
     }
 }
+
+/// A number that differs between processes and calls: for jitter and for
+/// spreading engineers' runs apart, not for secrecy.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish()
+}

@@ -233,16 +233,8 @@ impl Picker {
 /// A number below `n` (0 when `n` is 0) that differs between processes and
 /// calls: where a run that met another engineer's goes on.
 fn random_below(n: usize) -> usize {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    usize::try_from(h.finish() % u64::try_from(n.max(1)).unwrap_or(u64::MAX)).unwrap_or(0)
+    let n = u64::try_from(n.max(1)).unwrap_or(u64::MAX);
+    usize::try_from(crate::process::random_u64() % n).unwrap_or(0)
 }
 
 /// Runs `f` on each piece of work that `next` hands out (inside each

@@ -761,15 +761,7 @@ impl Backoff {
 /// A number in [0, 1) that differs between processes and calls (jitter,
 /// not secrecy).
 fn rand_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+    (crate::process::random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Refuses a new (version 0) database that holds another application's

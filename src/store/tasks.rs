@@ -13,26 +13,37 @@ use crate::model::Task;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-pub(super) const SELECT_TASK: &str = "
-    SELECT t.id, t.parent_id, t.account_id, a.name, t.kind, t.automated, t.status, t.decision,
-           t.description, t.error, t.created_at, t.started_at, t.finished_at,
-           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
-           t.origin, t.earlier_id, t.earlier_status, t.username
-    FROM tasks t JOIN accounts a ON a.id = t.account_id";
-
-/// The columns of [`SELECT_FEW_TASKS`] (of `tasks t`), as [`task_row`]
-/// reads them: a macro, as `accounts::account_columns`.
-macro_rules! few_task_columns {
-    () => {
-        "t.id, t.parent_id, t.account_id,
-           (SELECT a.name FROM accounts a WHERE a.id = t.account_id),
-           t.kind, t.automated, t.status, t.decision,
+/// The columns of a task (of `tasks t`) as [`task_row`] reads them, the
+/// account's name as `$name`: a macro, so that statements are made of it
+/// at compile time (as `accounts::account_columns`).
+macro_rules! task_columns {
+    ($name:literal) => {
+        concat!(
+            "t.id, t.parent_id, t.account_id, ",
+            $name,
+            ", t.kind, t.automated, t.status, t.decision,
            t.description, t.error, t.created_at, t.started_at, t.finished_at,
            t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
            t.origin, t.earlier_id, t.earlier_status, t.username"
+        )
     };
 }
-pub(super) use few_task_columns;
+
+pub(super) const SELECT_TASK: &str = concat!(
+    "\n    SELECT ",
+    task_columns!("a.name"),
+    "\n    FROM tasks t JOIN accounts a ON a.id = t.account_id"
+);
+
+/// The columns of [`SELECT_FEW_TASKS`]: the account's name by its key.
+macro_rules! few_task_columns {
+    () => {
+        $crate::store::tasks::task_columns!(
+            "(SELECT a.name FROM accounts a WHERE a.id = t.account_id)"
+        )
+    };
+}
+pub(super) use {few_task_columns, task_columns};
 
 /// [`SELECT_TASK`] for reads of a few tasks found by key (an id, a parent,
 /// one account's): the account's name looked up by its key for each row,
