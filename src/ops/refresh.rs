@@ -118,7 +118,7 @@ fn plan(
         db.lock_account(account.id)?;
         let now = ctx.clock.now();
         // Everything it decides from, read at once (one round trip).
-        let inputs = db.decision_inputs(account.id)?;
+        let inputs = db.decision_inputs(account.id, true)?;
         let settings = inputs.settings;
         let account = inputs.account.ok_or_else(|| gone(account))?;
         let reaped = reap_these(
@@ -141,7 +141,8 @@ fn plan(
         });
         let plan = decide(earlier.as_ref(), now, settings.refresh_window);
         let description = plan.description();
-        let activity_id = db.insert_task(
+        let activity_id = db.insert_task_as(
+            inputs.activity_id,
             &NewTask {
                 parent_id: None,
                 account_id: account.id,
@@ -292,7 +293,7 @@ fn audit_one(ctx: &RunContext<'_>, store: &Store, account: &Account) -> Result<A
     let (before, tasks) = store.write(|db| {
         db.lock_account(account.id)?;
         let now = ctx.clock.now();
-        let inputs = db.decision_inputs(account.id)?;
+        let inputs = db.decision_inputs(account.id, false)?;
         let settings = inputs.settings;
         let a = inputs.account.ok_or_else(|| gone(account))?;
         let before = account_status(&a.facts(), now, &settings.thresholds);

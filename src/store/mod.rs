@@ -694,8 +694,7 @@ impl Db<'_, Write> {
             // runs after it. Not waited for on the server: a job waiting
             // there would hold the connection its sibling jobs share; the
             // transaction is run again instead (`Store::write`).
-            self.conn
-                .defer_try("SELECT pg_try_advisory_xact_lock(?1)", args![id])?;
+            self.conn.try_advisory_lock(id.0)?;
         }
         Ok(())
     }

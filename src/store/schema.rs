@@ -336,6 +336,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 10: on PostgreSQL the notification of new log lines leaves the
     // writing transaction (PG_MIGRATIONS); nothing changes on SQLite.
     "",
+    // 11: on PostgreSQL those who refresh may take a task's id from the
+    // tasks' identity beforehand (PG_MIGRATIONS); nothing changes on
+    // SQLite.
+    "",
 ];
 
 /// The version whose migration recomputes the account name keys.
@@ -541,6 +545,22 @@ pub const PG_MIGRATIONS: &[(usize, &str)] = &[
         r#"
     DROP TRIGGER logs_notify ON logs;
     DROP FUNCTION nfa_log_written();
+    "#,
+    ),
+    (
+        11,
+        // A refresh decision takes its activity's id in its read
+        // (`store::decision`, `DecisionInputs::activity_id`), so that the
+        // activity's INSERT goes out with the COMMIT: `nextval` of the
+        // tasks' identity, which an INSERT alone does not need a right
+        // for. USAGE allows nextval and currval, not setval.
+        r#"
+    DO $$
+    BEGIN
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %s, %s',
+                       pg_get_serial_sequence('tasks', 'id'),
+                       nfa_grp('engineer'), nfa_grp('helpdesk'));
+    END $$;
     "#,
     ),
 ];

@@ -428,6 +428,10 @@ fn bound(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 enum Deferred {
     /// The BEGIN of the transaction under way (with its `SET LOCAL`s).
     Begin(String),
+    /// The BEGIN with an account's lock asked for without waiting, in one
+    /// simple query (one answer where two took two): its row says whether
+    /// the lock was had, as [`Deferred::Try`]'s.
+    BeginTry(String),
     Statement(Stmt, Vec<Value>),
     /// A statement whose one row's one column says whether it got what it
     /// asked for (`pg_try_advisory_xact_lock`): false ends the flight in
@@ -435,8 +439,18 @@ enum Deferred {
     Try(Stmt, Vec<Value>),
 }
 
+/// An account's lock asked for without waiting, the lock's key `?1`
+/// ([`Conn::try_advisory_lock`]). The transaction that takes it is a
+/// decision's, whose statements are reads and writes of a few rows by key:
+/// its prepared statements are planned generically at once
+/// (`plan_cache_mode`, for this transaction only) rather than planned again
+/// for each of their first five executions, as PostgreSQL does by default
+/// (the decision's read took the server about 3 ms to plan each time).
+const TRY_LOCK: &str = "SELECT pg_try_advisory_xact_lock(?1), \
+                        set_config('plan_cache_mode', 'force_generic_plan', true)";
+
 /// A lock another transaction holds, asked for without waiting
-/// ([`Conn::defer_try`]): the transaction is to be rolled back (letting go
+/// ([`Conn::try_advisory_lock`]): the transaction is to be rolled back (letting go
 /// of the connection) and run again a little later; [`super::Store::write`]
 /// does so until `NFA_LOCK_TIMEOUT` has passed.
 #[derive(Debug)]
@@ -486,7 +500,7 @@ impl Pg {
             .deferred
             .borrow()
             .iter()
-            .any(|d| matches!(d, Deferred::Try(..)));
+            .any(|d| matches!(d, Deferred::Try(..) | Deferred::BeginTry(_)));
         if tries {
             self.wait(async { Ok(()) })?;
         }
@@ -568,6 +582,12 @@ impl Pg {
                 Deferred::Begin(sql) => {
                     Box::pin(async move { client.batch_execute(sql).await.map(|_| true) })
                 }
+                Deferred::BeginTry(sql) => Box::pin(async move {
+                    let answer = client.simple_query(sql).await?;
+                    Ok(answer.iter().any(|m| {
+                        matches!(m, tokio_postgres::SimpleQueryMessage::Row(r) if r.get(0) == Some("t"))
+                    }))
+                }),
                 Deferred::Statement(st, args) => {
                     Box::pin(async move { st.execute(client, args).await.map(|_| true) })
                 }
@@ -702,13 +722,23 @@ impl Conn {
         }
         p.settle_tries()?;
         let client = &p.wire.client;
+        let both = format!("COMMIT; {notify}");
         p.wait(async {
-            let (commit, _notified) = futures_util::future::join(
-                client.batch_execute("COMMIT"),
-                client.batch_execute(notify),
-            )
-            .await;
-            commit
+            // One simple query, one answer. The COMMIT's CommandComplete
+            // comes first: an error before it is the COMMIT's, one after
+            // it the notification's, which does not change the COMMIT's.
+            use futures_util::StreamExt;
+            let mut answer = std::pin::pin!(client.simple_query_raw(&both).await?);
+            let mut committed = false;
+            while let Some(message) = answer.next().await {
+                match message {
+                    Ok(tokio_postgres::SimpleQueryMessage::CommandComplete(_)) => committed = true,
+                    Ok(_) => {}
+                    Err(e) if !committed => return Err(e),
+                    Err(_) => break,
+                }
+            }
+            Ok(())
         })
     }
 
@@ -719,7 +749,10 @@ impl Conn {
         if let Conn::Pg(p) = self {
             p.logged.set(false);
             let deferred = std::mem::take(&mut *p.deferred.borrow_mut());
-            if deferred.iter().any(|d| matches!(d, Deferred::Begin(_))) {
+            if deferred
+                .iter()
+                .any(|d| matches!(d, Deferred::Begin(_) | Deferred::BeginTry(_)))
+            {
                 return Ok(());
             }
         }
@@ -742,27 +775,37 @@ impl Conn {
         }
     }
 
-    /// Asks for a lock without waiting (a statement answering one boolean,
-    /// `pg_try_advisory_xact_lock`), sent with the next statement; if the
-    /// lock was not free, that statement's answer is [`Busy`] instead.
-    /// PostgreSQL only (SQLite's write lock is taken at BEGIN).
-    pub fn defer_try(&self, sql: &str, args: &[Value]) -> Result<()> {
-        match self {
-            Conn::Lite(_) => Ok(()),
-            Conn::Pg(p) => {
-                let st = p.stmt(sql)?;
-                p.deferred
-                    .borrow_mut()
-                    .push(Deferred::Try(st, args.to_vec()));
-                if p.lock_alone.get() {
-                    p.wait(async { Ok(()) })?;
-                }
-                Ok(())
+    /// Asks for the advisory lock `key` without waiting
+    /// (`pg_try_advisory_xact_lock`): on PostgreSQL sent with the next
+    /// statement (right after the BEGIN, in the BEGIN's own simple query);
+    /// if the lock was not free, that statement's answer is [`Busy`]
+    /// instead. The same statement has the transaction's prepared
+    /// statements planned generically from their first execution
+    /// ([`TRY_LOCK`]). PostgreSQL only (SQLite's write lock is taken at
+    /// BEGIN).
+    pub fn try_advisory_lock(&self, key: i64) -> Result<()> {
+        let Conn::Pg(p) = self else {
+            return Ok(());
+        };
+        {
+            let mut deferred = p.deferred.borrow_mut();
+            if let [Deferred::Begin(begin)] = deferred.as_mut_slice() {
+                // An integer, written by nfa: nothing to quote.
+                let lock = TRY_LOCK.replace("?1", &key.to_string());
+                let both = format!("{begin}; {lock}");
+                deferred[0] = Deferred::BeginTry(both);
+            } else {
+                let st = p.stmts(&[TRY_LOCK])?.remove(0);
+                deferred.push(Deferred::Try(st, vec![Value::Int(key)]));
             }
         }
+        if p.lock_alone.get() {
+            p.wait(async { Ok(()) })?;
+        }
+        Ok(())
     }
 
-    /// Whether [`Conn::defer_try`] sends its lock at once, alone, rather
+    /// Whether [`Conn::try_advisory_lock`] sends its lock at once, alone, rather
     /// than with the next statement: for a transaction run again because
     /// it found the lock taken (its tries then cost one short round trip).
     pub fn lock_alone(&self, alone: bool) {

@@ -320,40 +320,75 @@ impl<M> Db<'_, M> {
 
 impl Db<'_, Write> {
     pub fn insert_task(&self, t: &NewTask<'_>, now: DateTime<Utc>) -> Result<TaskId> {
+        let (sql, args) = self.task_insert(t, now, None);
+        Ok(TaskId(
+            self.conn.value(&format!("{sql} RETURNING id"), &args)?,
+        ))
+    }
+
+    /// [`Db::insert_task`] of a task whose id was taken for it beforehand
+    /// (`DecisionInputs::activity_id`), when there is one: nothing needs
+    /// to come back, so on PostgreSQL the row goes out with the next
+    /// statement (the COMMIT's flight).
+    pub fn insert_task_as(
+        &self,
+        id: Option<TaskId>,
+        t: &NewTask<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<TaskId> {
+        let Some(id) = id else {
+            return self.insert_task(t, now);
+        };
+        let (sql, args) = self.task_insert(t, now, Some(id));
+        self.conn.defer(&sql, &args)?;
+        Ok(id)
+    }
+
+    /// The INSERT of a new task and its values (the id given, or the
+    /// table's next).
+    fn task_insert(
+        &self,
+        t: &NewTask<'_>,
+        now: DateTime<Utc>,
+        id: Option<TaskId>,
+    ) -> (String, Vec<Value>) {
         let finished = t.status.is_finished().then(|| ms(now));
         // The usual description is worded when read, not stored.
         let usual = usual_description(t.kind, t.origin, t.decision, t.earlier);
         let description = t.description.filter(|d| usual.as_deref() != Some(*d));
         let seen = self.conn.server_secs();
-        let id = self.conn.value(
-            &format!(
-                "INSERT INTO tasks (parent_id, account_id, kind, automated, origin, decision, status,
-                                    description, created_at, finished_at, owner_host, owner_pid, owner_token,
-                                    owner_seen_at, earlier_id, earlier_status, username)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                         CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE {seen} END, ?14, ?15, ?16)
-                 RETURNING id"
-            ),
-            args![
-                t.parent_id,
-                t.account_id,
-                code(t.kind),
-                t.automated,
-                code(t.origin),
-                t.decision.map(code),
-                code(t.status),
-                description,
-                ms(now),
-                finished,
-                t.owner.map(|o| o.host.as_str()),
-                t.owner.map(|o| o.pid),
-                t.owner.map(|o| o.token.as_str()),
-                t.earlier.map(|(id, _)| id),
-                t.earlier.map(|(_, s)| code(s)),
-                self.conn.engineer(),
-            ],
-        )?;
-        Ok(TaskId(id))
+        let (id_column, id_value) = match id {
+            Some(_) => ("id, ", "?17, "),
+            None => ("", ""),
+        };
+        let sql = format!(
+            "INSERT INTO tasks ({id_column}parent_id, account_id, kind, automated, origin, decision, status,
+                                description, created_at, finished_at, owner_host, owner_pid, owner_token,
+                                owner_seen_at, earlier_id, earlier_status, username)
+             VALUES ({id_value}?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                     CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE {seen} END, ?14, ?15, ?16)"
+        );
+        let mut values = args![
+            t.parent_id,
+            t.account_id,
+            code(t.kind),
+            t.automated,
+            code(t.origin),
+            t.decision.map(code),
+            code(t.status),
+            description,
+            ms(now),
+            finished,
+            t.owner.map(|o| o.host.as_str()),
+            t.owner.map(|o| o.pid),
+            t.owner.map(|o| o.token.as_str()),
+            t.earlier.map(|(id, _)| id),
+            t.earlier.map(|(_, s)| code(s)),
+            self.conn.engineer(),
+        ]
+        .to_vec();
+        values.extend(id.map(|i| Arg::value(&i)));
+        (sql, values)
     }
 
     /// Takes on, for `owner`, the PENDING tasks of one account that no

@@ -614,3 +614,46 @@ postgres_only! {
         assert!(read <= 400, "40 decisions read {read} rows of accounts by full scans");
     }
 }
+
+postgres_only! {
+    #[test]
+    fn a_refresh_takes_its_activity_id_beforehand_and_nothing_else_takes_one() {
+        // On PostgreSQL a refresh takes its activity's id in its read, under
+        // the account's lock (its INSERT then goes out with the COMMIT); an
+        // audit, which adds no activity, takes none: with nobody else
+        // writing, the ids stay consecutive.
+        let (s, _) = team_with_contoso(&healthy());
+        let audit = s.json(&["audit", "contoso"]);
+        let audited: Vec<i64> = audit["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(audited, [1, 2], "{audit}");
+        let new = s.json(&["refresh", "contoso", "--no-run"]);
+        assert_eq!(new["decision"], "new", "{new}");
+        assert_eq!(new["activity_id"], 3, "{new}");
+        let children: Vec<i64> = new["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(children, [4, 5], "{new}");
+        let again = s.json(&["refresh", "contoso", "--no-run"]);
+        assert_eq!(again["decision"], "deduplicated", "{again}");
+        assert_eq!(again["activity_id"], 6, "{again}");
+        // The activity, its log line and the account's touch were all
+        // recorded (they went out with the COMMIT).
+        let shown = s.json(&["tasks", "show", "6"]);
+        assert_eq!(shown["id"], 6, "{shown}");
+        assert_eq!(
+            s.sql_i64("SELECT count(*) FROM logs WHERE task_id = 6"),
+            1,
+            "the deduplicated refresh's log line"
+        );
+        assert_eq!(s.sql_i64("SELECT max(id) FROM tasks"), 6);
+        assert_eq!(s.sql_i64("SELECT last_value FROM tasks_id_seq"), 6, "no id taken and left unused");
+    }
+}
