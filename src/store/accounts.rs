@@ -285,9 +285,12 @@ impl Db<'_, Write> {
         Ok(())
     }
 
-    /// Records management activity on the account.
+    /// Records management activity on the account (on PostgreSQL with the
+    /// next statement, beside the other writes deferred: a refresh touches
+    /// its account once, and nothing else of its transaction writes the
+    /// account's row).
     pub fn touch_activity(&self, id: AccountId, now: DateTime<Utc>) -> Result<()> {
-        self.conn.defer(
+        self.conn.defer_beside(
             "UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1",
             args![id, to_db(now)],
         )

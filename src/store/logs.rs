@@ -140,9 +140,10 @@ impl Db<'_, Write> {
     ) -> Result<()> {
         // Nothing comes back: on PostgreSQL it goes out with the next
         // statement (or the COMMIT, which is then followed by
-        // `NOTIFY_LOGS`).
+        // `NOTIFY_LOGS`), as one statement with the writes deferred beside
+        // it (a new row, which reads nothing).
         self.conn.wrote_log();
-        self.conn.defer(
+        self.conn.defer_beside(
             "INSERT INTO logs (time, level, event, task_id, account_id, detail, username)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             args![

@@ -433,6 +433,9 @@ enum Deferred {
     /// the lock was had, as [`Deferred::Try`]'s.
     BeginTry(String),
     Statement(Stmt, Vec<Value>),
+    /// A write that may go out as one statement with the writes deferred
+    /// beside it ([`Conn::defer_beside`]): SQLite's text and its values.
+    Beside(String, Vec<Value>),
     /// A statement whose one row's one column says whether it got what it
     /// asked for (`pg_try_advisory_xact_lock`): false ends the flight in
     /// [`Busy`].
@@ -561,6 +564,39 @@ impl Pg {
         Ok(out)
     }
 
+    /// `deferred` with each run of writes deferred beside each other
+    /// ([`Deferred::Beside`]) made one statement: the first ones as
+    /// data-modifying `WITH` queries of the last (`WITH w0 AS (INSERT …),
+    /// w1 AS (INSERT …) UPDATE …`), their placeholders numbered on. One
+    /// statement is one answer from the server where each took one (the
+    /// server's work of an answer, a flush, a wake of this process).
+    fn fold(&self, deferred: Vec<Deferred>) -> Result<Vec<Deferred>> {
+        if !deferred.iter().any(|d| matches!(d, Deferred::Beside(..))) {
+            return Ok(deferred);
+        }
+        let mut out = Vec::with_capacity(deferred.len());
+        let mut run: Vec<(String, Vec<Value>)> = vec![];
+        let end_run = |run: &mut Vec<(String, Vec<Value>)>, out: &mut Vec<Deferred>| {
+            if run.is_empty() {
+                return Ok(());
+            }
+            let (sql, args) = together(std::mem::take(run))?;
+            out.push(Deferred::Statement(self.stmt(&sql)?, args));
+            anyhow::Ok(())
+        };
+        for d in deferred {
+            match d {
+                Deferred::Beside(sql, args) => run.push((sql, args)),
+                other => {
+                    end_run(&mut run, &mut out)?;
+                    out.push(other);
+                }
+            }
+        }
+        end_run(&mut run, &mut out)?;
+        Ok(out)
+    }
+
     /// Waits for `request`'s answer, sending the deferred statements
     /// before it in the same flight; the first of their errors, if any.
     fn wait<T>(
@@ -568,6 +604,7 @@ impl Pg {
         request: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T> {
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        let deferred = self.fold(deferred)?;
         let to_prepare = std::mem::take(&mut *self.to_prepare.borrow_mut());
         if deferred.is_empty() && to_prepare.is_empty() {
             return self.wire.wait(request);
@@ -591,6 +628,7 @@ impl Pg {
                 Deferred::Statement(st, args) => {
                     Box::pin(async move { st.execute(client, args).await.map(|_| true) })
                 }
+                Deferred::Beside(..) => unreachable!("folded into statements above"),
                 Deferred::Try(st, args) => Box::pin(async move {
                     let rows = st.query(client, args).await?;
                     Ok(rows
@@ -770,6 +808,24 @@ impl Conn {
                 p.deferred
                     .borrow_mut()
                     .push(Deferred::Statement(st, args.to_vec()));
+                Ok(())
+            }
+        }
+    }
+
+    /// [`Conn::defer`] of a write that may go out as one statement with the
+    /// other writes deferred beside it, one after the other (on PostgreSQL
+    /// a data-modifying `WITH` query of theirs, [`Pg::fold`]): an INSERT of
+    /// a new row, or an UPDATE of a row no other write of the transaction
+    /// touches, that reads nothing another writes (they all see the same
+    /// snapshot).
+    pub fn defer_beside(&self, sql: &str, args: &[Value]) -> Result<()> {
+        match self {
+            Conn::Lite(_) => self.execute(sql, args).map(drop),
+            Conn::Pg(p) => {
+                p.deferred
+                    .borrow_mut()
+                    .push(Deferred::Beside(sql.to_owned(), args.to_vec()));
                 Ok(())
             }
         }
@@ -982,6 +1038,13 @@ impl Conn {
 /// mistranslated: named parameters (`:a`, `@a`, `$a`), `?0`, dollar-quoted
 /// text, and an unterminated quote or comment.
 pub fn to_postgres(sql: &str) -> Result<String> {
+    renumber(sql, 0, '$')
+}
+
+/// `sql` (SQLite's text) with each placeholder numbered `shift` more and
+/// written after `mark`: `$` for PostgreSQL ([`to_postgres`], which also
+/// drops an `INDEXED BY` hint), `?` for SQLite's text again.
+fn renumber(sql: &str, shift: u32, mark: char) -> Result<String> {
     let refuse = |what: &str| {
         crate::error::internal(format!("cannot translate for PostgreSQL ({what}): {sql}"))
     };
@@ -1052,7 +1115,10 @@ pub fn to_postgres(sql: &str) -> Result<String> {
                     }
                 };
                 largest = largest.max(n);
-                out.push('$');
+                let Some(n) = n.checked_add(shift) else {
+                    return Err(refuse("a parameter numbered past 2^32"));
+                };
+                out.push(mark);
                 out.push_str(&n.to_string());
             }
             ':' | '@' | '$'
@@ -1064,7 +1130,7 @@ pub fn to_postgres(sql: &str) -> Result<String> {
                     "a named parameter"
                 }));
             }
-            'I' if !word_before(i) && sql[i..].starts_with("INDEXED BY ") => {
+            'I' if mark == '$' && !word_before(i) && sql[i..].starts_with("INDEXED BY ") => {
                 // Skip the hint and the index's name.
                 let rest = &sql[i + "INDEXED BY ".len()..];
                 let name = rest
@@ -1079,6 +1145,35 @@ pub fn to_postgres(sql: &str) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// Writes (SQLite's text, with their values) as one statement: the last
+/// one's, with each before it a data-modifying `WITH` query, its
+/// placeholders numbered after the values before it. All of them see the
+/// same snapshot and none sees another's rows, so they must be writes that
+/// read nothing another writes and write no row another does
+/// ([`Conn::defer_beside`]).
+fn together(mut parts: Vec<(String, Vec<Value>)>) -> Result<(String, Vec<Value>)> {
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    let mut sql = String::from("WITH ");
+    let mut values = vec![];
+    let last = parts.len() - 1;
+    for (i, (part, args)) in parts.into_iter().enumerate() {
+        let shift = u32::try_from(values.len())?;
+        let part = renumber(&part, shift, '?')?;
+        if i < last {
+            sql.push_str(&format!("w{i} AS ({part}), "));
+        } else {
+            // (`WITH … ,` before it: drop the last comma.)
+            sql.truncate(sql.len() - 2);
+            sql.push(' ');
+            sql.push_str(&part);
+        }
+        values.extend(args);
+    }
+    Ok((sql, values))
 }
 
 /// Text as both backends store it: a NUL character (which PostgreSQL's
@@ -1177,7 +1272,7 @@ impl<'a> FromSql<'a> for Any {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cells, Value, to_postgres};
+    use super::{Cells, Value, to_postgres, together};
 
     #[test]
     fn a_row_of_json_reads_as_the_same_values_as_a_row_of_columns() {
@@ -1207,6 +1302,48 @@ mod tests {
 
     fn pg(sql: &str) -> String {
         to_postgres(sql).unwrap()
+    }
+
+    #[test]
+    fn writes_beside_each_other_become_one_statement_their_placeholders_numbered_on() {
+        let parts = vec![
+            (
+                "INSERT INTO tasks (id, description) VALUES (?2, ?1)".to_string(),
+                vec![Value::Text("it's ?1".into()), Value::Int(7)],
+            ),
+            (
+                "UPDATE accounts SET last_activity_at = ?2 WHERE id = ?1".to_string(),
+                vec![Value::Int(3), Value::Text("t".into())],
+            ),
+            (
+                "INSERT INTO logs (detail, task_id) VALUES ('?1 -- stays', ?1)".to_string(),
+                vec![Value::Int(7)],
+            ),
+        ];
+        let (sql, values) = together(parts).unwrap();
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO tasks (id, description) VALUES (?2, ?1)), \
+             w1 AS (UPDATE accounts SET last_activity_at = ?4 WHERE id = ?3) \
+             INSERT INTO logs (detail, task_id) VALUES ('?1 -- stays', ?5)"
+        );
+        assert_eq!(values.len(), 5);
+        assert!(matches!(values[4], Value::Int(7)));
+        assert_eq!(
+            pg(&sql),
+            "WITH w0 AS (INSERT INTO tasks (id, description) VALUES ($2, $1)), \
+             w1 AS (UPDATE accounts SET last_activity_at = $4 WHERE id = $3) \
+             INSERT INTO logs (detail, task_id) VALUES ('?1 -- stays', $5)"
+        );
+        // One write alone is itself.
+        let one = vec![(
+            "DELETE FROM logs WHERE id = ?1".to_string(),
+            vec![Value::Int(1)],
+        )];
+        assert_eq!(
+            together(one).unwrap().0.as_str(),
+            "DELETE FROM logs WHERE id = ?1"
+        );
     }
 
     #[test]

@@ -329,7 +329,8 @@ impl Db<'_, Write> {
     /// [`Db::insert_task`] of a task whose id was taken for it beforehand
     /// (`DecisionInputs::activity_id`), when there is one: nothing needs
     /// to come back, so on PostgreSQL the row goes out with the next
-    /// statement (the COMMIT's flight).
+    /// statement (the COMMIT's flight), as one statement with the writes
+    /// deferred beside it (a new row, which reads nothing).
     pub fn insert_task_as(
         &self,
         id: Option<TaskId>,
@@ -340,7 +341,7 @@ impl Db<'_, Write> {
             return self.insert_task(t, now);
         };
         let (sql, args) = self.task_insert(t, now, Some(id));
-        self.conn.defer(&sql, &args)?;
+        self.conn.defer_beside(&sql, &args)?;
         Ok(id)
     }
 
