@@ -624,23 +624,16 @@ postgres_only! {
         // writing, the ids stay consecutive.
         let (s, _) = team_with_contoso(&healthy());
         let audit = s.json(&["audit", "contoso"]);
-        let audited: Vec<i64> = audit["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect();
-        assert_eq!(audited, [1, 2], "{audit}");
+        let ids = |report: &Value| -> Vec<i64> {
+            let tasks = report["tasks"].as_array().unwrap();
+            tasks.iter().map(|t| t["id"].as_i64().unwrap()).collect()
+        };
+        assert_eq!(ids(&audit), [1, 2], "{audit}");
         let new = s.json(&["refresh", "contoso", "--no-run"]);
         assert_eq!(new["decision"], "new", "{new}");
         assert_eq!(new["activity_id"], 3, "{new}");
-        let children: Vec<i64> = new["tasks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect();
-        assert_eq!(children, [4, 5], "{new}");
+        assert_eq!(ids(&new), [4, 5], "{new}");
+        s.sql("UPDATE accounts SET last_activity_at = NULL");
         let again = s.json(&["refresh", "contoso", "--no-run"]);
         assert_eq!(again["decision"], "deduplicated", "{again}");
         assert_eq!(again["activity_id"], 6, "{again}");
@@ -652,6 +645,11 @@ postgres_only! {
             s.sql_i64("SELECT count(*) FROM logs WHERE task_id = 6"),
             1,
             "the deduplicated refresh's log line"
+        );
+        assert_eq!(
+            s.sql_i64("SELECT count(*) FROM accounts WHERE last_activity_at IS NOT NULL"),
+            1,
+            "the deduplicated refresh's touch"
         );
         assert_eq!(s.sql_i64("SELECT max(id) FROM tasks"), 6);
         assert_eq!(s.sql_i64("SELECT last_value FROM tasks_id_seq"), 6, "no id taken and left unused");
