@@ -353,6 +353,11 @@ pub struct Pg {
 /// unnamed): texts built with a varying number of values are not kept.
 const MAX_PREPARED: usize = 128;
 
+/// The most writes deferred beside each other that go out as one statement
+/// (many log lines of one transaction go as several, so that statements of
+/// a few shapes only are kept prepared).
+const MAX_BESIDE: usize = 4;
+
 /// A statement this connection has sent.
 struct Known {
     text: std::sync::Arc<str>,
@@ -586,7 +591,12 @@ impl Pg {
         };
         for d in deferred {
             match d {
-                Deferred::Beside(sql, args) => run.push((sql, args)),
+                Deferred::Beside(sql, args) => {
+                    if run.len() == MAX_BESIDE {
+                        end_run(&mut run, &mut out)?;
+                    }
+                    run.push((sql, args));
+                }
                 other => {
                     end_run(&mut run, &mut out)?;
                     out.push(other);
