@@ -37,7 +37,7 @@ macro_rules! account_from {
     LEFT JOIN checks c ON c.id = (SELECT max(id) FROM checks WHERE account_id = a.id)"
     };
 }
-pub(super) use {account_columns, account_from};
+pub(super) use account_columns;
 
 pub(super) const SELECT_ACCOUNT: &str = concat!(
     "\n    SELECT ",

@@ -4,9 +4,9 @@
 //! after the other took six), the reads as one statement whose answer is
 //! one JSON value ([`PG_INPUTS`]); on SQLite six statements.
 
-use super::accounts::{SELECT_ACCOUNT, account_columns, account_from, account_row};
+use super::accounts::{SELECT_ACCOUNT, account_columns, account_row};
 use super::sql::{Backend, Cells, Query, Row, Value, args, pg_server_secs};
-use super::tasks::{SELECT_FEW_TASKS, few_task_columns, task_row};
+use super::tasks::{SELECT_FEW_TASKS, TASK_ACCOUNT_NAME, task_columns, task_row};
 use super::{Db, Write};
 use crate::domain::ids::{AccountId, TaskId};
 use crate::domain::settings::Settings;
@@ -53,16 +53,25 @@ macro_rules! activity_id {
 }
 
 /// PostgreSQL's read of a decision's inputs: one statement, one row, one
-/// JSON array of the six reads SQLite makes one by one (the settings as
-/// `[key, value]` pairs, the server's clock, the account's row, its
-/// unfinished tasks' rows, the latest refresh's row, its children's rows;
-/// a row is an array of the columns `account_row` and `task_row` read, a
-/// missing one null). Each statement answered costs the server about as
-/// much as a small read itself: as one statement, the six reads took about
-/// a fifth less of the server's time of a decision (pgbench of the
-/// decision's statements, 32 clients, on this project's machine). Its
-/// seventh value is the activity's id ([`activity_id`]) or null
-/// (`$activity`).
+/// JSON array of what SQLite reads in six (the settings as `[key, value]`
+/// pairs, the server's clock, the account's row, its unfinished tasks'
+/// rows, the latest refresh's row with its children's rows as
+/// `[row, [child, …]]`; a row is an array of the columns `account_row` and
+/// `task_row` read, a missing one null). Each statement answered costs the
+/// server about as much as a small read itself: as one statement, the six
+/// reads took about a fifth less of the server's time of a decision
+/// (pgbench of the decision's statements, 32 clients, on this project's
+/// machine). Its sixth value is the activity's id ([`activity_id`]) or
+/// null (`$activity`).
+///
+/// Each scan of an index in a plan is set up at every execution, scanned or
+/// not (PostgreSQL allocates its scan state, tens of kilobytes, each
+/// time): the read has six where SQLite's six statements make eleven. A
+/// task's account name is not read (the account's is filled in:
+/// [`TASK_ACCOUNT_NAME`]), the latest refresh is found once, its row read
+/// by the same scan (the statement of [`latest`]), and the account's latest
+/// check by one scan of `checks_by_account` (as `account_from`'s
+/// `max(id)` finds it).
 macro_rules! pg_inputs {
     ($activity:expr) => {
         concat!(
@@ -72,24 +81,20 @@ macro_rules! pg_inputs {
             ", ",
             "(SELECT json_build_array(",
             account_columns!(),
-            ") FROM ",
-            account_from!(),
+            ") FROM accounts a LEFT JOIN LATERAL (SELECT * FROM checks k",
+            " WHERE k.account_id = a.id ORDER BY k.id DESC LIMIT 1) c ON true",
             " WHERE a.id = ?1), ",
             "(SELECT json_agg(json_build_array(",
-            few_task_columns!(),
+            task_columns!("NULL"),
             ") ORDER BY t.id)",
             " FROM tasks t WHERE t.account_id = ?1 AND t.status IN (0, 1)), ",
-            "(SELECT json_build_array(",
-            few_task_columns!(),
-            ") FROM tasks t WHERE t.id = ",
-            latest!(),
-            "), ",
-            "(SELECT json_agg(json_build_array(",
-            few_task_columns!(),
-            ") ORDER BY t.id)",
-            " FROM tasks t WHERE t.parent_id = ",
-            latest!(),
-            "), ",
+            "(SELECT json_build_array(json_build_array(",
+            task_columns!("e", "NULL"),
+            "), (SELECT json_agg(json_build_array(",
+            task_columns!("NULL"),
+            ") ORDER BY t.id) FROM tasks t WHERE t.parent_id = e.id))",
+            " FROM tasks e WHERE e.account_id = ?1 AND e.kind = 0 AND e.decision IN (0, 1)",
+            " ORDER BY e.id DESC LIMIT 1), ",
             $activity,
             ") AS text)"
         )
@@ -108,8 +113,7 @@ struct PgInputs(
     i64,
     Option<Cells>,
     Option<Vec<Cells>>,
-    Option<Cells>,
-    Option<Vec<Cells>>,
+    Option<(Cells, Option<Vec<Cells>>)>,
     Option<i64>,
 );
 
@@ -207,7 +211,7 @@ impl Db<'_, Write> {
             PG_INPUTS
         };
         let json: String = self.conn.query_row(sql, args![account_id], |r| r.get(0))?;
-        let PgInputs(pairs, server_secs, account, unfinished, activity, children, activity_id) =
+        let PgInputs(pairs, server_secs, account, unfinished, latest, activity_id) =
             serde_json::from_str(&json).map_err(|e| {
                 anyhow!("the server's answer to a decision's read is not as nfa wrote it: {e}")
             })?;
@@ -218,19 +222,30 @@ impl Db<'_, Write> {
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )
         .map_err(|e| anyhow!(e))?;
-        let task = |c: &Cells| task_row(&Row::Values(&c.values()));
+        let account = account
+            .map(|c| account_row(&Row::Values(&c.values())))
+            .transpose()?;
+        // Its tasks' account name is its own (not read again).
+        let name = account
+            .as_ref()
+            .map_or(Value::Null, |a: &Account| Value::Text(a.name.clone()));
+        let task = |c: &Cells| {
+            let mut values = c.values();
+            if let Some(v) = values.get_mut(TASK_ACCOUNT_NAME) {
+                *v = name.clone();
+            }
+            task_row(&Row::Values(&values))
+        };
         let tasks = |cs: Option<Vec<Cells>>| -> Result<Vec<Task>> {
             cs.iter().flatten().map(task).collect()
         };
         Ok(DecisionInputs {
             settings,
-            account: account
-                .map(|c| account_row(&Row::Values(&c.values())))
-                .transpose()?,
+            account,
             unfinished: tasks(unfinished)?,
             server_secs,
-            earlier: match activity {
-                Some(a) => Some((task(&a)?, tasks(children)?)),
+            earlier: match latest {
+                Some((a, children)) => Some((task(&a)?, tasks(children)?)),
                 None => None,
             },
             activity_id: activity_id.map(TaskId),

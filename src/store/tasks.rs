@@ -13,21 +13,63 @@ use crate::model::Task;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-/// The columns of a task (of `tasks t`) as [`task_row`] reads them, the
-/// account's name as `$name`: a macro, so that statements are made of it
-/// at compile time (as `accounts::account_columns`).
+/// The columns of a task (of `tasks t`, or of `tasks $t`) as [`task_row`]
+/// reads them, the account's name as `$name`: a macro, so that statements
+/// are made of it at compile time (as `accounts::account_columns`).
 macro_rules! task_columns {
     ($name:literal) => {
+        $crate::store::tasks::task_columns!("t", $name)
+    };
+    ($t:literal, $name:literal) => {
         concat!(
-            "t.id, t.parent_id, t.account_id, ",
+            $t,
+            ".id, ",
+            $t,
+            ".parent_id, ",
+            $t,
+            ".account_id, ",
             $name,
-            ", t.kind, t.automated, t.status, t.decision,
-           t.description, t.error, t.created_at, t.started_at, t.finished_at,
-           t.owner_host, t.owner_pid, t.owner_token, t.owner_seen_at,
-           t.origin, t.earlier_id, t.earlier_status, t.username"
+            ", ",
+            $t,
+            ".kind, ",
+            $t,
+            ".automated, ",
+            $t,
+            ".status, ",
+            $t,
+            ".decision, ",
+            $t,
+            ".description, ",
+            $t,
+            ".error, ",
+            $t,
+            ".created_at, ",
+            $t,
+            ".started_at, ",
+            $t,
+            ".finished_at, ",
+            $t,
+            ".owner_host, ",
+            $t,
+            ".owner_pid, ",
+            $t,
+            ".owner_token, ",
+            $t,
+            ".owner_seen_at, ",
+            $t,
+            ".origin, ",
+            $t,
+            ".earlier_id, ",
+            $t,
+            ".earlier_status, ",
+            $t,
+            ".username"
         )
     };
 }
+
+/// Where [`task_columns`] has a task's account name.
+pub(super) const TASK_ACCOUNT_NAME: usize = 3;
 
 pub(super) const SELECT_TASK: &str = concat!(
     "\n    SELECT ",
@@ -43,7 +85,7 @@ macro_rules! few_task_columns {
         )
     };
 }
-pub(super) use {few_task_columns, task_columns};
+pub(super) use task_columns;
 
 /// [`SELECT_TASK`] for reads of a few tasks found by key (an id, a parent,
 /// one account's): the account's name looked up by its key for each row,
