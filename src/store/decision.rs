@@ -44,11 +44,12 @@ macro_rules! latest {
 }
 
 /// The id a decision's activity is to have, taken under the account's lock
-/// only (held already, it is had again at once): PostgreSQL.
+/// only (held already, it is had again at once), from the tasks' sequence
+/// named `?2` (`Conn::task_sequence`): PostgreSQL.
 macro_rules! activity_id {
     () => {
         "CASE WHEN pg_try_advisory_xact_lock(?1)
-              THEN nextval(pg_get_serial_sequence('tasks', 'id')) END"
+              THEN nextval(CAST(?2 AS regclass)) END"
     };
 }
 
@@ -210,7 +211,12 @@ impl Db<'_, Write> {
         } else {
             PG_INPUTS
         };
-        let json: String = self.conn.query_row(sql, args![account_id], |r| r.get(0))?;
+        let json: String = if activity {
+            let tasks = self.conn.task_sequence()?;
+            self.conn.value(sql, args![account_id, tasks])?
+        } else {
+            self.conn.value(sql, args![account_id])?
+        };
         let PgInputs(pairs, server_secs, account, unfinished, latest, activity_id) =
             serde_json::from_str(&json).map_err(|e| {
                 anyhow!("the server's answer to a decision's read is not as nfa wrote it: {e}")

@@ -240,16 +240,20 @@ impl Store {
             "SELECT s.version::text,
                     (c.relnamespace = (SELECT n.oid FROM pg_namespace n
                                        WHERE n.nspname = current_schema()))::text,
-                    session_user::text, nfa_role(), inet_server_port()::text
+                    session_user::text, nfa_role(), inet_server_port()::text,
+                    pg_get_serial_sequence('tasks', 'id')
              FROM nfa_schema s, pg_class c WHERE c.oid = 'nfa_schema'::regclass",
         );
         if let Ok(Some(row)) = quick
-            && let [Some(v), Some(here), Some(user), role, port] = row.as_slice()
+            && let [Some(v), Some(here), Some(user), role, port, tasks] = row.as_slice()
             && here == "true"
             && let Ok(v) = v.parse::<usize>()
             && (version..=schema::LATEST).contains(&v)
         {
             store.preset_identity(user, role.as_deref())?;
+            if let Some(tasks) = tasks {
+                store.conn().know_task_sequence(tasks);
+            }
             store.conn().keep_statements(keeps(port.as_deref()));
             return Ok(store);
         }

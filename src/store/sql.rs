@@ -347,6 +347,9 @@ pub struct Pg {
     /// Whether the transaction under way wrote a log line (its COMMIT is
     /// then followed by a notification: [`Conn::commit`]).
     logged: std::cell::Cell<bool>,
+    /// The sequence of the tasks' ids, as `pg_get_serial_sequence` names
+    /// it, once known ([`Conn::task_sequence`]).
+    task_sequence: RefCell<Option<String>>,
 }
 
 /// The most statements one connection keeps prepared (the others are sent
@@ -496,6 +499,7 @@ impl Pg {
             to_prepare: RefCell::new(vec![]),
             lock_alone: std::cell::Cell::new(false),
             logged: std::cell::Cell::new(false),
+            task_sequence: RefCell::new(None),
         }
     }
 
@@ -932,6 +936,34 @@ impl Conn {
             }
             _ => None,
         }))
+    }
+
+    /// PostgreSQL: the sequence of the tasks' ids (its name, qualified,
+    /// as `pg_get_serial_sequence('tasks', 'id')` gives it), which the
+    /// schema check reads when the connection opens
+    /// ([`Conn::know_task_sequence`]): found by name when used, where
+    /// `pg_get_serial_sequence` searches the catalog's dependencies at
+    /// each call (about 2 % of the server's time of a refresh decision).
+    /// Asked for here if it was not read then.
+    pub fn task_sequence(&self) -> Result<String> {
+        let Conn::Pg(p) = self else {
+            return Err(crate::error::internal(
+                "the tasks' sequence is PostgreSQL's",
+            ));
+        };
+        if let Some(name) = p.task_sequence.borrow().clone() {
+            return Ok(name);
+        }
+        let name: String = self.value("SELECT pg_get_serial_sequence('tasks', 'id')", &[])?;
+        self.know_task_sequence(&name);
+        Ok(name)
+    }
+
+    /// Keeps the name of the tasks' sequence ([`Conn::task_sequence`]).
+    pub fn know_task_sequence(&self, name: &str) {
+        if let Conn::Pg(p) = self {
+            *p.task_sequence.borrow_mut() = Some(name.to_owned());
+        }
     }
 
     /// Runs one statement; the number of rows it changed.

@@ -655,3 +655,22 @@ postgres_only! {
         assert_eq!(s.sql_i64("SELECT last_value FROM tasks_id_seq"), 6, "no id taken and left unused");
     }
 }
+
+postgres_only! {
+    #[test]
+    fn a_refresh_finds_the_tasks_sequence_by_whatever_name_it_has() {
+        // nfa reads the name of the tasks' sequence when it opens the
+        // database and takes a refresh's id from it by that name: a
+        // sequence renamed (by a restore, a DBA) is found all the same.
+        let (s, _) = team_with_contoso(&healthy());
+        s.sql("ALTER SEQUENCE tasks_id_seq RENAME TO nfa_task_ids");
+        let new = s.json(&["refresh", "contoso", "--no-run"]);
+        assert_eq!(new["decision"], "new", "{new}");
+        assert_eq!(new["activity_id"], 1, "{new}");
+        s.sql("UPDATE accounts SET last_activity_at = NULL");
+        let again = s.json(&["refresh", "contoso", "--no-run"]);
+        assert_eq!(again["decision"], "deduplicated", "{again}");
+        assert_eq!(again["activity_id"], 4, "{again}");
+        assert_eq!(s.sql_i64("SELECT last_value FROM nfa_task_ids"), 4, "the ids came from it");
+    }
+}
