@@ -66,11 +66,11 @@ macro_rules! activity_id {
 /// null (`$activity`).
 ///
 /// Each scan of an index in a plan is set up at every execution, scanned or
-/// not (PostgreSQL allocates its scan state, tens of kilobytes, each
-/// time): the read has six where SQLite's six statements make eleven. A
+/// not (PostgreSQL allocates a large scan state for each, each time): the
+/// read has six where the six reads as SQLite makes them have eleven. A
 /// task's account name is not read (the account's is filled in:
 /// [`TASK_ACCOUNT_NAME`]), the latest refresh is found once, its row read
-/// by the same scan (the statement of [`latest`]), and the account's latest
+/// by the same scan (`latest!`'s statement), and the account's latest
 /// check by one scan of `checks_by_account` (as `account_from`'s
 /// `max(id)` finds it).
 macro_rules! pg_inputs {
