@@ -35,11 +35,18 @@ pub struct DecisionInputs {
     pub activity_id: Option<TaskId>,
 }
 
+/// The account's latest refresh that was `new` or `retry`, as `tasks e`.
+macro_rules! latest_from {
+    () => {
+        " FROM tasks e WHERE e.account_id = ?1 AND e.kind = 0
+                         AND e.decision IN (0, 1) ORDER BY e.id DESC LIMIT 1"
+    };
+}
+
 /// The id of the account's latest refresh that was `new` or `retry`.
 macro_rules! latest {
     () => {
-        "(SELECT e.id FROM tasks e WHERE e.account_id = ?1 AND e.kind = 0
-                         AND e.decision IN (0, 1) ORDER BY e.id DESC LIMIT 1)"
+        concat!("(SELECT e.id", latest_from!(), ")")
     };
 }
 
@@ -70,7 +77,7 @@ macro_rules! activity_id {
 /// read has six where the six reads as SQLite makes them have eleven. A
 /// task's account name is not read (the account's is filled in:
 /// [`TASK_ACCOUNT_NAME`]), the latest refresh is found once, its row read
-/// by the same scan (`latest!`'s statement), and the account's latest
+/// by the same scan (`latest_from!`), and the account's latest
 /// check by one scan of `checks_by_account` (as `account_from`'s
 /// `max(id)` finds it).
 macro_rules! pg_inputs {
@@ -94,8 +101,8 @@ macro_rules! pg_inputs {
             "), (SELECT json_agg(json_build_array(",
             task_columns!("NULL"),
             ") ORDER BY t.id) FROM tasks t WHERE t.parent_id = e.id))",
-            " FROM tasks e WHERE e.account_id = ?1 AND e.kind = 0 AND e.decision IN (0, 1)",
-            " ORDER BY e.id DESC LIMIT 1), ",
+            latest_from!(),
+            "), ",
             $activity,
             ") AS text)"
         )
