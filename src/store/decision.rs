@@ -74,7 +74,8 @@ macro_rules! activity_id {
 ///
 /// Each scan of an index in a plan is set up at every execution, scanned or
 /// not (PostgreSQL allocates a large scan state for each, each time): the
-/// read has six where the six reads as SQLite makes them have eleven. A
+/// read has six, where the six reads as subqueries of the same shape as
+/// SQLite's had eleven. A
 /// task's account name is not read (the account's is filled in:
 /// [`TASK_ACCOUNT_NAME`]), the latest refresh is found once, its row read
 /// by the same scan (`latest_from!`), and the account's latest
